@@ -1,0 +1,48 @@
+"""The assistant's own exceptions. Core code raises these; only ``api.py`` maps them to HTTP.
+
+AssistantError
+ ├── ConfigurationError      a setting is missing or invalid
+ ├── CorpusError             the corpus folder cannot be read at all
+ │    └── DocumentError      one document is broken or empty (ingest reports it and skips it)
+ ├── StoreError              the vector store is missing, unreachable or broken
+ │    └── IndexNotReadyError no index has been built yet: run ingest
+ ├── InputError              a request the assistant cannot take (too long, empty, malformed)
+ └── BackendError            the optional LLM backend failed or timed out (callers fall back)
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base of every error the assistant raises on purpose."""
+
+
+class ConfigurationError(AssistantError):
+    pass
+
+
+class CorpusError(AssistantError):
+    pass
+
+
+class DocumentError(CorpusError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StoreError(AssistantError):
+    pass
+
+
+class IndexNotReadyError(StoreError):
+    pass
+
+
+class InputError(AssistantError):
+    pass
+
+
+class BackendError(AssistantError):
+    pass
