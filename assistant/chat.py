@@ -54,3 +54,12 @@ class Assistant:
 
     def programmes(self) -> list[ProgrammeInfo]:
         raise NotImplementedError
+
+    def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
+        """The document's description and its Markdown body (for source links)."""
+        raise NotImplementedError
+
+
+def get_assistant() -> Assistant:
+    """The process-wide assistant built from get_settings(); the index is opened lazily."""
+    raise NotImplementedError
