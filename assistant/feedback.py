@@ -1,0 +1,149 @@
+"""Thumbs up or down on an answer, kept in a SQLite file for staff to export as CSV.
+
+One connection per operation, WAL journal so a reader (the export) never blocks a writer
+(the chat), and the file's folder is created on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from assistant.errors import InputError, StoreError
+
+logger = logging.getLogger(__name__)
+
+Rating = Literal["up", "down"]
+RATINGS: tuple[Rating, ...] = ("up", "down")
+
+MAX_COMMENT_CHARS = 2000
+MAX_TEXT_CHARS = 20_000
+MAX_SOURCES = 20
+
+EXPORT_COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "sources")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    comment TEXT NOT NULL DEFAULT '',
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    sources TEXT NOT NULL DEFAULT ''
+)
+"""
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One person's verdict on one answer."""
+
+    rating: Rating
+    question: str
+    answer: str
+    sources: tuple[str, ...] = ()
+    comment: str = ""
+
+    def __post_init__(self) -> None:
+        if self.rating not in RATINGS:
+            raise InputError(f"rating must be 'up' or 'down', not {self.rating!r}")
+        if len(self.comment) > MAX_COMMENT_CHARS:
+            raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+        for name, value in (("question", self.question), ("answer", self.answer)):
+            if len(value) > MAX_TEXT_CHARS:
+                raise InputError(f"the {name} is longer than {MAX_TEXT_CHARS} characters")
+        if len(self.sources) > MAX_SOURCES:
+            raise InputError(f"at most {MAX_SOURCES} sources can be given")
+
+
+class FeedbackStore:
+    """The feedback table in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(self.path, timeout=10)) as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(_SCHEMA)
+                with connection:
+                    yield connection
+        except (sqlite3.Error, OSError) as exc:
+            logger.exception("feedback database %s failed", self.path)
+            raise StoreError("the feedback database cannot be written right now") from exc
+
+    def record(self, feedback: Feedback, *, now: dt.datetime | None = None) -> int:
+        """Store one verdict with a UTC timestamp; returns its id."""
+        created_at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+        with self._connect() as connection:
+            cursor = connection.execute(
+                "INSERT INTO feedback (created_at, rating, comment, question, answer, sources)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    created_at,
+                    feedback.rating,
+                    feedback.comment,
+                    feedback.question,
+                    feedback.answer,
+                    "\n".join(feedback.sources),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def rows(self) -> list[tuple[object, ...]]:
+        """Every stored verdict, oldest first, in the order of EXPORT_COLUMNS."""
+        if not self.path.exists():
+            return []
+        with self._connect() as connection:
+            columns = ", ".join(EXPORT_COLUMNS)
+            return list(connection.execute(f"SELECT {columns} FROM feedback ORDER BY id"))
+
+    def export_csv(self) -> str:
+        """All verdicts as CSV with a header; cells that a spreadsheet would run are defused."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        for row in self.rows():
+            writer.writerow([_defuse(value) for value in row])
+        return buffer.getvalue()
+
+
+def _defuse(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def record_feedback(
+    store: FeedbackStore,
+    *,
+    rating: str,
+    question: str,
+    answer: str,
+    sources: Sequence[str] = (),
+    comment: str = "",
+) -> int:
+    """Validate and store one verdict (the entry point the API and the UI share)."""
+    feedback = Feedback(
+        rating=rating,  # type: ignore[arg-type]  # checked in __post_init__
+        question=question,
+        answer=answer,
+        sources=tuple(sources),
+        comment=comment,
+    )
+    return store.record(feedback)
