@@ -1,0 +1,1060 @@
+"""The HTTP surface: ``create_app()`` with the chat, OpenAI-compatible, staff and feedback routes.
+
+The server keeps no per-user state: a conversation's history travels with every request. This is
+the only module that maps the assistant's exceptions to HTTP status codes:
+
+=====================  ======  ===========================================================
+error                  status  ``error.type``
+=====================  ======  ===========================================================
+InputError             422     ``invalid_input``
+IndexNotReadyError     503     ``index_not_ready`` (the operator has to run ingest)
+StoreError             503     ``store_unavailable``
+any other              500     ``internal_error`` (logged; the response says nothing more)
+=====================  ======  ===========================================================
+
+Every error body is ``{"error": {"type": ..., "message": ...}}``, the shape OpenAI clients read.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.sse import EventSourceResponse, format_sse_event
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.answer import Answer, Citation
+from assistant.chat import Assistant, ProgrammeInfo, ReplyDraft, Turn, get_assistant
+from assistant.config import Settings, get_settings
+from assistant.errors import AssistantError, IndexNotReadyError, InputError, StoreError
+from assistant.feedback import FeedbackStore, record_feedback
+
+logger = logging.getLogger(__name__)
+
+MODEL_ID = "programme-assistant"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+RATE_WINDOW_SECONDS = 60.0
+_DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+
+
+# --------------------------------------------------------------------------- request/response
+
+
+class HistoryMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "How much is the tuition fee for non-EEA students?",
+                    "history": [],
+                    "programme": "kul-biomedical-engineering-postgraduate",
+                }
+            ]
+        }
+    )
+
+    message: str = Field(description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS.")
+    history: list[HistoryMessage] = Field(
+        default_factory=list,
+        description="Earlier messages, oldest first; only the latest "
+        "ASSISTANT_MAX_HISTORY_TURNS turns (question and answer) are used.",
+    )
+    programme: str | None = Field(
+        default=None, description="Id of a programme (GET /api/programmes) to ask about."
+    )
+
+
+class CitationOut(BaseModel):
+    source: str = Field(description="Document id.")
+    title: str
+    quote: str = Field(description="Verbatim text from the document.")
+    heading: str = ""
+    url: str = Field(description="Where the document can be read (GET /api/documents/{id}).")
+
+
+class AnswerOut(BaseModel):
+    text: str
+    answered: bool = Field(description="False when the documents do not hold the answer.")
+    citations: list[CitationOut]
+    programme: str | None
+    standalone_question: str
+    language: str
+    clarification: bool = Field(description="True when the text asks which programme is meant.")
+
+
+class DraftRequest(BaseModel):
+    email: str = Field(description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS.")
+
+
+class DraftOut(BaseModel):
+    reply: str
+    questions: list[str]
+    unanswered: list[str] = Field(description="Questions the documents do not answer.")
+    citations: list[CitationOut]
+
+
+class FeedbackIn(BaseModel):
+    rating: Literal["up", "down"]
+    comment: str = ""
+    question: str
+    answer: str
+    sources: list[str] = Field(default_factory=list, description="Ids of the cited documents.")
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    status: Literal["stored"] = "stored"
+
+
+class ProgrammeOut(BaseModel):
+    id: str
+    title: str
+    institution: str
+    programme: str
+    kind: str
+    academic_year: str | None
+    url: str
+
+
+class DocumentOut(ProgrammeOut):
+    markdown: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    programmes: int | None = None
+    documents: int | None = None
+    chunks: int | None = None
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+# OpenAI chat completions, the subset a chat client sends; other fields are accepted and ignored.
+
+
+class OpenAIContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[OpenAIContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(part.text or "" for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class OpenAIStreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str = MODEL_ID
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: OpenAIStreamOptions | None = None
+    programme: str | None = Field(
+        default=None, description="Extension: the programme id to ask about."
+    )
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+class RequestLimitError(Exception):
+    """A request the HTTP layer refuses before it reaches the assistant."""
+
+    def __init__(
+        self, status: int, type_: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.type = type_
+        self.message = message
+        self.headers = headers or {}
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` once a streamed body passes the limit (FastAPI re-raises it)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_body_limit_message(limit))
+
+
+def _body_limit_message(limit: int) -> str:
+    return f"The request body is larger than the limit of {limit} bytes. Send a shorter request."
+
+
+def _error_body(type_: str, message: str) -> dict[str, Any]:
+    return {"error": {"type": type_, "message": message}}
+
+
+async def _send_error(
+    send: Send, status: int, type_: str, message: str, headers: dict[str, str] | None = None
+) -> None:
+    body = json.dumps(_error_body(type_, message)).encode()
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    """413 for a body over ``max_bytes``: at once from Content-Length, else while it streams in."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_error(send, 413, "payload_too_large", _body_limit_message(self.max_bytes))
+            return
+
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await _send_error(send, 413, "payload_too_large", _body_limit_message(self.max_bytes))
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` hits per ``window`` seconds for each key; in-process, one per worker."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float = RATE_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.max_keys = max_keys
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float | None:
+        """Count one hit; None when allowed, else the seconds until the next hit is allowed."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= self.max_keys:
+                    self._forget_idle(now)
+                hits = self._hits[key] = deque()
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(hits[0] + self.window - now, 0.0)
+            hits.append(now)
+            return None
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [
+            key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self.window
+        ]
+        for key in idle:
+            del self._hits[key]
+        if len(self._hits) >= self.max_keys:  # every key is busy: drop the oldest ones
+            for key in list(self._hits)[: len(self._hits) // 2]:
+                del self._hits[key]
+
+
+def _is_rate_limited(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    if path == "/api/health":
+        return False
+    if path.startswith(("/api/", "/v1/")):
+        return True
+    return scope.get("method") == "POST" and path.startswith("/ui")
+
+
+class RateLimitMiddleware:
+    """429 with Retry-After once a client IP passes its requests per minute on the API and UI."""
+
+    def __init__(self, app: ASGIApp, limiter: SlidingWindowLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is_rate_limited(scope):
+            client = scope.get("client")
+            wait = self.limiter.hit(client[0] if client else "unknown")
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))
+                message = (
+                    f"Too many requests: the limit is {self.limiter.limit} per minute. "
+                    f"Try again in {seconds} seconds."
+                )
+                await _send_error(send, 429, "rate_limited", message, {"Retry-After": str(seconds)})
+                return
+        await self.app(scope, receive, send)
+
+
+# --------------------------------------------------------------------------- dependencies
+
+
+class AssistantProvider:
+    """Resolves the assistant on first use, so the app starts before the index is opened."""
+
+    def __init__(self, assistant: Assistant | None = None) -> None:
+        self._assistant = assistant
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Assistant:
+        if self._assistant is None:
+            with self._lock:
+                if self._assistant is None:
+                    self._assistant = get_assistant()
+        return self._assistant
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def current_assistant(request: Request) -> Assistant:
+    provider: AssistantProvider = request.app.state.assistant_provider
+    return provider()
+
+
+def feedback_store(request: Request) -> FeedbackStore:
+    store: FeedbackStore = request.app.state.feedback_store
+    return store
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+AssistantDep = Annotated[Assistant, Depends(current_assistant)]
+FeedbackDep = Annotated[FeedbackStore, Depends(feedback_store)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="StaffToken",
+    description="The staff token (ASSISTANT_STAFF_TOKEN) as `Authorization: Bearer <token>`.",
+)
+
+
+def require_staff(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """401 without the right staff token; 403 when the server has no staff token at all."""
+    if not settings.staff_token:
+        raise RequestLimitError(
+            403,
+            "forbidden",
+            "Staff routes are turned off on this server: "
+            "the operator has to set ASSISTANT_STAFF_TOKEN first.",
+        )
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), settings.staff_token.encode()):
+        raise RequestLimitError(
+            401,
+            "unauthorized",
+            "Send the staff token as 'Authorization: Bearer <token>'.",
+            {"WWW-Authenticate": "Bearer"},
+        )
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+DocumentUrl = Callable[[str], str]
+
+
+def _document_url_for(request: Request) -> DocumentUrl:
+    return lambda doc_id: str(request.url_for("get_document", doc_id=doc_id))
+
+
+def _citation_out(citation: Citation, document_url: DocumentUrl) -> CitationOut:
+    return CitationOut(
+        source=citation.source,
+        title=citation.title,
+        quote=citation.quote,
+        heading=citation.heading,
+        url=document_url(citation.source),
+    )
+
+
+def answer_out(answer: Answer, document_url: DocumentUrl) -> AnswerOut:
+    return AnswerOut(
+        text=answer.text,
+        answered=answer.answered,
+        citations=[_citation_out(c, document_url) for c in answer.citations],
+        programme=answer.programme,
+        standalone_question=answer.standalone_question,
+        language=answer.language,
+        clarification=answer.clarification,
+    )
+
+
+def draft_out(draft: ReplyDraft, document_url: DocumentUrl) -> DraftOut:
+    seen: set[tuple[str, str]] = set()
+    citations = []
+    for answer in draft.answers:
+        for citation in answer.citations:
+            if (citation.source, citation.quote) not in seen:
+                seen.add((citation.source, citation.quote))
+                citations.append(_citation_out(citation, document_url))
+    return DraftOut(
+        reply=draft.text,
+        questions=list(draft.questions),
+        unanswered=list(draft.unanswered),
+        citations=citations,
+    )
+
+
+def _programme_fields(info: ProgrammeInfo, document_url: DocumentUrl) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "title": info.title,
+        "institution": info.institution,
+        "programme": info.programme,
+        "kind": info.kind,
+        "academic_year": info.academic_year,
+        "url": document_url(info.id),
+    }
+
+
+def check_message(message: str, settings: Settings) -> str:
+    """The question, stripped; InputError when empty, RequestLimitError when over the limit."""
+    if len(message) > settings.max_message_chars:
+        raise RequestLimitError(
+            422,
+            "message_too_long",
+            f"The message is {len(message)} characters long; the limit is "
+            f"{settings.max_message_chars} characters. Shorten it and send it again.",
+        )
+    if not message.strip():
+        raise InputError("The message is empty: write a question.")
+    return message.strip()
+
+
+def recent_history(history: Iterable[HistoryMessage], settings: Settings) -> list[Turn]:
+    """The latest ``max_history_turns`` turns (a question and its answer each); older ones are
+    dropped, not refused, so a long conversation keeps working."""
+    turns = [Turn(role=m.role, content=m.content) for m in history if m.content.strip()]
+    keep = 2 * settings.max_history_turns
+    return turns[-keep:] if keep else []
+
+
+def _programme_filter(programme: str | None) -> str | None:
+    return programme.strip() or None if programme else None
+
+
+# --------------------------------------------------------------------------- server-sent events
+
+
+def _sse(event: str | None, data: Any) -> bytes:
+    return format_sse_event(data_str=json.dumps(data, ensure_ascii=False), event=event)
+
+
+def _first_item(events: Iterator[str | Answer]) -> tuple[str | Answer | None, Iterator]:
+    """Take the first item now, so an error before any text still gets its own status code."""
+    try:
+        return next(events), events
+    except StopIteration:
+        return None, iter(())
+
+
+def _stream_items(
+    first: str | Answer | None, rest: Iterator[str | Answer]
+) -> Iterator[str | Answer]:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def _error_for(exc: Exception) -> tuple[int, str, str]:
+    """Status, type and a message a person can act on, for an exception from the assistant."""
+    if isinstance(exc, InputError):
+        return 422, "invalid_input", str(exc) or "The request cannot be answered as sent."
+    if isinstance(exc, IndexNotReadyError):
+        return (
+            503,
+            "index_not_ready",
+            "The document index has not been built yet: the operator has to run ingest "
+            "(python ingest.py), then try again.",
+        )
+    if isinstance(exc, StoreError):
+        return (
+            503,
+            "store_unavailable",
+            "The document store is not reachable right now. Try again in a minute.",
+        )
+    return (
+        500,
+        "internal_error",
+        "Something went wrong on the server while answering. Try again; if it keeps "
+        "happening, tell the site's administrator.",
+    )
+
+
+def _chat_events(
+    first: str | Answer | None, rest: Iterator[str | Answer], document_url: DocumentUrl
+) -> Iterator[bytes]:
+    try:
+        for item in _stream_items(first, rest):
+            if isinstance(item, Answer):
+                yield _sse("answer", answer_out(item, document_url).model_dump())
+                yield _sse("done", {})
+                return
+            yield _sse("delta", {"text": item})
+        raise RuntimeError("the assistant's stream ended without an answer")
+    except Exception as exc:
+        _, type_, message = _error_for(exc)
+        logger.exception("chat stream failed")
+        yield _sse("error", {"type": type_, "message": message})
+
+
+# --------------------------------------------------------------------------- OpenAI compatible
+
+
+OPENAI_DESCRIPTION = """\
+OpenAI-compatible chat completions: point the `openai` client, LangChain's `ChatOpenAI` or a chat
+front end at `<host>/v1` with any API key and the model `programme-assistant`.
+
+The last `user` message is the question; earlier `user`/`assistant` messages are the history;
+`system`, `developer` and `tool` messages are ignored. Sampling parameters are accepted and
+ignored. An extra body field `programme` (a programme id) narrows the search.
+
+**Citations.** Besides the standard fields, the completion carries two extra top-level fields:
+`citations`, a list of `{source, title, quote, heading, url}` (the same objects as
+`POST /api/chat`), and `answered` (false when the documents do not hold the answer). When
+streaming, they are on the final chunk, the one whose `finish_reason` is `"stop"`. With the
+`openai` Python client read them as `completion.model_extra["citations"]` (or
+`chunk.model_extra["citations"]`).
+
+`usage` counts words, not tokens: the assistant has no tokenizer.
+"""
+
+
+def _conversation_from_openai(
+    messages: Sequence[OpenAIMessage], settings: Settings
+) -> tuple[str, list[Turn]]:
+    turns = [(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1][0] != "user":
+        raise InputError("The last message must come from the user: it is the question.")
+    question = check_message(turns[-1][1], settings)
+    history = [HistoryMessage(role=role, content=text) for role, text in turns[:-1]]  # type: ignore[arg-type]
+    return question, recent_history(history, settings)
+
+
+def _usage(question: str, history: Sequence[Turn], text: str) -> dict[str, int]:
+    prompt = len(question.split()) + sum(len(turn.content.split()) for turn in history)
+    completion = len(text.split())
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _completion_chunk(cid: str, created: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL_ID,
+        "system_fingerprint": None,
+        **fields,
+    }
+
+
+def _openai_events(
+    first: str | Answer | None,
+    rest: Iterator[str | Answer],
+    document_url: DocumentUrl,
+    include_usage: bool,
+    question: str,
+    history: Sequence[Turn],
+) -> Iterator[bytes]:
+    cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+    def choice(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
+        return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+
+    def data(payload: dict[str, Any]) -> bytes:
+        return _sse(None, payload)
+
+    yield data(
+        _completion_chunk(cid, created, choices=choice({"role": "assistant", "content": ""}))
+    )
+    try:
+        for item in _stream_items(first, rest):
+            if isinstance(item, Answer):
+                out = answer_out(item, document_url)
+                final = _completion_chunk(
+                    cid,
+                    created,
+                    choices=choice({}, "stop"),
+                    citations=[c.model_dump() for c in out.citations],
+                    answered=out.answered,
+                )
+                yield data(final)
+                if include_usage:
+                    usage = _usage(question, history, item.text)
+                    yield data(_completion_chunk(cid, created, choices=[], usage=usage))
+                yield b"data: [DONE]\n\n"
+                return
+            yield data(_completion_chunk(cid, created, choices=choice({"content": item})))
+        raise RuntimeError("the assistant's stream ended without an answer")
+    except Exception as exc:
+        _, type_, message = _error_for(exc)
+        logger.exception("chat completion stream failed")
+        yield data({"error": {"type": type_, "message": message}})
+
+
+# --------------------------------------------------------------------------- routes
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": description}
+    for code, description in {
+        413: "The body is larger than ASSISTANT_MAX_BODY_BYTES.",
+        422: "Malformed JSON, a missing field, or a message over the limit.",
+        429: "Too many requests from this client; see Retry-After.",
+        503: "The index is not built yet (run ingest) or the store is unreachable.",
+    }.items()
+}
+
+_SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": (
+            "Server-Sent Events: `delta` events `{text}` with the answer as it is written, "
+            "then one `answer` event with the complete Answer (as POST /api/chat returns it), "
+            "then `done`. An error after the stream started arrives as an `error` event "
+            "`{type, message}`."
+        ),
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+router = APIRouter()
+
+
+@router.post("/api/chat", response_model=AnswerOut, responses=_ERRORS, tags=["chat"])
+def chat(
+    body: ChatRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
+) -> AnswerOut:
+    """Answer one question in the light of the conversation so far, with citations."""
+    message = check_message(body.message, settings)
+    answer = assistant.ask(
+        message, recent_history(body.history, settings), _programme_filter(body.programme)
+    )
+    return answer_out(answer, _document_url_for(request))
+
+
+@router.post(
+    "/api/chat/stream",
+    response_model=None,
+    responses={**_ERRORS, **_SSE_RESPONSE},
+    tags=["chat"],
+)
+def chat_stream(
+    body: ChatRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
+) -> EventSourceResponse:
+    """The same as POST /api/chat, streamed as Server-Sent Events."""
+    message = check_message(body.message, settings)
+    events = assistant.stream(
+        message, recent_history(body.history, settings), _programme_filter(body.programme)
+    )
+    first, rest = _first_item(iter(events))
+    return EventSourceResponse(
+        _chat_events(first, rest, _document_url_for(request)),
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post(
+    "/v1/chat/completions",
+    responses={
+        **_ERRORS,
+        200: {
+            "description": "A `chat.completion`, or `chat.completion.chunk` events when "
+            "`stream` is true; both with the extra `citations` and `answered` fields.",
+            "content": {"application/json": {}, "text/event-stream": {}},
+        },
+    },
+    description=OPENAI_DESCRIPTION,
+    tags=["openai"],
+)
+def chat_completions(
+    body: ChatCompletionRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
+) -> Any:
+    """Create a chat completion (OpenAI-compatible), with citations."""
+    question, history = _conversation_from_openai(body.messages, settings)
+    programme = _programme_filter(body.programme)
+    document_url = _document_url_for(request)
+    if body.stream:
+        events = assistant.stream(question, history, programme)
+        first, rest = _first_item(iter(events))
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return EventSourceResponse(
+            _openai_events(first, rest, document_url, include_usage, question, history),
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    answer = answer_out(assistant.ask(question, history, programme), document_url)
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL_ID,
+        "system_fingerprint": None,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.text, "refusal": None},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": _usage(question, history, answer.text),
+        "citations": [c.model_dump() for c in answer.citations],
+        "answered": answer.answered,
+    }
+
+
+@router.get("/v1/models", tags=["openai"])
+def list_models() -> dict[str, Any]:
+    """The one model this server offers (OpenAI-compatible)."""
+    return {
+        "object": "list",
+        "data": [
+            {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "programme-assistant"}
+        ],
+    }
+
+
+@router.get("/v1/models/{model_id}", tags=["openai"], include_in_schema=False)
+def get_model(model_id: str) -> dict[str, Any]:
+    if model_id != MODEL_ID:
+        raise RequestLimitError(
+            404, "not_found", f"There is no model {model_id!r}; use {MODEL_ID!r}."
+        )
+    return {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "programme-assistant"}
+
+
+@router.post("/api/draft-reply", response_model=DraftOut, responses=_ERRORS, tags=["staff"])
+def draft_reply(
+    body: DraftRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
+) -> DraftOut:
+    """Draft a reply to an applicant's email for staff to check; lists what it cannot answer."""
+    if len(body.email) > settings.max_email_chars:
+        raise RequestLimitError(
+            422,
+            "message_too_long",
+            f"The email is {len(body.email)} characters long; the limit is "
+            f"{settings.max_email_chars} characters. Paste only the applicant's message.",
+        )
+    if not body.email.strip():
+        raise InputError("The email is empty: paste the applicant's message.")
+    return draft_out(assistant.draft_reply(body.email.strip()), _document_url_for(request))
+
+
+@router.post(
+    "/api/feedback",
+    response_model=FeedbackOut,
+    status_code=201,
+    responses=_ERRORS,
+    tags=["feedback"],
+)
+def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
+    """Store a thumbs up or down on an answer, with an optional comment."""
+    feedback_id = record_feedback(
+        store,
+        rating=body.rating,
+        question=body.question,
+        answer=body.answer,
+        sources=body.sources,
+        comment=body.comment,
+    )
+    return FeedbackOut(id=feedback_id)
+
+
+@router.get(
+    "/api/feedback/export",
+    response_class=PlainTextResponse,
+    dependencies=[Depends(require_staff)],
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "Every verdict as CSV, oldest first."},
+        401: {"model": ErrorOut, "description": "Missing or wrong staff token."},
+        403: {"model": ErrorOut, "description": "No staff token is configured on the server."},
+    },
+    tags=["feedback"],
+)
+def export_feedback(store: FeedbackDep) -> PlainTextResponse:
+    """All feedback as CSV (staff only: `Authorization: Bearer <ASSISTANT_STAFF_TOKEN>`)."""
+    return PlainTextResponse(
+        store.export_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="feedback.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get(
+    "/api/health",
+    response_model=HealthOut,
+    responses={503: {"model": ErrorOut}},
+    tags=["service"],
+)
+def health(request: Request) -> HealthOut:
+    """Whether the assistant can answer; counts when the assistant can tell them cheaply."""
+    assistant = current_assistant(request)
+    counts: dict[str, int] = {}
+    stats = getattr(assistant, "stats", None)
+    if callable(stats):
+        try:
+            counts = {k: int(v) for k, v in dict(stats()).items() if k in ("documents", "chunks")}
+        except (AssistantError, TypeError, ValueError):
+            logger.warning("assistant statistics unavailable", exc_info=True)
+    return HealthOut(status="ok", programmes=len(assistant.programmes()), **counts)
+
+
+@router.get("/api/programmes", response_model=list[ProgrammeOut], tags=["documents"])
+def programmes(request: Request, assistant: AssistantDep) -> list[ProgrammeOut]:
+    """The programmes the assistant knows, for a picker; `id` goes into `programme`."""
+    document_url = _document_url_for(request)
+    return [ProgrammeOut(**_programme_fields(p, document_url)) for p in assistant.programmes()]
+
+
+@router.get(
+    "/api/documents/{doc_id}",
+    name="get_document",
+    responses={
+        200: {
+            "content": {
+                "text/plain": {},
+                "application/json": {"schema": DocumentOut.model_json_schema()},
+            },
+            "description": "The document's Markdown as text/plain; as JSON with its description "
+            "when the request sends `Accept: application/json` or `?format=json`.",
+        },
+        404: {"model": ErrorOut, "description": "No document has this id."},
+    },
+    tags=["documents"],
+)
+def get_document(
+    doc_id: str, request: Request, assistant: AssistantDep, format: str | None = None
+) -> Any:
+    """A source document, the target of every citation's `url`."""
+    if not _DOC_ID.match(doc_id):
+        raise _unknown_document(doc_id)
+    try:
+        info, markdown = assistant.document(doc_id)
+    except (LookupError, FileNotFoundError, InputError) as exc:
+        raise _unknown_document(doc_id) from exc
+    accept = request.headers.get("accept", "")
+    if format == "json" or (format is None and accept.startswith("application/json")):
+        fields = _programme_fields(info, _document_url_for(request))
+        return DocumentOut(**fields, markdown=markdown)
+    return PlainTextResponse(
+        markdown,
+        media_type="text/plain; charset=utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _unknown_document(doc_id: str) -> RequestLimitError:
+    shown = doc_id if _DOC_ID.match(doc_id) else "this id"
+    return RequestLimitError(
+        404, "not_found", f"There is no document {shown!r}. GET /api/programmes lists them."
+    )
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    return RedirectResponse(url="/ui/", status_code=307)
+
+
+@router.get("/widget.js", include_in_schema=False)
+def widget_js() -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / "widget.js",
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/demo", include_in_schema=False)
+def demo_page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "demo.html", media_type="text/html; charset=utf-8")
+
+
+# --------------------------------------------------------------------------- error handlers
+
+
+def _json_error(
+    status: int, type_: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(_error_body(type_, message), status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        if error.get("type") == "json_invalid":
+            reason = error.get("ctx", {}).get("error", "")
+            return (
+                f"The request body is not valid JSON ({reason}). "
+                'Send a JSON object such as {"message": "How much is the tuition fee?"}.'
+            )
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{location or 'body'}: {error.get('msg', 'is invalid')}")
+    return "The request is not valid: " + "; ".join(problems) + "."
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestLimitError)
+    async def _limit(request: Request, exc: RequestLimitError) -> JSONResponse:
+        return _json_error(exc.status, exc.type, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _json_error(422, "invalid_request", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        types = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        message = exc.detail if isinstance(exc.detail, str) else "The request failed."
+        if exc.status_code == 404:
+            message = "There is nothing at this address. The API is described at /docs."
+        return _json_error(
+            exc.status_code, types.get(exc.status_code, "http_error"), message, exc.headers
+        )
+
+    @app.exception_handler(AssistantError)
+    async def _assistant(request: Request, exc: AssistantError) -> JSONResponse:
+        status, type_, message = _error_for(exc)
+        if status >= 500 and status != 503:
+            logger.error("assistant failed on %s", request.url.path, exc_info=exc)
+        else:
+            logger.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
+        return _json_error(status, type_, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("unexpected error on %s", request.url.path, exc_info=exc)
+        _, type_, message = _error_for(exc)
+        return _json_error(500, type_, message)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def create_app(
+    settings: Settings | None = None,
+    assistant: Assistant | None = None,
+    *,
+    ui: bool = True,
+) -> FastAPI:
+    """The whole service: the API, the Gradio UI at /ui, the widget and its demo page.
+
+    ``assistant`` defaults to ``get_assistant()``, resolved on the first request that needs it;
+    ``ui=False`` leaves the Gradio app out (it is the slow part to import).
+    """
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Programme assistant",
+        summary="Answers questions about university programmes from their documents, "
+        "with citations.",
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.assistant_provider = AssistantProvider(assistant)
+    app.state.feedback_store = FeedbackStore(settings.feedback_db)
+    app.include_router(router)
+    _install_error_handlers(app)
+
+    if ui:
+        from assistant.ui import mount_ui
+
+        mount_ui(app, app.state.assistant_provider, settings, app.state.feedback_store)
+
+    # Added innermost first: CORS wraps everything so even a 413 or 429 reaches the widget.
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(
+            RateLimitMiddleware, limiter=SlidingWindowLimiter(settings.rate_limit_per_minute)
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Authorization"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    return app
