@@ -1,0 +1,172 @@
+"""Real HTTP servers for the tests: uvicorn on a free 127.0.0.1 port, in a thread or a process.
+
+Also a scripted Assistant for the tests that isolate the HTTP layer (limits, error mapping,
+escaping); every feature test uses the real assistant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from assistant.answer import Answer, Citation
+from assistant.chat import Assistant, ProgrammeInfo, ReplyDraft, Turn
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+XSS_PAYLOAD = '<img src=x onerror="window.__xss=1;alert(1)">'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(
+    url: str, timeout: float = 120.0, process: subprocess.Popen | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before it answered")
+        try:
+            httpx.get(url, timeout=2.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: object, port: int | None = None) -> Iterator[str]:
+    """Run an ASGI app under uvicorn in a background thread; yields its base URL."""
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_in_process(env: dict[str, str], port: int | None = None) -> Iterator[str]:
+    """Run ``uvicorn assistant.api:create_app --factory`` as a separate process (the real app)."""
+    port = port or free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    log = open(  # noqa: SIM115 - closed in finally
+        Path(env.get("ASSISTANT_TEST_LOG", os.devnull)), "ab"
+    )
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/widget.js", process=process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+# --------------------------------------------------------------------------- a scripted assistant
+
+PROGRAMME = ProgrammeInfo(
+    id="demo-programme",
+    title="Demo Programme in Testing",
+    institution="Example University",
+    programme="Demo Programme in Testing",
+    kind="programme",
+    academic_year="2024-2025",
+)
+
+
+@dataclass
+class ScriptedAssistant(Assistant):
+    """Answers every question with the same text and citation; records what it was asked."""
+
+    text: str = "The tuition fee is 1000 euro."
+    quote: str = "- tuition fee: 1000 euro"
+    document_text: str = "# Demo Programme in Testing\n\nThe tuition fee is 1000 euro.\n"
+    error: Exception | None = None
+    chunk_size: int = 8
+    calls: list[tuple[str, tuple[Turn, ...], str | None]] = field(default_factory=list)
+
+    def _answer(self, message: str) -> Answer:
+        citation = Citation(
+            source=PROGRAMME.id, title=PROGRAMME.title, quote=self.quote, heading="Fees"
+        )
+        return Answer(
+            text=self.text,
+            answered=True,
+            citations=(citation,),
+            programme=PROGRAMME.id,
+            standalone_question=message,
+        )
+
+    def ask(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Answer:
+        self.calls.append((message, tuple(history), programme))
+        if self.error is not None:
+            raise self.error
+        return self._answer(message)
+
+    def stream(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Iterator[str | Answer]:
+        self.calls.append((message, tuple(history), programme))
+        if self.error is not None:
+            raise self.error
+        for start in range(0, len(self.text), self.chunk_size):
+            yield self.text[start : start + self.chunk_size]
+        yield self._answer(message)
+
+    def draft_reply(self, email_text: str) -> ReplyDraft:
+        if self.error is not None:
+            raise self.error
+        answer = self._answer("What is the fee?")
+        return ReplyDraft(
+            text=f"Dear applicant,\n\n{self.text}\n\n[Please answer: Is there a scholarship?]",
+            questions=("What is the fee?", "Is there a scholarship?"),
+            answers=(answer,),
+            unanswered=("Is there a scholarship?",),
+        )
+
+    def programmes(self) -> list[ProgrammeInfo]:
+        if self.error is not None:
+            raise self.error
+        return [PROGRAMME]
+
+    def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
+        if doc_id != PROGRAMME.id:
+            raise KeyError(doc_id)
+        return PROGRAMME, self.document_text
