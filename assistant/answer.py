@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from assistant.corpus import table_cells, unit_display
+from assistant.retrieval import Evidence, RetrievalResult
+from assistant.understanding import INTENTS_BY_NAME, Query
 
 
 @dataclass(frozen=True)
@@ -25,3 +32,232 @@ class Answer:
     language: str = "en"
     clarification: bool = False  # the text asks the user which programme they mean
     retrieved: tuple[str, ...] = field(default=(), compare=False)  # doc ids, best first
+
+
+# --- choosing the evidence -------------------------------------------------------------------
+
+# Intents whose facts differ between programmes: a question naming none of them is ambiguous.
+PROGRAMME_SPECIFIC = frozenset(
+    {"fee", "deadline", "start", "duration", "location", "degree", "language_requirement",
+     "admission", "documents", "procedure", "contact", "schedule", "invoice"}
+)
+DATED = frozenset({"fee", "deadline", "start", "invoice", "schedule"})
+MIN_SCORE = 0.5  # a sentence that matches no intent must be at least this close
+MIN_SCORE_WITH_INTENT = 0.42
+MIN_DENSE = 0.3
+QUOTE_GAP = 0.1  # further quotes must score within this of the best one
+AMBIGUITY_GAP = 0.12  # a second programme is offered when its best sentence is this close
+
+
+def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int) -> list[Evidence]:
+    """The sentences of one document that answer the question, best first; [] when none does."""
+    strict = {n for n in query.intents if INTENTS_BY_NAME[n].strict}
+    usable = [e for e in evidence if not strict or set(e.intents) & strict]
+    if not usable:
+        return []
+    best = usable[0]
+    floor = MIN_SCORE_WITH_INTENT if best.intents else MIN_SCORE
+    if best.score < floor or best.dense < MIN_DENSE:
+        return []
+    chosen = [best]
+    for candidate in usable[1:]:
+        if len(chosen) >= max_quotes or candidate.score < best.score - QUOTE_GAP:
+            break
+        if candidate.chunk_id == best.chunk_id or set(candidate.intents) & set(best.intents):
+            chosen.append(candidate)
+    return chosen
+
+
+def answering_documents(
+    query: Query, result: RetrievalResult, max_quotes: int
+) -> list[tuple[str, list[Evidence]]]:
+    """Each document that answers, with its quotes, best document first."""
+    by_doc: dict[str, list[Evidence]] = {}
+    for item in result.evidence:
+        by_doc.setdefault(item.doc_id, []).append(item)
+    if query.programmes:
+        by_doc = {d: e for d, e in by_doc.items() if d in query.programmes}
+    found = [(doc, chosen) for doc, items in by_doc.items() if (chosen := select_evidence(query, items, max_quotes))]
+    found.sort(key=lambda pair: -pair[1][0].score)
+    return found
+
+
+# --- wording ---------------------------------------------------------------------------------
+
+PHRASES = {
+    "en": {
+        "intro": "For the {programme} ({institution}), {topic}:",
+        "topic": "the {label}",
+        "topic_year": "the {label} for the academic year {year}",
+        "general": "the documents say",
+        "past": "Note: these figures were published for the academic year {year}; please confirm the current ones with the programme.",
+        "several": "The documents give the {label} for more than one programme:",
+        "clarify": "Which programme do you mean? The documents give the {label} for: {names}.",
+        "decline": "I could not find this in the documents I have{about}.",
+        "covers": " They cover: {topics}.",
+        "contact": " For questions they do not answer, contact {contact}.",
+        "no_contact": " For questions they do not answer, please contact the programme directly.",
+        "scope": " I can answer questions about: {names}.",
+        "about": " about the {programme}",
+    },
+    "nl": {
+        "intro": "Voor de {programme} ({institution}), {topic}:",
+        "topic": "{label}",
+        "topic_year": "{label} voor het academiejaar {year}",
+        "general": "zeggen de documenten",
+        "past": "Let op: deze gegevens werden gepubliceerd voor het academiejaar {year}; controleer de actuele gegevens bij de opleiding.",
+        "several": "De documenten vermelden {label} voor meer dan één opleiding:",
+        "clarify": "Welke opleiding bedoel je? De documenten vermelden {label} voor: {names}.",
+        "decline": "Ik kon dit niet vinden in de documenten die ik heb{about}.",
+        "covers": " Ze behandelen: {topics}.",
+        "contact": " Voor vragen die ze niet beantwoorden, neem contact op met {contact}.",
+        "no_contact": " Voor vragen die ze niet beantwoorden, neem rechtstreeks contact op met de opleiding.",
+        "scope": " Ik kan vragen beantwoorden over: {names}.",
+        "about": " over de {programme}",
+    },
+}
+
+
+def _phrase(language: str, key: str, **values: str) -> str:
+    return PHRASES.get(language, PHRASES["en"])[key].format(**values)
+
+
+def quote_of(item: Evidence) -> str:
+    """The verbatim text cited: list markers dropped, table rows kept as they stand."""
+    return item.text if item.text.startswith("|") else unit_display(item.text)
+
+
+def readable(item: Evidence) -> str:
+    """How a quote reads inside the answer; a table row becomes 'Course (Code): 6 ECTS'."""
+    if not item.text.startswith("|"):
+        return f"“{unit_display(item.text)}”"
+    cells = table_cells(item.text)
+    if len(cells) == 3 and len(item.columns) == 3:
+        return f"{cells[1]} ({cells[0]}): {cells[2]} {item.columns[2]}"
+    return "; ".join(f"{c}: {v}" for c, v in zip(item.columns, cells, strict=False)) or " – ".join(cells)
+
+
+def _label(query: Query, language: str) -> str:
+    for name in query.intents:
+        intent = INTENTS_BY_NAME[name]
+        return intent.label_nl if language == "nl" else intent.label_en
+    return ""
+
+
+def _topic(query: Query, meta: Mapping[str, str], dated: bool) -> str:
+    label = _label(query, query.language)
+    if not label:
+        return _phrase(query.language, "general")
+    year = meta.get("academic_year", "")
+    key = "topic_year" if dated and year else "topic"
+    return _phrase(query.language, key, label=label, year=year)
+
+
+def _is_dated(query: Query, chosen: Sequence[Evidence]) -> bool:
+    return bool(DATED & set(query.intents)) or any(re.search(r"\d", e.text) for e in chosen if set(e.intents) & DATED)
+
+
+def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date) -> str:
+    years = sorted({m.get("academic_year", "") for m in metas if _years_past(m.get("academic_year", ""), today)})
+    return "\n" + _phrase(query.language, "past", year=", ".join(years)) if years else ""
+
+
+def _years_past(year: str, today: dt.date) -> bool:
+    """An academic year 'YYYY-YYYY' is over after the summer of its second calendar year."""
+    match = re.match(r"(\d{4})\s*[-/]\s*(\d{2,4})", year)
+    if not match:
+        return False
+    end = match.group(2)
+    return today > dt.date(int(end) if len(end) == 4 else 2000 + int(end), 8, 31)
+
+
+def _citations(chosen: Sequence[Evidence], documents: Mapping[str, Mapping[str, str]]) -> tuple[Citation, ...]:
+    return tuple(
+        Citation(source=e.doc_id, title=documents[e.doc_id]["title"], quote=quote_of(e), heading=e.heading)
+        for e in chosen
+    )
+
+
+def _numbered(chosen: Sequence[Evidence], start: int) -> str:
+    return " ".join(f"{readable(e)} [{start + i}]" for i, e in enumerate(chosen))
+
+
+def _situation_clause(query: Query) -> str:
+    if query.situation is None or query.situation.category is None:
+        return ""
+    return query.situation.describe(query.language).rstrip(".") + ". "
+
+
+def compose_answer(
+    query: Query,
+    result: RetrievalResult,
+    documents: Mapping[str, Mapping[str, str]],
+    today: dt.date,
+    max_quotes: int = 3,
+) -> Answer:
+    """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline."""
+    found = answering_documents(query, result, max_quotes)
+    common = {"standalone_question": query.text, "language": query.language, "retrieved": result.documents}
+    if not found:
+        return decline(query, documents, result, **common)
+    several = (
+        not query.programmes
+        and len(found) > 1
+        and bool(PROGRAMME_SPECIFIC & set(query.intents))
+        and found[1][1][0].score >= found[0][1][0].score - AMBIGUITY_GAP
+    )
+    if not several:
+        doc_id, chosen = found[0]
+        meta = documents[doc_id]
+        dated = _is_dated(query, chosen)
+        intro = _phrase(
+            query.language, "intro", programme=meta["programme"] or meta["title"],
+            institution=meta["institution"], topic=_topic(query, meta, dated),
+        )
+        text = f"{_situation_clause(query)}{intro} {_numbered(chosen, 1)}"
+        if dated:
+            text += _past_note(query, [meta], today)
+        return Answer(text, True, _citations(chosen, documents), programme=doc_id, **common)
+    candidates = [doc for doc, _ in found if found[0][1][0].score - _[0].score <= AMBIGUITY_GAP]
+    if len(candidates) > 2:
+        names = ", ".join(f"{documents[d]['programme'] or documents[d]['title']} ({documents[d]['institution']})" for d in candidates)
+        text = _phrase(query.language, "clarify", label=_label(query, query.language), names=names)
+        return Answer(text, False, (), clarification=True, **common)
+    lines = [_situation_clause(query) + _phrase(query.language, "several", label=_label(query, query.language))]
+    chosen_all: list[Evidence] = []
+    for doc_id, chosen in found[:2]:
+        meta = documents[doc_id]
+        year = f", {meta['academic_year']}" if meta.get("academic_year") and _is_dated(query, chosen) else ""
+        lines.append(f"- {meta['programme'] or meta['title']} ({meta['institution']}{year}): {_numbered(chosen, len(chosen_all) + 1)}")
+        chosen_all.extend(chosen)
+    text = "\n".join(lines).strip()
+    if _is_dated(query, chosen_all):
+        text += _past_note(query, [documents[d] for d, _ in found[:2]], today)
+    return Answer(text, True, _citations(chosen_all, documents), **common)
+
+
+def decline(
+    query: Query,
+    documents: Mapping[str, Mapping[str, str]],
+    result: RetrievalResult,
+    **common: object,
+) -> Answer:
+    """Say plainly that the documents do not answer, what they do cover, and whom to ask."""
+    language = query.language
+    programmes = [d for d in query.programmes if d in documents]
+    if len(programmes) == 1:
+        meta = documents[programmes[0]]
+        text = _phrase(language, "decline", about=_phrase(language, "about", programme=meta["programme"] or meta["title"]))
+        topics = ", ".join(_topics(meta))
+        if topics:
+            text += _phrase(language, "covers", topics=topics)
+        contact = "; ".join(line.strip() for line in meta.get("contact", "").splitlines() if line.strip())
+        text += _phrase(language, "contact", contact=contact) if contact else _phrase(language, "no_contact")
+        return Answer(text, False, (), programme=programmes[0], **common)  # type: ignore[arg-type]
+    names = "; ".join(f"{m['title']}" for m in documents.values())
+    text = _phrase(language, "decline", about="") + _phrase(language, "scope", names=names)
+    return Answer(text, False, (), **common)  # type: ignore[arg-type]
+
+
+def _topics(meta: Mapping[str, str]) -> list[str]:
+    return [t for t in meta.get("topics", "").split("|") if t][:6]

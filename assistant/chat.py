@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
 
-from assistant.answer import Answer
+from assistant.answer import Answer, Citation, compose_answer
+from assistant.config import Settings, get_settings
+from assistant.errors import InputError
+from assistant.understanding import Query, detect_programmes, understand
+
+if TYPE_CHECKING:
+    from assistant.llm import AnswerBackend
+    from assistant.retrieval import HybridRetriever, SearchIndex
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,14 @@ class ReplyDraft:
     answers: tuple[Answer, ...]
     unanswered: tuple[str, ...]
 
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        seen: dict[tuple[str, str], Citation] = {}
+        for answer in self.answers:
+            for citation in answer.citations:
+                seen.setdefault((citation.source, citation.quote), citation)
+        return tuple(seen.values())
+
 
 @dataclass(frozen=True)
 class ProgrammeInfo:
@@ -38,28 +58,191 @@ class ProgrammeInfo:
 class Assistant:
     """The one entry point every surface (CLI, API, UI, eval) uses."""
 
+    def __init__(self, settings: Settings, retriever: HybridRetriever, backend: AnswerBackend) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.backend = backend
+
+    # -- questions --------------------------------------------------------------------------
+
+    def understand(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Query:
+        message = self._checked(message)
+        index = self.retriever.index()
+        turns = [(t.role, t.content[: self.settings.max_message_chars]) for t in history]
+        turns = turns[-2 * self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        return understand(message, index.names, turns, programme)
+
+    def answer_query(self, query: Query) -> Answer:
+        """The extractive draft for an understood question."""
+        index = self.retriever.index()
+        result = index.search(query)
+        draft = compose_answer(
+            query, result, index.documents, self.settings.current_date(), self.settings.max_quotes
+        )
+        return replace(draft, standalone_question=_standalone(query))
+
     def ask(
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
     ) -> Answer:
-        raise NotImplementedError
+        query = self.understand(message, history, programme)
+        return self.backend.phrase(query.text, self.answer_query(query))
 
     def stream(
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
     ) -> Iterator[str | Answer]:
         """Yield text deltas, then the complete Answer as the last item."""
-        raise NotImplementedError
+        query = self.understand(message, history, programme)
+        yield from self.backend.stream(query.text, self.answer_query(query))
+
+    def _checked(self, message: str) -> str:
+        text = message.strip()
+        if not text:
+            raise InputError("the message is empty: ask a question about a programme")
+        if len(text) > self.settings.max_message_chars:
+            raise InputError(
+                f"the message has {len(text)} characters; the limit is {self.settings.max_message_chars}"
+            )
+        return text
+
+    # -- email replies ----------------------------------------------------------------------
 
     def draft_reply(self, email_text: str) -> ReplyDraft:
-        raise NotImplementedError
+        """Answer each question of an applicant's email; list what staff must complete."""
+        if len(email_text) > self.settings.max_email_chars:
+            raise InputError(
+                f"the email has {len(email_text)} characters; the limit is {self.settings.max_email_chars}"
+            )
+        questions, context = split_email(email_text)
+        if not questions:
+            raise InputError("no question found in the email")
+        index = self.retriever.index()
+        named = detect_programmes(email_text, index.names)
+        programme = named[0] if len(named) == 1 else None
+        answers: list[Answer] = []
+        for question in questions:
+            history = [Turn("user", context)] if context else []
+            query = self.understand(question[: self.settings.max_message_chars], history, programme)
+            if query.situation is None and context:
+                background = understand(context, index.names)
+                query = replace(query, situation=background.situation, citizenship=query.citizenship or background.citizenship)
+            answers.append(self.backend.phrase(query.text, self.answer_query(query)))
+        unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
+        text = render_reply(questions, answers, language=answers[0].language)
+        return ReplyDraft(text, tuple(questions), tuple(answers), unanswered)
+
+    # -- the documents ----------------------------------------------------------------------
 
     def programmes(self) -> list[ProgrammeInfo]:
-        raise NotImplementedError
+        return [
+            ProgrammeInfo(
+                id=doc_id,
+                title=meta["title"],
+                institution=meta["institution"],
+                programme=meta["programme"],
+                kind=meta["kind"],
+                academic_year=meta["academic_year"] or None,
+            )
+            for doc_id, meta in self.retriever.index().documents.items()
+        ]
 
     def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
-        """The document's description and its Markdown body (for source links)."""
-        raise NotImplementedError
+        """The document's description and its text as the corpus holds it."""
+        info = {p.id: p for p in self.programmes()}.get(doc_id)
+        if info is None:
+            raise InputError(f"no document with id {doc_id!r}")
+        for path in sorted(self.settings.corpus_dir.glob(f"{doc_id}.*")):
+            return info, path.read_text(encoding="utf-8", errors="replace")
+        raise InputError(f"the document {doc_id!r} is indexed but no longer in the corpus folder")
 
 
+def _standalone(query: Query) -> str:
+    return query.search_text if query.follow_up else query.text
+
+
+_QUESTION = re.compile(r"[^.!?\n]*\?")
+_REQUEST = re.compile(
+    r"[^.!?\n]*\b(i would like to know|i'd like to know|please (let me know|tell me|send|confirm|advise)|"
+    r"could you (tell|let|confirm)|i wonder|i am wondering|i'm wondering)\b[^.!?\n]*[.!]?",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(r"^\s*(dear|hello|hi|good (morning|afternoon|evening)|to whom)\b.*$", re.I | re.M)
+_SIGN_OFF = re.compile(r"^\s*(kind regards|best regards|regards|best|sincerely|thanks|thank you|cheers)\b.*", re.I | re.M | re.S)
+
+
+def split_email(text: str) -> tuple[list[str], str]:
+    """The questions an email asks, and the rest of its body (who is asking, which programme)."""
+    body = _SIGN_OFF.split(text, maxsplit=1)[0] if _SIGN_OFF.search(text) else text
+    body = _GREETING.sub("", body)
+    spans: list[tuple[int, int]] = []
+    for pattern in (_QUESTION, _REQUEST):
+        for match in pattern.finditer(body):
+            if not any(s <= match.start() < e for s, e in spans):
+                spans.append((match.start(), match.end()))
+    spans.sort()
+    questions = [" ".join(body[s:e].split()) for s, e in spans]
+    questions = [re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I) for q in questions]
+    rest = body
+    for s, e in reversed(spans):
+        rest = rest[:s] + " " + rest[e:]
+    return [q for q in questions if len(q.split()) >= 2], " ".join(rest.split())
+
+
+REPLY = {
+    "en": {
+        "greeting": "Dear applicant,",
+        "thanks": "Thank you for your email and your interest in our programmes.",
+        "missing": "[TO COMPLETE BY STAFF: the documents do not answer this question: “{question}”]",
+        "sources": "Sources:",
+        "sign_off": "Kind regards,\nThe admissions team",
+    },
+    "nl": {
+        "greeting": "Beste kandidaat,",
+        "thanks": "Bedankt voor je e-mail en je interesse in onze opleidingen.",
+        "missing": "[AAN TE VULLEN DOOR MEDEWERKER: de documenten beantwoorden deze vraag niet: “{question}”]",
+        "sources": "Bronnen:",
+        "sign_off": "Met vriendelijke groeten,\nHet admissions team",
+    },
+}
+
+
+def render_reply(questions: Sequence[str], answers: Sequence[Answer], language: str = "en") -> str:
+    words = REPLY.get(language, REPLY["en"])
+    paragraphs = [words["greeting"], words["thanks"]]
+    sources: list[Citation] = []
+    for question, answer in zip(questions, answers, strict=True):
+        if not answer.answered:
+            paragraphs.append(words["missing"].format(question=question))
+            continue
+        text = answer.text
+        for number, citation in enumerate(answer.citations, 1):
+            if citation not in sources:
+                sources.append(citation)
+            text = text.replace(f"[{number}]", f"[{sources.index(citation) + 1}]")
+        paragraphs.append(text)
+    if sources:
+        listed = "\n".join(f"[{n}] {c.title}: “{c.quote}”" for n, c in enumerate(sources, 1))
+        paragraphs.append(f"{words['sources']}\n{listed}")
+    paragraphs.append(words["sign_off"])
+    return "\n\n".join(paragraphs)
+
+
+@lru_cache(maxsize=1)
 def get_assistant() -> Assistant:
     """The process-wide assistant built from get_settings(); the index is opened lazily."""
-    raise NotImplementedError
+    return build_assistant(get_settings())
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    from assistant.llm import get_backend
+    from assistant.retrieval import build_retriever
+
+    return Assistant(settings, build_retriever(settings), get_backend(settings))
+
+
+def warm_up(assistant: Assistant) -> SearchIndex:
+    """Load the model and the index now rather than on the first question."""
+    index = assistant.retriever.index()
+    index.embed("warm up")
+    return index

@@ -1,0 +1,339 @@
+"""Load the corpus documents with their metadata and split them into chunks and quotable units.
+
+A *chunk* is a heading with its paragraphs, list or table (what retrieval ranks); a *unit* is one
+sentence, list item or table row of a chunk, verbatim (what an answer quotes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from langchain_core.document_loaders import BaseLoader
+from langchain_core.documents import Document
+
+from assistant.errors import CorpusError, DocumentError
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".md", ".txt", ".html", ".htm", ".pdf")
+SPLITTER_VERSION = "3"  # bump when chunking changes, so ingest re-embeds everything
+MAX_CHUNK_CHARS = 1500
+METADATA_KEYS = ("id", "title", "institution", "programme", "kind", "academic_year", "source")
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+# A sentence ends at . ! ? followed by space and a capital, unless the dot ends an abbreviation.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+_ABBREVIATIONS = ("Prof.", "Dr.", "Ms.", "Mr.", "Mrs.", "e.g.", "i.e.", "f.e.", "incl.", "etc.", "St.")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    text: str
+    heading: str  # heading path, " > " separated
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One quotable sentence, list item or table row, verbatim from its document."""
+
+    id: str
+    chunk_id: str
+    doc_id: str
+    text: str
+    heading: str
+    columns: tuple[str, ...] = ()  # a table row's column names
+    lead: str = ""  # the sentence that introduces a list item ("The strict deadlines ... are:")
+
+
+def content_hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+class CorpusLoader(BaseLoader):
+    """A LangChain loader for one corpus file: Markdown/text with YAML front matter, HTML, PDF."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def lazy_load(self) -> Iterator[Document]:
+        suffix = self.path.suffix.lower()
+        try:
+            if suffix in (".md", ".txt"):
+                text, meta = _read_text(self.path)
+            elif suffix in (".html", ".htm"):
+                text, meta = _read_html(self.path)
+            elif suffix == ".pdf":
+                text, meta = _read_pdf(self.path)
+            else:
+                raise DocumentError(str(self.path), f"unsupported file type {suffix}")
+        except DocumentError:
+            raise
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+            raise DocumentError(str(self.path), f"cannot be read: {exc}") from exc
+        except Exception as exc:  # parsers raise their own types on broken files
+            raise DocumentError(str(self.path), f"cannot be parsed: {exc}") from exc
+        if not text.strip():
+            raise DocumentError(str(self.path), "is empty")
+        yield Document(page_content=text, metadata=_complete_metadata(meta, self.path, text))
+
+
+def _read_text(path: Path) -> tuple[str, dict[str, Any]]:
+    raw = path.read_text(encoding="utf-8")
+    match = _FRONT_MATTER.match(raw)
+    if not match:
+        return raw, {}
+    meta = yaml.safe_load(match.group(1)) or {}
+    if not isinstance(meta, dict):
+        raise DocumentError(str(path), "front matter is not a mapping")
+    return raw[match.end() :], meta
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0", re.I)
+
+
+def _read_html(path: Path) -> tuple[str, dict[str, Any]]:
+    """HTML to Markdown-like text, dropping scripts and anything a reader would not see."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for tag in soup(["script", "style", "template", "noscript", "iframe", "object", "svg"]):
+        tag.decompose()
+    hidden = [
+        tag
+        for tag in soup.find_all(True)
+        if tag.has_attr("hidden")
+        or tag.get("aria-hidden") == "true"
+        or (tag.name == "input" and tag.get("type") == "hidden")
+        or _HIDDEN_STYLE.search(str(tag.get("style", "")))
+    ]
+    for tag in hidden:
+        if not tag.decomposed:
+            tag.decompose()
+    meta: dict[str, Any] = {}
+    for tag in soup.find_all("meta"):
+        name, value = tag.get("name"), tag.get("content")
+        if isinstance(name, str) and name in METADATA_KEYS and value:
+            meta[name] = value
+    if soup.title and soup.title.string and "title" not in meta:
+        meta["title"] = soup.title.string.strip()
+    lines: list[str] = []
+    body = soup.body or soup
+    for tag in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr"]):
+        text = " ".join(tag.get_text(" ", strip=True).split())
+        if not text:
+            continue
+        if tag.name[0] == "h":
+            lines += ["", "#" * int(tag.name[1]) + " " + text, ""]
+        elif tag.name == "li":
+            lines.append("- " + text)
+        elif tag.name == "tr":
+            cells = [c.get_text(" ", strip=True) for c in tag.find_all(["td", "th"])]
+            lines.append("| " + " | ".join(cells) + " |")
+        else:
+            lines += ["", text, ""]
+    return "\n".join(lines), meta
+
+
+def _read_pdf(path: Path) -> tuple[str, dict[str, Any]]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    pages = [page.extract_text() or "" for page in reader.pages]
+    info = reader.metadata or {}
+    meta = {"title": str(info.title)} if getattr(info, "title", None) else {}
+    return "\n\n".join(pages), meta
+
+
+def _complete_metadata(meta: dict[str, Any], path: Path, text: str) -> dict[str, Any]:
+    first_heading = next((m.group(2) for m in map(_HEADING.match, text.splitlines()) if m), None)
+    title = str(meta.get("title") or first_heading or path.stem)
+    year = meta.get("academic_year")
+    aliases = meta.get("aliases") or []
+    topics = [
+        re.sub(r"^\d+\.\s*", "", m.group(2))
+        for m in map(_HEADING.match, text.splitlines())
+        if m and len(m.group(1)) == 2
+    ]
+    return {
+        "id": str(meta.get("id") or path.stem),
+        "title": title,
+        "institution": str(meta.get("institution") or ""),
+        "programme": str(meta.get("programme") or title),
+        "kind": str(meta.get("kind") or "programme"),
+        "academic_year": str(year) if year else "",
+        "source": str(meta.get("source") or path.name),
+        "aliases": "|".join(str(a) for a in aliases),
+        "contact": str(meta.get("contact") or ""),
+        "topics": "|".join(topics),
+        "path": path.name,
+    }
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    documents: list[Document]
+    skipped: list[DocumentError]
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist")
+    return sorted(
+        p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+    )
+
+
+def load_corpus(corpus_dir: Path) -> LoadReport:
+    """Every supported file in the folder; broken or empty ones are reported, not raised."""
+    documents: list[Document] = []
+    skipped: list[DocumentError] = []
+    seen: dict[str, str] = {}
+    for path in corpus_files(corpus_dir):
+        try:
+            document = next(CorpusLoader(path).lazy_load())
+        except DocumentError as error:
+            logger.warning("skipped %s", error)
+            skipped.append(error)
+            continue
+        doc_id = document.metadata["id"]
+        if doc_id in seen:
+            skipped.append(DocumentError(str(path), f"duplicate id {doc_id!r} (also {seen[doc_id]})"))
+            continue
+        seen[doc_id] = path.name
+        documents.append(document)
+    return LoadReport(documents, skipped)
+
+
+# --- splitting -----------------------------------------------------------------------------
+
+
+def split_document(document: Document) -> list[Chunk]:
+    """Chunks by structure: each heading with its text, list or table stays together."""
+    meta = document.metadata
+    sections = _sections(document.page_content)
+    chunks: list[Chunk] = []
+    for heading, body in sections:
+        for piece in _bounded(body):
+            index = len(chunks)
+            chunks.append(
+                Chunk(
+                    id=f"{meta['id']}:{index}",
+                    doc_id=meta["id"],
+                    text=piece,
+                    heading=heading,
+                    metadata={**meta, "heading": heading, "chunk": index},
+                )
+            )
+    return chunks
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    path: list[tuple[int, str]] = []
+    sections: list[tuple[str, str]] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(buffer).strip()
+        if body:
+            sections.append((" > ".join(title for _, title in path), body))
+        buffer.clear()
+
+    for line in text.splitlines():
+        match = _HEADING.match(line)
+        if match:
+            flush()
+            level = len(match.group(1))
+            path[:] = [(lvl, title) for lvl, title in path if lvl < level]
+            path.append((level, match.group(2)))
+        else:
+            buffer.append(line)
+    flush()
+    return sections
+
+
+def _bounded(body: str) -> list[str]:
+    """Split an over-long section at blank lines, never inside a list or table block."""
+    if len(body) <= MAX_CHUNK_CHARS:
+        return [body]
+    pieces: list[str] = []
+    current = ""
+    for block in re.split(r"\n\s*\n", body):
+        if current and len(current) + len(block) > MAX_CHUNK_CHARS:
+            pieces.append(current.strip())
+            current = ""
+        current += block + "\n\n"
+    if current.strip():
+        pieces.append(current.strip())
+    return pieces
+
+
+def split_units(chunk: Chunk) -> list[Unit]:
+    """The chunk's sentences, list items and table rows (not table headers), each verbatim."""
+    lines = [line.strip() for line in chunk.text.splitlines()]
+    found: list[tuple[str, tuple[str, ...], str]] = []
+    columns: tuple[str, ...] = ()
+    lead = ""
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if not line or _TABLE_RULE.match(line):
+            continue
+        if line.startswith("|"):
+            if _TABLE_RULE.match(following):
+                columns = tuple(table_cells(line))
+            else:
+                found.append((line, columns, ""))
+        elif _LIST_ITEM.match(line):
+            found.append((line, (), lead))
+        else:
+            sentences = split_sentences(line)
+            found.extend((sentence, (), "") for sentence in sentences)
+            lead = sentences[-1] if sentences and sentences[-1].endswith(":") else ""
+    return [
+        Unit(f"{chunk.id}:{i}", chunk.id, chunk.doc_id, text, chunk.heading, cols, lead)
+        for i, (text, cols, lead) in enumerate(found)
+        if re.search(r"\w", text)
+    ]
+
+
+def table_cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        candidate = paragraph[start : match.start()]
+        if candidate.endswith(_ABBREVIATIONS):
+            continue
+        sentences.append(candidate)
+        start = match.end()
+    sentences.append(paragraph[start:])
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def unit_display(text: str) -> str:
+    """A unit as a reader sees it: list markers and table pipes removed (the quote stays verbatim)."""
+    if text.startswith("|"):
+        return " – ".join(cell for cell in table_cells(text) if cell)
+    return _LIST_ITEM.sub("", text).strip()

@@ -1,0 +1,292 @@
+"""Hybrid search: BM25 and dense similarity fused by reciprocal rank, aware of programmes.
+
+Chunks are ranked (BM25 over their words, Chroma over their vectors, fused); the sentences of the
+best chunks, and of the programme the question names, are then scored as candidate evidence.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.config import Settings
+from assistant.store import IndexSnapshot, active_generation, load_snapshot, open_client
+from assistant.understanding import (
+    INTENTS_BY_NAME,
+    STOPWORDS,
+    ProgrammeNames,
+    Query,
+    programme_names,
+    stems,
+    unit_citizenship,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    from chromadb.api import ClientAPI
+    from langchain_core.embeddings import Embeddings
+
+logger = logging.getLogger(__name__)
+
+RRF_K = 60
+CANDIDATE_CHUNKS = 8
+REFRESH_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate sentence, list item or table row, verbatim, with why it was picked."""
+
+    unit_id: str
+    doc_id: str
+    chunk_id: str
+    text: str
+    heading: str
+    columns: tuple[str, ...]
+    score: float
+    dense: float
+    lexical: float
+    intents: tuple[str, ...]  # the question's intents this sentence can answer
+    in_programme: bool  # belongs to a programme the question names
+
+
+@dataclass(frozen=True)
+class RetrievalResult:
+    documents: tuple[str, ...]  # doc ids, best first
+    chunks: tuple[str, ...]
+    evidence: tuple[Evidence, ...]  # best first
+
+
+class SearchIndex:
+    """One loaded index generation, ready to answer: BM25, Chroma, and the unit vectors."""
+
+    def __init__(self, snapshot: IndexSnapshot, embeddings: Embeddings, client: ClientAPI) -> None:
+        from langchain_chroma import Chroma
+        from rank_bm25 import BM25Okapi
+
+        self.snapshot = snapshot
+        self.embeddings = embeddings
+        self.vectorstore = Chroma(
+            client=client,
+            collection_name=snapshot.chunks_collection,
+            embedding_function=embeddings,
+            create_collection_if_not_exists=False,
+        )
+        chunk_tokens = [
+            stems(f"{m['title']} {m['heading']} {text}")
+            for m, text in zip(snapshot.chunk_metas, snapshot.chunk_texts, strict=True)
+        ]
+        self.bm25 = BM25Okapi(chunk_tokens)
+        self.chunk_position = {cid: i for i, cid in enumerate(snapshot.chunk_ids)}
+        self.unit_tokens = [
+            set(stems(f"{m['heading'].split(' > ')[-1]} {m.get('columns', '')} {m.get('lead', '')} {text}"))
+            for m, text in zip(snapshot.unit_metas, snapshot.unit_texts, strict=True)
+        ]
+        self.units_by_chunk: dict[str, list[int]] = {}
+        self.units_by_doc: dict[str, list[int]] = {}
+        for i, meta in enumerate(snapshot.unit_metas):
+            self.units_by_chunk.setdefault(str(meta["chunk_id"]), []).append(i)
+            self.units_by_doc.setdefault(str(meta["doc_id"]), []).append(i)
+        frequency: dict[str, int] = {}
+        for tokens in self.unit_tokens:
+            for token in tokens:
+                frequency[token] = frequency.get(token, 0) + 1
+        total = max(len(self.unit_tokens), 1)
+        self.idf = {t: math.log(1 + total / f) for t, f in frequency.items()}
+        self.vocabulary = frozenset(frequency) | frozenset(
+            t for tokens in chunk_tokens for t in tokens
+        )
+
+    @property
+    def generation(self) -> int:
+        return self.snapshot.generation
+
+    @cached_property
+    def documents(self) -> dict[str, dict[str, str]]:
+        return self.snapshot.documents()
+
+    @cached_property
+    def names(self) -> ProgrammeNames:
+        return programme_names(self.documents)
+
+    def known(self, term: str) -> bool:
+        """Whether a (stemmed) word occurs in the corpus, allowing for a typo in longer words."""
+        if term in self.vocabulary or term.isdigit():
+            return True
+        return len(term) >= 5 and bool(self.spelling(term))
+
+    def spelling(self, term: str) -> str | None:
+        matches = difflib.get_close_matches(term, self.vocabulary, n=1, cutoff=0.84)
+        return matches[0] if matches else None
+
+    def embed(self, text: str) -> np.ndarray:
+        import numpy as np
+
+        return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
+
+    def rank_chunks(self, query: Query, vector: np.ndarray) -> list[tuple[str, float]]:
+        """Reciprocal rank fusion of BM25 and dense rankings, named programmes first."""
+        count = len(self.snapshot.chunk_ids)
+        terms = stems(query.search_text)
+        fused: dict[str, float] = {}
+        if terms:
+            scores = self.bm25.get_scores(terms)
+            lexical_order = sorted(range(count), key=lambda i: -scores[i])
+            for rank, i in enumerate(lexical_order[: max(20, CANDIDATE_CHUNKS)]):
+                if scores[i] > 0:
+                    chunk_id = self.snapshot.chunk_ids[i]
+                    fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+        dense = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector.tolist(), k=min(count, 20)
+        )
+        for rank, (document, _) in enumerate(dense):
+            chunk_id = str(document.id)
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+        named = set(query.programmes)
+        return sorted(
+            fused.items(),
+            key=lambda item: (self._doc_of(item[0]) not in named, -item[1]),
+        )
+
+    def _doc_of(self, chunk_id: str) -> str:
+        return str(self.snapshot.chunk_metas[self.chunk_position[chunk_id]]["doc_id"])
+
+    def search(self, query: Query) -> RetrievalResult:
+        vector = self.embed(query.search_text)
+        ranked = self.rank_chunks(query, vector)
+        documents: list[str] = []
+        for chunk_id, _ in ranked:
+            doc_id = self._doc_of(chunk_id)
+            if doc_id not in documents:
+                documents.append(doc_id)
+        top = [chunk_id for chunk_id, _ in ranked[:CANDIDATE_CHUNKS]]
+        prior = {chunk_id: 1.0 - rank / max(len(ranked), 1) for rank, (chunk_id, _) in enumerate(ranked)}
+        candidates = {i for chunk_id in top for i in self.units_by_chunk.get(chunk_id, [])}
+        for doc_id in query.programmes:
+            candidates.update(self.units_by_doc.get(doc_id, []))
+        evidence = [self._score(i, query, vector, prior) for i in candidates]
+        evidence.sort(key=lambda e: -e.score)
+        return RetrievalResult(tuple(documents), tuple(c for c, _ in ranked), tuple(evidence))
+
+    def _score(self, i: int, query: Query, vector: np.ndarray, prior: dict[str, float]) -> Evidence:
+        meta = self.snapshot.unit_metas[i]
+        text = self.snapshot.unit_texts[i]
+        heading = str(meta["heading"])
+        dense = float(self.snapshot.unit_vectors[i] @ vector)
+        terms = [t for t in query.stems if t in self.idf or not self.known(t)]
+        weight = sum(self.idf.get(t, 3.0) for t in terms) or 1.0
+        lexical = sum(self.idf[t] for t in terms if t in self.unit_tokens[i]) / weight
+        intents = tuple(
+            name for name in query.intents if INTENTS_BY_NAME[name].answers.search(_cue_text(text, heading))
+        )
+        doc_id = str(meta["doc_id"])
+        in_programme = doc_id in query.programmes
+        score = 0.55 * dense + 0.3 * lexical + 0.1 * prior.get(str(meta["chunk_id"]), 0.0)
+        score += 0.25 * bool(intents) + 0.05 * len(intents)
+        if query.programmes and not in_programme:
+            score -= 0.3
+        about = unit_citizenship(text)
+        if query.citizenship is not None and about == query.citizenship:
+            score += 0.25
+        score -= 0.4 * _conflicts(query, text, heading)
+        return Evidence(
+            unit_id=self.snapshot.unit_ids[i],
+            doc_id=doc_id,
+            chunk_id=str(meta["chunk_id"]),
+            text=text,
+            heading=heading,
+            columns=tuple(c for c in str(meta.get("columns", "")).split("|") if c),
+            score=score,
+            dense=dense,
+            lexical=lexical,
+            intents=intents,
+            in_programme=in_programme,
+        )
+
+
+def _cue_text(text: str, heading: str) -> str:
+    """A sentence as read for intent cues; a bare value ("Expected November 2022") with its heading."""
+    if len(text.split()) < 6 and not text.startswith("|"):
+        return f"{heading.split(' > ')[-1]}: {text}"
+    return text
+
+
+def _conflicts(query: Query, text: str, heading: str) -> bool:
+    """The sentence is about applicants other than the one asking (EEA vs non-EEA, degree route)."""
+    if query.citizenship is None:
+        return False
+    about = unit_citizenship(text)
+    if about is not None and about != query.citizenship:
+        return True
+    return "flemish degree" in heading.lower() and query.citizenship in ("non-eea", "resident")
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over the active index generation; reloads when ingest flips it."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    embeddings: Any
+    k: int = 5
+    _client: Any = None
+    _index: SearchIndex | None = None
+    _checked: float = 0.0
+    _lock: Any = None
+
+    def model_post_init(self, context: Any) -> None:
+        self._lock = threading.Lock()
+
+    def index(self) -> SearchIndex:
+        """The loaded generation, refreshed (at most every few seconds) when a newer one is live."""
+        now = time.monotonic()
+        if self._index is not None and now - self._checked < REFRESH_SECONDS:
+            return self._index
+        with self._lock:
+            if self._client is None:
+                self._client = open_client(self.settings)
+            self._checked = now
+            live = active_generation(self._client, self.settings.collection)
+            if self._index is None or (live is not None and live != self._index.generation):
+                snapshot = load_snapshot(self._client, self.settings.collection)
+                self._index = SearchIndex(snapshot, self.embeddings, self._client)
+                logger.info("loaded index generation %s", snapshot.generation)
+            return self._index
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        from assistant.understanding import understand
+
+        index = self.index()
+        result = index.search(understand(query, index.names))
+        documents = []
+        for chunk_id in result.chunks[: self.k]:
+            position = index.chunk_position[chunk_id]
+            documents.append(
+                Document(
+                    page_content=index.snapshot.chunk_texts[position],
+                    metadata={**index.snapshot.chunk_metas[position], "chunk_id": chunk_id},
+                    id=chunk_id,
+                )
+            )
+        return documents
+
+
+def build_retriever(settings: Settings, embeddings_factory: Callable[[Settings], Any] | None = None) -> HybridRetriever:
+    from assistant.embeddings import get_embeddings
+
+    embeddings = (embeddings_factory or get_embeddings)(settings)
+    return HybridRetriever(settings=settings, embeddings=embeddings, k=settings.top_k)

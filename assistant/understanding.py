@@ -1,0 +1,458 @@
+"""Question understanding: what is asked (intents), about which programme, for whom.
+
+MiniLM alone does not connect "I'm from India" with "non-EEA" or "how much will it cost me" with
+"tuition fee"; this module carries such cases with documented tables, so retrieval and answer
+composition can prefer the sentences of the right kind and decline when none exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from assistant.applicant import ApplicantSituation, detect_situation
+from assistant.language import detect_language, to_english
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at for from by with about as is are was were be been
+    being do does did have has had can could would should will shall may might must i me my we
+    our you your it its this that these those there their they them he she his her what which who
+    whom whose when where why how than then so such not no yes any all some each per also just
+    very much many more most into over under up down out off again further once here both few
+    other own same too only get got please tell know need want like would i'm i've it's what's
+    am let us hi hello dear thanks thank regards ok okay""".split()
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A kind of question: words that ask it, and text that can answer it."""
+
+    name: str
+    asks: re.Pattern[str]
+    answers: re.Pattern[str]
+    strict: bool  # when no sentence of the programme matches `answers`, the documents are silent
+    label_en: str
+    label_nl: str
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "application_fee",
+        _rx(r"\b(application|applying|admission) (fee|cost|charge)s?\b|\bfee (to|for) apply"),
+        _rx(r"\bapplication fee"),
+        True,
+        "application fee",
+        "aanvraagkosten",
+    ),
+    Intent(
+        "fee",
+        _rx(
+            r"\b(fee|fees|tuition|cost|costs|costing|price|pay|paying|payment|expensive|cheap|"
+            r"afford|money|euros?|eur|€|budget|charge[sd]?)\b|how much (is|does|will|would|do)(?! .*\b(ects|credits?|ec)\b)"
+        ),
+        _rx(r"\d[\d.,]*\s*(euro|eur)\b|€\s*\d"),
+        True,
+        "tuition fee",
+        "collegegeld",
+    ),
+    Intent(
+        "deadline",
+        _rx(
+            r"\b(deadlines?|due|closing date|last (day|date)|apply (by|before)|register by|"
+            r"until when|how late|latest|cut-?off)\b|when (should|must|do|can|to|will) (i|we|you|one)?\s*"
+            r"(apply|register|send|submit)|when is the application|\bapplication (date|period|window)"
+        ),
+        _rx(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\bdeadline"),
+        True,
+        "application deadline",
+        "deadline",
+    ),
+    Intent(
+        "start",
+        _rx(r"\b(start|starts|starting|begin|begins|beginning|commence|first day|kick off)\b"),
+        _rx(rf"\b(start|starting|begin|beginning)\b.*\b{_MONTH}\b|\b{_MONTH}\b.*\b(start|begin)"),
+        True,
+        "start date",
+        "startdatum",
+    ),
+    Intent(
+        "duration",
+        _rx(r"\bhow (long|many (years|months))\b|\b(duration|length|last|takes?)\b|\bin (one|1|a) year\b"),
+        _rx(r"\b(\d+|one|two|three) (academic )?years?\b|\bfull[- ]?time\b.*\d|\bspread over\b"),
+        False,
+        "duration",
+        "duur",
+    ),
+    Intent(
+        "location",
+        _rx(r"\b(where|location|located|campus|city|address|place|situated)\b"),
+        _rx(r"\b(campus|location|heverlee|gasthuisberg|rapenburg|herestraat|address|leuven)\b"),
+        True,
+        "location",
+        "locatie",
+    ),
+    Intent(
+        "degree",
+        _rx(
+            r"\b(diploma|degree|certificate|certification|qualification|title|accredited|recogni[sz]ed|"
+            r"graduate with|what do i get|end up with)\b"
+        ),
+        _rx(r"\b(diploma|degree|certificate|deskundige)\b"),
+        False,
+        "diploma or certificate",
+        "diploma of getuigschrift",
+    ),
+    Intent(
+        "language_requirement",
+        _rx(r"\b(ielts|toefl|cambridge|english|language|proficiency|cpe|cae)\b"),
+        _rx(r"\b(ielts|toefl|cambridge|english|language proficiency)\b"),
+        True,
+        "language requirements",
+        "taalvereisten",
+    ),
+    Intent(
+        "admission",
+        _rx(
+            r"\b(admission|admitted|admit|requirements?|required|eligible|eligibility|entry|enter|"
+            r"prerequisites?|qualify|accepted|accept|background|bachelor'?s?|ba|bsc|who can)\b"
+        ),
+        _rx(
+            r"\b(bachelor|master|diploma|degree|admission|admitted|allowed to enter|requirements?|"
+            r"ba or bsc|approval|prerequisite|eligible)\b"
+        ),
+        False,
+        "admission requirements",
+        "toelatingsvoorwaarden",
+    ),
+    Intent(
+        "documents",
+        _rx(
+            r"\b(documents?|paperwork|submit|upload|passport|transcripts?|cv|resume|motivation|"
+            r"letter|form|provide|attach)\b"
+        ),
+        _rx(r"\b(documents?|cop(y|ies)|transcripts?|cv|motivation|passport|form|diplomas)\b"),
+        False,
+        "application documents",
+        "documenten",
+    ),
+    Intent(
+        "procedure",
+        _rx(r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|application|procedure|enrol+|register|sign up)\b"),
+        _rx(r"\b(apply|application|admission form|register|procedure|send an email|acceptance letter)\b"),
+        False,
+        "application procedure",
+        "aanmeldingsprocedure",
+    ),
+    Intent(
+        "credits",
+        _rx(r"\b(ects|credits?|ec|study points?|points)\b"),
+        _rx(r"\b\d+\s*(ects|credits?|ec)\b|^\|.*\|\s*\d+\s*\|$"),
+        True,
+        "credits",
+        "studiepunten",
+    ),
+    Intent(
+        "courses",
+        _rx(
+            r"\b(courses?|modules?|subjects?|classes|curriculum|electives?|clusters?|taught|learn|"
+            r"lectures?|[a-z]\d{2}[a-z0-9]{3})\b"
+        ),
+        _rx(r"\b(course|courses|cluster|elective|curriculum|learn)\b|^\|"),
+        False,
+        "courses",
+        "vakken",
+    ),
+    Intent(
+        "tracks",
+        _rx(r"\b(tracks?|speciali[sz]ations?|focus|specialty|specialities|directions?)\b"),
+        _rx(r"\b(tracks?|speciali[sz]ation)\b"),
+        False,
+        "tracks and specialisations",
+        "afstudeerrichtingen",
+    ),
+    Intent(
+        "internship",
+        _rx(r"\b(internships?|placements?|traineeship|hands-on|practical training|work placement)\b"),
+        _rx(r"\b(internship|placement|hands-on|jrp2)\b"),
+        False,
+        "internship",
+        "stage",
+    ),
+    Intent(
+        "contact",
+        _rx(
+            r"\b(contact|e-?mail|reach|phone|call|coordinator|coordinat\w+|in charge|responsible|"
+            r"who (should|can|do) i (ask|write|contact|talk))\b"
+        ),
+        _rx(r"\b(coordination|practical information|contact|prof\.|ms\.|herestraat|http)\b"),
+        True,
+        "contact",
+        "contact",
+    ),
+    Intent(
+        "career",
+        _rx(
+            r"\b(careers?|jobs?|employ\w*|work after|after (graduat\w+|the programme|finishing)|"
+            r"prospects?|professions?|opportunit\w+|hired|salary)\b"
+        ),
+        _rx(r"\b(career|employment|job|industry|phd|research careers?|work)\b"),
+        False,
+        "careers",
+        "loopbaan",
+    ),
+    Intent(
+        "schedule",
+        _rx(r"\b(schedule|timetables?|evening|daytime|during the day|what time|hours|weekends?)\b"),
+        _rx(r"\b(schedule|timetables?|during the day)\b"),
+        True,
+        "schedule",
+        "lesrooster",
+    ),
+    Intent(
+        "invoice",
+        _rx(r"\b(invoices?|bill|billed|billing)\b|when (do|will|must|should) i (pay|be charged)"),
+        _rx(r"\binvoice\b"),
+        True,
+        "invoice",
+        "factuur",
+    ),
+    Intent(
+        "graduation",
+        _rx(r"\b(graduation|ceremony|commencement)\b"),
+        _rx(r"\bgraduation\b"),
+        True,
+        "graduation",
+        "proclamatie",
+    ),
+)
+INTENTS_BY_NAME = {intent.name: intent for intent in INTENTS}
+
+# Situations the documents distinguish, as the words that state them in a question or a sentence.
+_NON_EEA = _rx(r"\bnon[- ]?(eea|eu|european)\b|\boutside (the )?(eea|eu|europe)\b|\bnot (from )?(the )?(eea|eu)\b")
+_EEA = _rx(r"\b(eea|eu)\b|\beuropean\b")
+_RESIDENT = _rx(r"\bresiden(ce|t)\b|\bliving in belgium\b|\blive in belgium\b")
+_PART_TIME = _rx(r"\bpart[- ]?time\b|\bparttime\b")
+_FULL_TIME = _rx(r"\bfull[- ]?time\b|\bfulltime\b")
+_FOLLOW_UP = _rx(
+    r"^\s*(and|also|or|but|what about|how about|and what|what if|same for|for (the )?(part|full)|"
+    r"in that case|then)\b|\b(it|its|this programme|that programme|this one|that one|there)\b"
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as understood: the text to search and what it asks, about whom."""
+
+    text: str  # the user's words (or the rewritten standalone question)
+    search_text: str  # English search text (Dutch translated, context added)
+    language: str
+    intents: tuple[str, ...]
+    programmes: tuple[str, ...]  # document ids named or implied, best first
+    citizenship: str | None = None  # "eea" | "non-eea" | "resident" (non-EEA living in Belgium)
+    study_mode: str | None = None  # "full-time" | "part-time"
+    situation: ApplicantSituation | None = None
+    follow_up: bool = False
+    terms: tuple[str, ...] = field(default=(), compare=False)  # content words of the search text
+    stems: tuple[str, ...] = field(default=(), compare=False)  # their stems
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens; hyphenated words are kept and also split (non-eea -> non, eea)."""
+    tokens: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        tokens.append(word)
+        if "-" in word:
+            tokens.extend(part for part in word.split("-") if part)
+    return tokens
+
+
+def content_terms(text: str) -> list[str]:
+    return [t for t in tokenize(text) if t not in STOPWORDS and len(t) > 1]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def stems(text: str) -> list[str]:
+    """Content words reduced to their stems (deadlines -> deadlin), for lexical matching."""
+    return list(_stemmer().stemWords(content_terms(text)))
+
+
+def detect_intents(text: str) -> tuple[str, ...]:
+    found = [intent.name for intent in INTENTS if intent.asks.search(text)]
+    if "application_fee" in found and "fee" in found:
+        found.remove("fee")
+    if "credits" in found and "fee" in found and not re.search(r"\b(euro|€|fee|tuition|cost)", text, re.I):
+        found.remove("fee")
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class ProgrammeNames:
+    """How people name each document: its aliases and the title words no other title has."""
+
+    phrases: Mapping[str, tuple[str, ...]]  # doc id -> lower-case alias phrases
+    words: Mapping[str, tuple[str, ...]]  # doc id -> distinctive words
+
+
+def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeNames:
+    phrases: dict[str, tuple[str, ...]] = {}
+    title_words: dict[str, set[str]] = {}
+    for doc_id, meta in documents.items():
+        aliases = [a for a in meta.get("aliases", "").split("|") if a]
+        names = [meta.get("title", ""), meta.get("programme", ""), *aliases]
+        phrases[doc_id] = tuple(sorted({n.lower() for n in names if n}, key=len, reverse=True))
+        words = content_terms(" ".join([*names, meta.get("institution", "")]))
+        title_words[doc_id] = {w for w in words if len(w) > 2 and not w.isdigit()}
+    counts: dict[str, int] = {}
+    for words_of_doc in title_words.values():
+        for word in words_of_doc:
+            counts[word] = counts.get(word, 0) + 1
+    distinctive = {
+        doc_id: tuple(sorted(w for w in words if counts[w] == 1)) for doc_id, words in title_words.items()
+    }
+    return ProgrammeNames(phrases, distinctive)
+
+
+def detect_programmes(text: str, names: ProgrammeNames) -> tuple[str, ...]:
+    """Documents the text names: a full alias counts most, a distinctive word less."""
+    lowered = f" {text.lower()} "
+    tokens = set(tokenize(text))
+    scores: dict[str, float] = {}
+    for doc_id, phrases in names.phrases.items():
+        if any(f" {p} " in lowered or f" {p}?" in lowered or f" {p}," in lowered for p in phrases):
+            scores[doc_id] = scores.get(doc_id, 0) + 3
+        hits = len(tokens & set(names.words[doc_id]))
+        if hits:
+            scores[doc_id] = scores.get(doc_id, 0) + hits
+    if not scores:
+        return ()
+    best = max(scores.values())
+    return tuple(sorted((d for d, s in scores.items() if s == best), key=lambda d: -scores[d]))
+
+
+def _citizenship(text: str, situation: ApplicantSituation | None) -> str | None:
+    if situation is not None and situation.category:
+        if situation.category.startswith("non-EEA living"):
+            return "resident"
+        return "non-eea" if situation.category == "non-EEA" else "eea"
+    if _NON_EEA.search(text):
+        return "resident" if _RESIDENT.search(text) else "non-eea"
+    if _EEA.search(text):
+        return "eea"
+    return None
+
+
+def _study_mode(text: str) -> str | None:
+    if _PART_TIME.search(text):
+        return "part-time"
+    if _FULL_TIME.search(text):
+        return "full-time"
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _english(text: str, language: str) -> str:
+    return to_english(text) if language == "nl" else text
+
+
+def understand(
+    message: str,
+    names: ProgrammeNames,
+    history: Sequence[tuple[str, str]] = (),
+    programme: str | None = None,
+) -> Query:
+    """Understand a message in the light of the conversation so far (role, content pairs)."""
+    language = detect_language(message)
+    english = _english(message, language)
+    situation = detect_situation(message)
+    query = Query(
+        text=message,
+        search_text=english,
+        language=language,
+        intents=detect_intents(english),
+        programmes=detect_programmes(english, names),
+        citizenship=_citizenship(english, situation),
+        study_mode=_study_mode(english),
+        situation=situation,
+    )
+    previous = _previous_query(names, history)
+    if previous is not None and _is_follow_up(query, previous):
+        query = _merge(query, previous)
+    if not query.programmes and programme and programme in names.phrases:
+        query = replace(query, programmes=(programme,))
+    return replace(
+        query, terms=tuple(content_terms(query.search_text)), stems=tuple(stems(query.search_text))
+    )
+
+
+def _previous_query(names: ProgrammeNames, history: Sequence[tuple[str, str]]) -> Query | None:
+    """The conversation's standing question: the last user turns, folded oldest first."""
+    users = [content for role, content in history if role == "user"][-3:]
+    if not users:
+        return None
+    folded: Query | None = None
+    for content in users:
+        current = understand(content, names)
+        folded = current if folded is None or not _is_follow_up(current, folded) else _merge(current, folded)
+    assert folded is not None
+    assistant_turns = [content for role, content in history if role == "assistant"]
+    if not folded.programmes and assistant_turns:
+        named = detect_programmes(assistant_turns[-1], names)
+        if len(named) == 1:
+            folded = replace(folded, programmes=named)
+    return folded
+
+
+def _is_follow_up(query: Query, previous: Query) -> bool:
+    if _FOLLOW_UP.search(query.search_text):
+        return True
+    words = content_terms(query.search_text)
+    missing_topic = not query.intents or not query.programmes
+    return len(words) <= 4 and missing_topic
+
+
+def _merge(query: Query, previous: Query) -> Query:
+    intents = query.intents or previous.intents
+    if query.intents and set(query.intents) <= {"duration"} and previous.intents:
+        # "and part-time?" names a study mode, not a new topic
+        intents = previous.intents if query.study_mode else query.intents
+    programmes = query.programmes or previous.programmes
+    topic = " ".join(
+        INTENTS_BY_NAME[name].label_en for name in intents if name not in query.intents
+    )
+    return replace(
+        query,
+        search_text=" ".join(p for p in (query.search_text, topic) if p),
+        intents=intents,
+        programmes=programmes,
+        citizenship=query.citizenship or previous.citizenship,
+        study_mode=query.study_mode or previous.study_mode,
+        situation=query.situation or previous.situation,
+        follow_up=True,
+    )
+
+
+def unit_citizenship(text: str) -> str | None:
+    """Which applicants a sentence is about, in the documents' own categories."""
+    if _NON_EEA.search(text):
+        return "resident" if _RESIDENT.search(text) else "non-eea"
+    if _EEA.search(text):
+        return "eea"
+    return None

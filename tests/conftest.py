@@ -1,0 +1,55 @@
+"""Shared fixtures: one real index (real MiniLM, real Chroma on disk) built once per session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.chat import Assistant, build_assistant
+from assistant.config import PROJECT_ROOT, Settings, apply_offline_environment
+from assistant.store import index_corpus
+
+apply_offline_environment()
+
+CORPUS = PROJECT_ROOT / "corpus"
+TODAY = dt.date(2026, 11, 22)
+
+
+def make_settings(store_dir: Path, corpus_dir: Path = CORPUS, **overrides: object) -> Settings:
+    """Settings for a test: explicit paths, nothing read from the environment or a .env file."""
+    values: dict[str, object] = {
+        "corpus_dir": corpus_dir,
+        "store_dir": store_dir,
+        "feedback_db": store_dir.parent / "feedback.sqlite3",
+        "today": TODAY,
+        "rate_limit_per_minute": 0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real corpus indexed into a temporary on-disk Chroma store."""
+    root = tmp_path_factory.mktemp("index")
+    settings = make_settings(root / "chroma")
+    report = index_corpus(settings)
+    assert report.documents == 5 and not report.skipped
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(index_settings: Settings) -> Assistant:
+    return build_assistant(index_settings)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the corpus that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    yield target
