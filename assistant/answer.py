@@ -46,19 +46,46 @@ MIN_SCORE = 0.5  # a sentence that matches no intent must be at least this close
 MIN_SCORE_WITH_INTENT = 0.42
 MIN_DENSE = 0.3
 QUOTE_GAP = 0.1  # further quotes must score within this of the best one
-AMBIGUITY_GAP = 0.12  # a second programme is offered when its best sentence is this close
+AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
+UNKNOWN_TOPIC_COVERAGE = 0.0  # with an unknown word, the quote must cover this much of the question
+
+
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|hundred"
+_WANTS_NUMBER = re.compile(
+    r"\b(how (much|many|long)|minimum|maximum|min|score|percentage|percent|rate|average|hoeveel|hoelang)\b",
+    re.IGNORECASE,
+)
+_HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+_WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
+
+
+def _fits_answer_type(query: Query, item: Evidence) -> bool:
+    """A question asking for a number (or an email address) is only answered by one."""
+    if _WANTS_EMAIL.search(query.search_text) and "@" not in item.text:
+        return False
+    return not _WANTS_NUMBER.search(query.search_text) or bool(_HAS_NUMBER.search(item.text))
 
 
 def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int) -> list[Evidence]:
     """The sentences of one document that answer the question, best first; [] when none does."""
-    strict = {n for n in query.intents if INTENTS_BY_NAME[n].strict}
-    usable = [e for e in evidence if not strict or set(e.intents) & strict]
+    strict = any(INTENTS_BY_NAME[n].strict for n in query.intents)
+    matching = [e for e in evidence if e.intents]
+    if matching:
+        usable, floor = matching, MIN_SCORE_WITH_INTENT
+    elif strict:
+        return []
+    else:
+        usable, floor = list(evidence), MIN_SCORE
+    usable = [e for e in usable if _fits_answer_type(query, e)]
     if not usable:
         return []
     best = usable[0]
-    floor = MIN_SCORE_WITH_INTENT if best.intents else MIN_SCORE
-    if best.score < floor or best.dense < MIN_DENSE:
+    if best.score < floor or (not best.intents and best.dense < MIN_DENSE):
         return []
+    if best.text.rstrip().endswith(":"):
+        items = sorted((e for e in evidence if e.lead and e.lead == best.text), key=lambda e: e.order)
+        if items:
+            return [best, *items[:8]]
     chosen = [best]
     for candidate in usable[1:]:
         if len(chosen) >= max_quotes or candidate.score < best.score - QUOTE_GAP:
@@ -183,7 +210,11 @@ def _numbered(chosen: Sequence[Evidence], start: int) -> str:
 
 
 def _situation_clause(query: Query) -> str:
-    if query.situation is None or query.situation.category is None:
+    """Say which category applied, when the user described themselves rather than named it."""
+    situation = query.situation
+    if situation is None or situation.category is None:
+        return ""
+    if situation.country is None and not situation.resident_in_belgium:
         return ""
     return query.situation.describe(query.language).rstrip(".") + ". "
 
@@ -198,14 +229,13 @@ def compose_answer(
     """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline."""
     found = answering_documents(query, result, max_quotes)
     common = {"standalone_question": query.text, "language": query.language, "retrieved": result.documents}
+    if found and result.unknown and found[0][1][0].lexical < UNKNOWN_TOPIC_COVERAGE:
+        found = []  # the question is about something the documents never mention
     if not found:
         return decline(query, documents, result, **common)
-    several = (
-        not query.programmes
-        and len(found) > 1
-        and bool(PROGRAMME_SPECIFIC & set(query.intents))
-        and found[1][1][0].score >= found[0][1][0].score - AMBIGUITY_GAP
-    )
+    top = found[0][1][0].score
+    candidates = [doc for doc, chosen in found if chosen[0].score >= top - AMBIGUITY_GAP]
+    several = not query.programmes and len(candidates) > 1 and bool(PROGRAMME_SPECIFIC & set(query.intents))
     if not several:
         doc_id, chosen = found[0]
         meta = documents[doc_id]
@@ -218,21 +248,20 @@ def compose_answer(
         if dated:
             text += _past_note(query, [meta], today)
         return Answer(text, True, _citations(chosen, documents), programme=doc_id, **common)
-    candidates = [doc for doc, _ in found if found[0][1][0].score - _[0].score <= AMBIGUITY_GAP]
     if len(candidates) > 2:
         names = ", ".join(f"{documents[d]['programme'] or documents[d]['title']} ({documents[d]['institution']})" for d in candidates)
         text = _phrase(query.language, "clarify", label=_label(query, query.language), names=names)
         return Answer(text, False, (), clarification=True, **common)
     lines = [_situation_clause(query) + _phrase(query.language, "several", label=_label(query, query.language))]
     chosen_all: list[Evidence] = []
-    for doc_id, chosen in found[:2]:
+    for doc_id, chosen in (pair for pair in found if pair[0] in candidates):
         meta = documents[doc_id]
         year = f", {meta['academic_year']}" if meta.get("academic_year") and _is_dated(query, chosen) else ""
         lines.append(f"- {meta['programme'] or meta['title']} ({meta['institution']}{year}): {_numbered(chosen, len(chosen_all) + 1)}")
         chosen_all.extend(chosen)
     text = "\n".join(lines).strip()
     if _is_dated(query, chosen_all):
-        text += _past_note(query, [documents[d] for d, _ in found[:2]], today)
+        text += _past_note(query, [documents[d] for d in candidates], today)
     return Answer(text, True, _citations(chosen_all, documents), **common)
 
 

@@ -181,12 +181,25 @@ def split_email(text: str) -> tuple[list[str], str]:
             if not any(s <= match.start() < e for s, e in spans):
                 spans.append((match.start(), match.end()))
     spans.sort()
-    questions = [" ".join(body[s:e].split()) for s, e in spans]
+    questions = [part for s, e in spans for part in _sub_questions(" ".join(body[s:e].split()))]
     questions = [re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I) for q in questions]
     rest = body
     for s, e in reversed(spans):
         rest = rest[:s] + " " + rest[e:]
     return [q for q in questions if len(q.split()) >= 2], " ".join(rest.split())
+
+
+_JOINED = re.compile(
+    r",?\s+(?:and|also|or)\s+(?=(?:what|when|how|which|where|who|whether|if|is|are|can|could|do|does|will|would)\b)"
+    r"|,\s+(?=(?:what|when|how|which|where|who|whether)\b)",
+    re.IGNORECASE,
+)
+
+
+def _sub_questions(sentence: str) -> list[str]:
+    """'What is the deadline, and how much is the fee?' asks two things; answer each."""
+    parts = [p.strip(" ,") for p in _JOINED.split(sentence) if p.strip(" ,")]
+    return [p if p.endswith("?") else p + "?" for p in parts] if len(parts) > 1 else [sentence]
 
 
 REPLY = {

@@ -30,6 +30,7 @@ from assistant.understanding import (
     Query,
     programme_names,
     stems,
+    unexplained_terms,
     unit_citizenship,
 )
 
@@ -60,6 +61,8 @@ class Evidence:
     lexical: float
     intents: tuple[str, ...]  # the question's intents this sentence can answer
     in_programme: bool  # belongs to a programme the question names
+    order: int = 0  # position in its document
+    lead: str = ""  # for a list item: the sentence introducing the list
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class RetrievalResult:
     documents: tuple[str, ...]  # doc ids, best first
     chunks: tuple[str, ...]
     evidence: tuple[Evidence, ...]  # best first
+    unknown: tuple[str, ...] = ()  # question words the corpus never uses (a topic it lacks)
 
 
 class SearchIndex:
@@ -178,7 +182,8 @@ class SearchIndex:
             candidates.update(self.units_by_doc.get(doc_id, []))
         evidence = [self._score(i, query, vector, prior) for i in candidates]
         evidence.sort(key=lambda e: -e.score)
-        return RetrievalResult(tuple(documents), tuple(c for c, _ in ranked), tuple(evidence))
+        unknown = tuple(t for t in unexplained_terms(query) if not self.known(stems(t)[0] if stems(t) else t))
+        return RetrievalResult(tuple(documents), tuple(c for c, _ in ranked), tuple(evidence), unknown)
 
     def _score(self, i: int, query: Query, vector: np.ndarray, prior: dict[str, float]) -> Evidence:
         meta = self.snapshot.unit_metas[i]
@@ -198,8 +203,10 @@ class SearchIndex:
         if query.programmes and not in_programme:
             score -= 0.3
         about = unit_citizenship(text)
-        if query.citizenship is not None and about == query.citizenship:
+        if query.citizenship is not None and about == query.citizenship and (intents or not query.intents):
             score += 0.25
+        if len(text.split()) < 4 and not intents and not any(ch.isdigit() for ch in text):
+            score -= 0.2  # a bare label ("Procedure:", "Name") answers nothing on its own
         score -= 0.4 * _conflicts(query, text, heading)
         return Evidence(
             unit_id=self.snapshot.unit_ids[i],
@@ -213,6 +220,8 @@ class SearchIndex:
             lexical=lexical,
             intents=intents,
             in_programme=in_programme,
+            order=int(meta.get("order", 0)),
+            lead=str(meta.get("lead", "")),
         )
 
 

@@ -60,7 +60,8 @@ INTENTS: tuple[Intent, ...] = (
         "fee",
         _rx(
             r"\b(fee|fees|tuition|cost|costs|costing|price|pay|paying|payment|expensive|cheap|"
-            r"afford|money|euros?|eur|€|budget|charge[sd]?)\b|how much (is|does|will|would|do)(?! .*\b(ects|credits?|ec)\b)"
+            r"afford|money|euros?|eur|€|budget|(?<!in )charge[sd]?|set (me|you|us) back)\b|"
+            r"how much (is|does|will|would|do)(?! .*\b(ects|credits?|ec|faculties|departments)\b)"
         ),
         _rx(r"\d[\d.,]*\s*(euro|eur)\b|€\s*\d"),
         True,
@@ -71,8 +72,9 @@ INTENTS: tuple[Intent, ...] = (
         "deadline",
         _rx(
             r"\b(deadlines?|due|closing date|last (day|date)|apply (by|before)|register by|"
-            r"until when|how late|latest|cut-?off)\b|when (should|must|do|can|to|will) (i|we|you|one)?\s*"
-            r"(apply|register|send|submit)|when is the application|\bapplication (date|period|window)"
+            r"until when|by when|how late|too late|latest|cut-?off|applications? close|closes?|closing)\b|"
+            r"\bwhen\b.{0,30}\b(apply|application|register|submit|send)|\bapplication (date|period|window)|"
+            r"have to be in\b|\bin time\b"
         ),
         _rx(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\bdeadline"),
         True,
@@ -81,7 +83,10 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "start",
-        _rx(r"\b(start|starts|starting|begin|begins|beginning|commence|first day|kick off)\b"),
+        _rx(
+            r"\bwhen\b.{0,30}\b(start|starts|begin|begins|commence|kick off|kicks off)\b|"
+            r"\b(start|starting) (date|month)\b|\bfirst day\b"
+        ),
         _rx(rf"\b(start|starting|begin|beginning)\b.*\b{_MONTH}\b|\b{_MONTH}\b.*\b(start|begin)"),
         True,
         "start date",
@@ -98,7 +103,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "location",
         _rx(r"\b(where|location|located|campus|city|address|place|situated)\b"),
-        _rx(r"\b(campus|location|heverlee|gasthuisberg|rapenburg|herestraat|address|leuven)\b"),
+        _rx(r"\b(campus|location|heverlee|gasthuisberg|rapenburg|herestraat|address|hospital)\b"),
         True,
         "location",
         "locatie",
@@ -309,6 +314,7 @@ class ProgrammeNames:
 
     phrases: Mapping[str, tuple[str, ...]]  # doc id -> lower-case alias phrases
     words: Mapping[str, tuple[str, ...]]  # doc id -> distinctive words
+    institutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # doc id -> words
 
 
 def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeNames:
@@ -317,7 +323,8 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
     for doc_id, meta in documents.items():
         aliases = [a for a in meta.get("aliases", "").split("|") if a]
         names = [meta.get("title", ""), meta.get("programme", ""), *aliases]
-        phrases[doc_id] = tuple(sorted({n.lower() for n in names if n}, key=len, reverse=True))
+        variants = {re.sub(r"\s*\(.*?\)", "", n).strip(" :") for n in names} | set(names)
+        phrases[doc_id] = tuple(sorted({n.lower() for n in variants if n}, key=len, reverse=True))
         words = content_terms(" ".join([*names, meta.get("institution", "")]))
         title_words[doc_id] = {w for w in words if len(w) > 2 and not w.isdigit()}
     counts: dict[str, int] = {}
@@ -327,20 +334,26 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
     distinctive = {
         doc_id: tuple(sorted(w for w in words if counts[w] == 1)) for doc_id, words in title_words.items()
     }
-    return ProgrammeNames(phrases, distinctive)
+    institutions = {
+        doc_id: tuple(w for w in content_terms(meta.get("institution", "")) if len(w) > 2)
+        for doc_id, meta in documents.items()
+    }
+    return ProgrammeNames(phrases, distinctive, institutions)
 
 
 def detect_programmes(text: str, names: ProgrammeNames) -> tuple[str, ...]:
     """Documents the text names: a full alias counts most, a distinctive word less."""
-    lowered = f" {text.lower()} "
+    lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
     tokens = set(tokenize(text))
     scores: dict[str, float] = {}
     for doc_id, phrases in names.phrases.items():
-        if any(f" {p} " in lowered or f" {p}?" in lowered or f" {p}," in lowered for p in phrases):
+        if any(f" {' '.join(tokenize(p))} " in lowered for p in phrases):
             scores[doc_id] = scores.get(doc_id, 0) + 3
         hits = len(tokens & set(names.words[doc_id]))
         if hits:
             scores[doc_id] = scores.get(doc_id, 0) + hits
+        if doc_id in scores and tokens & set(names.institutions.get(doc_id, ())):
+            scores[doc_id] += 0.5
     if not scores:
         return ()
     best = max(scores.values())
@@ -456,3 +469,34 @@ def unit_citizenship(text: str) -> str | None:
     if _EEA.search(text):
         return "eea"
     return None
+
+
+# Words that carry no topic of their own in a question; never a reason to decline.
+GENERIC_WORDS = frozenset(
+    """real really actually exactly possible able going still someone something thing things etc
+    kind sort way lot bit bits cool great nice sure mind guess wonder wondering curious interested
+    planning plan considering thinking looking question questions answer info information details
+    detail anything everything everybody anyone people person student students study studying
+    programme program programmes programs course university universities school master masters
+    postgrad postgraduate bachelor year years month months time times day days week weeks today
+    new first second next last end soon later already yet usually normally typically exactly
+    option options choice choose chose good best better fine correct right wrong true false
+    find found look see say said mean means give given gives make makes take takes taking
+    happen happens happening work works apply applying applied application""".split()
+)
+
+
+def unexplained_terms(query: Query) -> list[str]:
+    """Content words of the question that no intent, name, situation or filler accounts for."""
+    words: list[str] = []
+    for term in query.terms:
+        if len(term) < 3 or term.isdigit() or term in GENERIC_WORDS:
+            continue
+        if any(intent.asks.search(term) for intent in INTENTS):
+            continue
+        if query.situation is not None and detect_situation(f"I am from {term}") is not None:
+            continue
+        if _NON_EEA.search(term) or _EEA.search(term) or _RESIDENT.search(term):
+            continue
+        words.append(term)
+    return words
