@@ -68,8 +68,8 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
 
 def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int) -> list[Evidence]:
     """The sentences of one document that answer the question, best first; [] when none does."""
-    strict = any(INTENTS_BY_NAME[n].strict for n in query.intents)
-    matching = [e for e in evidence if e.intents]
+    strict = {n for n in query.intents if INTENTS_BY_NAME[n].strict}
+    matching = [e for e in evidence if set(e.intents) & strict] if strict else [e for e in evidence if e.intents]
     if matching:
         usable, floor = matching, MIN_SCORE_WITH_INTENT
     elif strict:

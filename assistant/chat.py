@@ -167,7 +167,7 @@ _REQUEST = re.compile(
     r"could you (tell|let|confirm)|i wonder|i am wondering|i'm wondering)\b[^.!?\n]*[.!]?",
     re.IGNORECASE,
 )
-_GREETING = re.compile(r"^\s*(dear|hello|hi|good (morning|afternoon|evening)|to whom)\b.*$", re.I | re.M)
+_GREETING = re.compile(r"^\s*(dear|hello|hi|good (morning|afternoon|evening)|to whom)\b[^\n,!]*[,!]?", re.I | re.M)
 _SIGN_OFF = re.compile(r"^\s*(kind regards|best regards|regards|best|sincerely|thanks|thank you|cheers)\b.*", re.I | re.M | re.S)
 
 

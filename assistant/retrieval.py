@@ -203,7 +203,7 @@ class SearchIndex:
         if query.programmes and not in_programme:
             score -= 0.3
         about = unit_citizenship(text)
-        if query.citizenship is not None and about == query.citizenship and (intents or not query.intents):
+        if query.citizenship is not None and about == query.citizenship and intents:
             score += 0.25
         if len(text.split()) < 4 and not intents and not any(ch.isdigit() for ch in text):
             score -= 0.2  # a bare label ("Procedure:", "Name") answers nothing on its own

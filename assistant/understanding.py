@@ -360,6 +360,14 @@ def detect_programmes(text: str, names: ProgrammeNames) -> tuple[str, ...]:
     return tuple(sorted((d for d, s in scores.items() if s == best), key=lambda d: -scores[d]))
 
 
+def without_names(text: str, names: ProgrammeNames) -> str:
+    """The text with programme names removed: "certificate" in a programme's name asks nothing."""
+    result = text
+    for phrase in sorted((p for ps in names.phrases.values() for p in ps), key=len, reverse=True):
+        result = re.sub(rf"\b{re.escape(phrase)}\b", " ", result, flags=re.IGNORECASE)
+    return result
+
+
 def _citizenship(text: str, situation: ApplicantSituation | None) -> str | None:
     if situation is not None and situation.category:
         if situation.category.startswith("non-EEA living"):
@@ -399,7 +407,7 @@ def understand(
         text=message,
         search_text=english,
         language=language,
-        intents=detect_intents(english),
+        intents=detect_intents(without_names(english, names)),
         programmes=detect_programmes(english, names),
         citizenship=_citizenship(english, situation),
         study_mode=_study_mode(english),

@@ -1,0 +1,42 @@
+"""Conversation: follow-ups keep the thread, Dutch is understood, emails get a reply draft."""
+
+from __future__ import annotations
+
+from assistant.chat import Assistant, Turn, split_email
+
+
+def test_follow_up_keeps_programme_and_topic(assistant: Assistant) -> None:
+    history = [
+        Turn("user", "What is the tuition fee for EEA students in the BME postgraduate?"),
+        Turn("assistant", "EEA student: 840 euro (full-time registration) and 564 euro (part-time)."),
+    ]
+    answer = assistant.ask("And what about non-EEA students?", history)
+    assert answer.answered
+    assert "4400" in answer.text
+    assert "tuition fee" in answer.standalone_question
+
+
+def test_dutch_question_is_answered_with_dutch_framing(assistant: Assistant) -> None:
+    answer = assistant.ask("Wat kost het inschrijvingsgeld voor niet-EER studenten in het BME postgraduaat?")
+    assert answer.language == "nl"
+    assert "4400" in answer.text
+    assert answer.text.startswith("Voor de")
+
+
+def test_email_questions_are_split_and_answered_with_gaps_marked(assistant: Assistant) -> None:
+    email = (
+        "Dear admissions team,\n\nI am from Nigeria and interested in the Postgraduate Programme in "
+        "Biomedical Engineering. What is the application deadline for me, and how much is the "
+        "tuition fee? Also, do you offer scholarships?\n\nKind regards,\nAde"
+    )
+    draft = assistant.draft_reply(email)
+    assert len(draft.questions) == 3
+    assert "1 March" in draft.text and "4400" in draft.text
+    assert draft.unanswered == ("do you offer scholarships?",)
+    assert "TO COMPLETE BY STAFF" in draft.text
+
+
+def test_split_email_separates_questions_from_context() -> None:
+    questions, context = split_email("Hi, I'm Brazilian. When is the deadline? Thanks, Ana")
+    assert questions == ["When is the deadline?"]
+    assert "Brazilian" in context
