@@ -69,8 +69,9 @@ def sources_markdown(citations: Sequence[Citation]) -> str:
     for number, citation in enumerate(citations, start=1):
         title = plain_markdown(citation.title or citation.source)
         line = f"**{number}\\. {title}**"
-        if citation.heading:
-            line += f" · {plain_markdown(citation.heading)}"
+        section = citation.heading.split(" > ")[-1]
+        if section and section != citation.title:
+            line += f" · {plain_markdown(section)}"
         line += f" · [open document]({document_link(citation.source)})"
         quoted = "\n".join(
             f"> {plain_markdown(row)}" if row.strip() else ">"
@@ -263,15 +264,21 @@ def build_ui(
         )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                programme = gr.Dropdown(
-                    choices=[("All programmes", ALL_PROGRAMMES)],
-                    value=ALL_PROGRAMMES,
-                    label="Programme",
-                    info="Narrow the answers to one programme, or ask about all of them.",
-                    interactive=True,
-                )
+                with gr.Row(equal_height=True):
+                    programme = gr.Dropdown(
+                        choices=[("All programmes", ALL_PROGRAMMES)],
+                        value=ALL_PROGRAMMES,
+                        label="Programme",
+                        show_label=False,
+                        container=False,
+                        interactive=True,
+                        scale=5,
+                        elem_id="pa-programme",
+                    )
+                    clear = gr.Button("New conversation", scale=1, size="md", variant="secondary")
                 chatbot = gr.Chatbot(
                     label="Conversation",
+                    show_label=False,
                     height=560,
                     layout="bubble",
                     sanitize_html=True,
@@ -283,16 +290,13 @@ def build_ui(
                     examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
                     elem_id="pa-chatbot",
                 )
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        placeholder="Type your question and press Enter",
-                        show_label=False,
-                        max_lines=6,
-                        scale=8,
-                        elem_id="pa-question",
-                        submit_btn="Send",
-                    )
-                    clear = gr.Button("New conversation", scale=1, variant="secondary")
+                question = gr.Textbox(
+                    placeholder="Type your question and press Enter",
+                    show_label=False,
+                    max_lines=6,
+                    elem_id="pa-question",
+                    submit_btn="Send",
+                )
             with gr.Tab("Draft a reply (staff)", id="draft"):
                 gr.Markdown(
                     "Paste an applicant's email. The draft answers what the documents "

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,7 @@ import uvicorn
 
 from assistant.answer import Answer, Citation
 from assistant.chat import Assistant, ProgrammeInfo, ReplyDraft, Turn
+from assistant.config import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 XSS_PAYLOAD = '<img src=x onerror="window.__xss=1;alert(1)">'
@@ -115,15 +116,16 @@ class ScriptedAssistant(Assistant):
 
     text: str = "The tuition fee is 1000 euro."
     quote: str = "- tuition fee: 1000 euro"
+    title: str = PROGRAMME.title
+    open_question: str = "Is there a scholarship?"
     document_text: str = "# Demo Programme in Testing\n\nThe tuition fee is 1000 euro.\n"
     error: Exception | None = None
+    stream_error: Exception | None = None  # raised after the first delta
     chunk_size: int = 8
     calls: list[tuple[str, tuple[Turn, ...], str | None]] = field(default_factory=list)
 
     def _answer(self, message: str) -> Answer:
-        citation = Citation(
-            source=PROGRAMME.id, title=PROGRAMME.title, quote=self.quote, heading="Fees"
-        )
+        citation = Citation(source=PROGRAMME.id, title=self.title, quote=self.quote, heading="Fees")
         return Answer(
             text=self.text,
             answered=True,
@@ -148,6 +150,8 @@ class ScriptedAssistant(Assistant):
             raise self.error
         for start in range(0, len(self.text), self.chunk_size):
             yield self.text[start : start + self.chunk_size]
+            if self.stream_error is not None:
+                raise self.stream_error
         yield self._answer(message)
 
     def draft_reply(self, email_text: str) -> ReplyDraft:
@@ -155,18 +159,46 @@ class ScriptedAssistant(Assistant):
             raise self.error
         answer = self._answer("What is the fee?")
         return ReplyDraft(
-            text=f"Dear applicant,\n\n{self.text}\n\n[Please answer: Is there a scholarship?]",
-            questions=("What is the fee?", "Is there a scholarship?"),
+            text=f"Dear applicant,\n\n{self.text}\n\n[Please answer: {self.open_question}]",
+            questions=("What is the fee?", self.open_question),
             answers=(answer,),
-            unanswered=("Is there a scholarship?",),
+            unanswered=(self.open_question,),
         )
 
     def programmes(self) -> list[ProgrammeInfo]:
         if self.error is not None:
             raise self.error
-        return [PROGRAMME]
+        return [replace(PROGRAMME, title=self.title)]
 
     def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
         if doc_id != PROGRAMME.id:
             raise KeyError(doc_id)
-        return PROGRAMME, self.document_text
+        return replace(PROGRAMME, title=self.title), self.document_text
+
+
+# --------------------------------------------------------------------------- the real app
+
+STAFF_TOKEN = "staff-token-for-tests"
+
+
+def real_app_settings(index_settings: Settings, folder: Path, **overrides: object) -> Settings:
+    """The indexed test settings, plus what the HTTP layer needs: a feedback file, a token."""
+    values: dict[str, object] = {
+        "feedback_db": folder / "feedback.sqlite3",
+        "staff_token": STAFF_TOKEN,
+        "rate_limit_per_minute": 0,
+    }
+    values.update(overrides)
+    return index_settings.model_copy(update=values)
+
+
+@contextlib.contextmanager
+def serve_real_app(
+    index_settings: Settings, assistant: Assistant, folder: Path, **overrides: object
+) -> Iterator[str]:
+    """The whole app (API, UI, widget) around the real assistant, on a real uvicorn server."""
+    from assistant.api import create_app
+
+    settings = real_app_settings(index_settings, folder, **overrides)
+    with serve_in_thread(create_app(settings, assistant)) as base:
+        yield base

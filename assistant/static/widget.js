@@ -37,7 +37,7 @@
     ".launcher:hover { filter: brightness(1.08); }",
     ".launcher svg { width: 20px; height: 20px; fill: currentColor; }",
     ":focus-visible { outline: 3px solid #f5b400; outline-offset: 2px; }",
-    ".panel { position: fixed; right: 24px; bottom: 24px; z-index: 2147483001; width: 400px; height: 600px;",
+    ".panel { position: fixed; right: 24px; bottom: 24px; z-index: 2147483001; width: 420px; height: 640px;",
     "  max-width: calc(100vw - 32px); max-height: calc(100vh - 48px); display: flex; flex-direction: column;",
     "  background: #fff; border-radius: 16px; overflow: hidden; box-shadow: 0 12px 48px rgba(16, 24, 40, .3); }",
     ".panel[hidden], .launcher[hidden] { display: none; }",
@@ -61,7 +61,7 @@
     ".sources .heading { color: #5a6474; font-size: 13px; }",
     ".sources blockquote { margin: 4px 0 0; padding: 4px 8px; border-left: 3px solid var(--accent); background: #f3f6fa;",
     "  color: #333d4a; font-size: 13px; white-space: pre-wrap; }",
-    ".rate { display: flex; gap: 6px; margin-top: 8px; }",
+    ".rate { display: flex; align-items: center; gap: 6px; margin-top: 8px; font-size: 13px; color: #5a6474; }",
     ".rate button { border: 1px solid #d5dbe5; background: #fff; border-radius: 8px; padding: 2px 8px; cursor: pointer; font: inherit; }",
     ".rate button[aria-pressed='true'] { background: var(--accent); border-color: var(--accent); color: #fff; }",
     "form { display: flex; gap: 8px; padding: 12px; border-top: 1px solid #e1e6ee; background: #fff; }",
@@ -182,7 +182,10 @@
         ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, name)
         : el("strong", null, name);
       item.appendChild(link);
-      if (citation.heading) item.appendChild(el("span", { class: "heading" }, " \u00b7 " + citation.heading));
+      var section = String(citation.heading || "").split(" > ").pop();
+      if (section && section !== name) {
+        item.appendChild(el("span", { class: "heading", title: String(citation.heading) }, " \u00b7 " + section));
+      }
       if (citation.quote) item.appendChild(el("blockquote", null, citation.quote));
       list.appendChild(item);
     });
@@ -193,12 +196,14 @@
   function renderRating(container, message) {
     if (!message.question) return;
     var group = el("div", { class: "rate", role: "group", "aria-label": "Was this answer helpful?" });
-    [["up", "\ud83d\udc4d", "Helpful"], ["down", "\ud83d\udc4e", "Not helpful"]].forEach(function (option) {
+    var prompt = el("span", { "aria-hidden": "true" }, "Was this helpful?");
+    group.appendChild(prompt);
+    [["up", "Yes", "Helpful"], ["down", "No", "Not helpful"]].forEach(function (option) {
       var button = el("button", { type: "button", "aria-label": option[2], "aria-pressed": String(message.rating === option[0]) }, option[1]);
       button.addEventListener("click", function () {
         message.rating = option[0];
         saveState();
-        Array.prototype.forEach.call(group.children, function (b) {
+        Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) {
           b.setAttribute("aria-pressed", String(b === button));
         });
         sendFeedback(message, option[0]);
@@ -273,7 +278,7 @@
     var userMessage = { role: "user", content: question };
     state.messages.push(userMessage);
     saveState();
-    renderMessage(userMessage);
+    var asked = renderMessage(userMessage);
 
     var answer = { role: "assistant", content: "", citations: [], question: question };
     var view = bubble("assistant", "");
@@ -342,7 +347,8 @@
     }
     state.messages.push(answer);
     saveState();
-    log.scrollTop = log.scrollHeight;
+    // Show the question at the top, so the answer is read from its start.
+    log.scrollTop = asked.node.offsetTop - log.offsetTop - 12;
   }
 
   function sendFeedback(message, rating) {

@@ -1,0 +1,612 @@
+"""The HTTP API, through a real uvicorn server on 127.0.0.1.
+
+Feature tests run against the real assistant over the real index; the tests of limits and error
+mapping isolate the HTTP layer with a scripted assistant.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from server import (
+    STAFF_TOKEN,
+    XSS_PAYLOAD,
+    ScriptedAssistant,
+    serve_in_thread,
+    serve_real_app,
+)
+
+from assistant.api import MODEL_ID, SlidingWindowLimiter, create_app
+from assistant.chat import Assistant
+from assistant.config import Settings
+from assistant.errors import (
+    BackendError,
+    ConfigurationError,
+    IndexNotReadyError,
+    InputError,
+    StoreError,
+)
+
+KUL_BME = "kul-biomedical-engineering-postgraduate"
+FEE_QUESTION = "How much is the tuition fee for non-EEA students?"
+ALLOWED_ORIGIN = "http://allowed.example"
+
+
+def sse_events(body: str) -> list[tuple[str, Any]]:
+    """(event, data) pairs of a text/event-stream body."""
+    events = []
+    for block in body.strip().split("\n\n"):
+        lines = block.splitlines()
+        name = next((line[7:] for line in lines if line.startswith("event: ")), "message")
+        data = "\n".join(line[6:] for line in lines if line.startswith("data: "))
+        events.append((name, json.loads(data) if data and data != "[DONE]" else data))
+    return events
+
+
+def settings_for(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "feedback_db": tmp_path / "feedback.sqlite3",
+        "staff_token": STAFF_TOKEN,
+        "rate_limit_per_minute": 0,
+        "cors_origins": [ALLOWED_ORIGIN],
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="module")
+def live(
+    index_settings: Settings, assistant: Assistant, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The whole app around the real assistant, served by uvicorn."""
+    folder = tmp_path_factory.mktemp("api")
+    with serve_real_app(index_settings, assistant, folder, cors_origins=[ALLOWED_ORIGIN]) as base:
+        yield base
+
+
+@pytest.fixture
+def scripted(tmp_path: Path) -> Iterator[tuple[str, ScriptedAssistant]]:
+    """The API (no UI) around a scripted assistant, served by uvicorn."""
+    fake = ScriptedAssistant()
+    with serve_in_thread(create_app(settings_for(tmp_path), fake, ui=False)) as base:
+        yield base, fake
+
+
+# =========================================================================== the real assistant
+
+
+def test_fee_question_is_answered_with_the_figure_and_a_citation_of_the_programme(
+    live: str,
+) -> None:
+    response = httpx.post(
+        f"{live}/api/chat", json={"message": FEE_QUESTION, "history": [], "programme": KUL_BME}
+    )
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["answered"] is True
+    assert "4400" in answer["text"]
+    assert answer["programme"] == KUL_BME
+    cited = [c for c in answer["citations"] if c["source"] == KUL_BME]
+    assert any("4400" in c["quote"] for c in cited)
+    assert cited[0]["title"] == "Postgraduate Programme in Biomedical Engineering"
+    assert cited[0]["url"] == f"{live}/api/documents/{KUL_BME}"
+    assert set(answer) == {
+        "text", "answered", "citations", "programme", "standalone_question", "language",
+        "clarification",
+    }  # fmt: skip
+    assert set(cited[0]) == {"source", "title", "quote", "heading", "url"}
+
+
+def test_the_history_sent_with_a_request_resolves_a_follow_up(live: str) -> None:
+    first = httpx.post(
+        f"{live}/api/chat",
+        json={"message": "Tell me about the Postgraduate Programme in Biomedical Engineering"},
+    ).json()
+    history = [
+        {
+            "role": "user",
+            "content": "Tell me about the Postgraduate Programme in Biomedical Engineering",
+        },
+        {"role": "assistant", "content": first["text"]},
+    ]
+
+    answer = httpx.post(
+        f"{live}/api/chat", json={"message": FEE_QUESTION, "history": history}
+    ).json()
+
+    assert "4400" in answer["text"]
+    assert KUL_BME in {c["source"] for c in answer["citations"]}
+
+
+def test_a_citation_url_serves_the_cited_document(live: str) -> None:
+    answer = httpx.post(
+        f"{live}/api/chat", json={"message": FEE_QUESTION, "programme": KUL_BME}
+    ).json()
+    citation = next(c for c in answer["citations"] if c["source"] == KUL_BME)
+
+    document = httpx.get(citation["url"])
+
+    assert document.status_code == 200
+    assert document.headers["content-type"] == "text/plain; charset=utf-8"
+    assert document.headers["x-content-type-options"] == "nosniff"
+    assert "4400 euro" in document.text
+    assert citation["quote"].strip("- ")[:40] in document.text
+
+
+def test_the_stream_sends_deltas_then_the_full_answer_then_done(live: str) -> None:
+    response = httpx.post(
+        f"{live}/api/chat/stream", json={"message": FEE_QUESTION, "programme": KUL_BME}
+    )
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = sse_events(response.text)
+    names = [name for name, _ in events]
+    assert names[-2:] == ["answer", "done"]
+    assert set(names[:-2]) == {"delta"} and len(names) > 3
+    answer = events[-2][1]
+    assert "".join(data["text"] for name, data in events if name == "delta") == answer["text"]
+    assert "4400" in answer["text"]
+    assert any(c["source"] == KUL_BME and "4400" in c["quote"] for c in answer["citations"])
+
+
+def test_draft_reply_answers_what_the_documents_hold_and_lists_the_rest(live: str) -> None:
+    email = (
+        "Dear admissions office,\n\nI am from Brazil and I would like to apply to the "
+        "Postgraduate Programme in Biomedical Engineering at KU Leuven. How much is the "
+        "tuition fee for non-EEA students? Do you offer student housing?\n\n"
+        "Kind regards,\nAna"
+    )
+
+    response = httpx.post(f"{live}/api/draft-reply", json={"email": email})
+
+    assert response.status_code == 200
+    draft = response.json()
+    assert set(draft) == {"reply", "questions", "unanswered", "citations"}
+    assert len(draft["questions"]) == 2
+    assert "4400" in draft["reply"]
+    assert draft["unanswered"] == ["Do you offer student housing?"]
+    assert KUL_BME in {c["source"] for c in draft["citations"]}
+
+
+def test_programmes_lists_every_document_with_its_link(live: str) -> None:
+    programmes = httpx.get(f"{live}/api/programmes").json()
+
+    by_id = {p["id"]: p for p in programmes}
+    assert len(programmes) == 5
+    assert by_id[KUL_BME]["title"] == "Postgraduate Programme in Biomedical Engineering"
+    assert by_id[KUL_BME]["institution"] == "KU Leuven"
+    assert by_id[KUL_BME]["academic_year"] == "2024-2025"
+    assert by_id[KUL_BME]["url"] == f"{live}/api/documents/{KUL_BME}"
+
+
+def test_a_document_is_also_served_as_json(live: str) -> None:
+    for request in (
+        {"url": f"{live}/api/documents/{KUL_BME}", "headers": {"Accept": "application/json"}},
+        {"url": f"{live}/api/documents/{KUL_BME}?format=json"},
+    ):
+        document = httpx.get(**request).json()  # type: ignore[arg-type]
+        assert document["id"] == KUL_BME
+        assert document["title"] == "Postgraduate Programme in Biomedical Engineering"
+        assert "4400 euro" in document["markdown"]
+
+
+@pytest.mark.parametrize("doc_id", ["no-such-programme", "..", "%2E%2E%2Fpyproject.toml", "a b"])
+def test_an_unknown_document_is_404_with_a_json_error(live: str, doc_id: str) -> None:
+    response = httpx.get(f"{live}/api/documents/{doc_id}")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "not_found"
+
+
+def test_health_reports_ok_and_what_the_assistant_knows(live: str) -> None:
+    health = httpx.get(f"{live}/api/health").json()
+
+    assert health["status"] == "ok"
+    assert health["programmes"] == 5
+
+
+def test_root_redirects_to_the_ui_and_the_ui_widget_and_demo_are_served(live: str) -> None:
+    root = httpx.get(f"{live}/", follow_redirects=False)
+    assert root.status_code == 307
+    assert root.headers["location"] == "/ui/"
+
+    ui = httpx.get(f"{live}/ui/")
+    assert ui.status_code == 200
+    assert "Programme assistant" in ui.text
+
+    widget = httpx.get(f"{live}/widget.js")
+    assert widget.headers["content-type"].startswith("text/javascript")
+    assert "api/chat/stream" in widget.text
+
+    demo = httpx.get(f"{live}/demo")
+    assert demo.headers["content-type"].startswith("text/html")
+    assert f'data-programme="{KUL_BME}"' in demo.text
+
+
+def test_openapi_documents_every_route_and_the_citations_field(live: str) -> None:
+    assert httpx.get(f"{live}/docs").status_code == 200
+    spec = httpx.get(f"{live}/openapi.json").json()
+
+    assert set(spec["paths"]) >= {
+        "/api/chat", "/api/chat/stream", "/v1/chat/completions", "/v1/models",
+        "/api/draft-reply", "/api/feedback", "/api/feedback/export", "/api/health",
+        "/api/programmes", "/api/documents/{doc_id}",
+    }  # fmt: skip
+    description = spec["paths"]["/v1/chat/completions"]["post"]["description"]
+    assert "`citations`" in description and "finish_reason" in description
+
+
+def test_cors_allows_the_configured_origin_only(live: str) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+
+    allowed = httpx.options(
+        f"{live}/api/chat/stream", headers={"Origin": ALLOWED_ORIGIN, **preflight}
+    )
+    refused = httpx.options(
+        f"{live}/api/chat/stream", headers={"Origin": "http://evil.example", **preflight}
+    )
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_models_lists_the_one_model(live: str) -> None:
+    models = httpx.get(f"{live}/v1/models").json()
+
+    assert [m["id"] for m in models["data"]] == [MODEL_ID]
+
+
+# =========================================================================== the HTTP layer alone
+
+
+def test_the_server_passes_history_and_programme_to_the_assistant(
+    scripted: tuple[str, ScriptedAssistant],
+) -> None:
+    base, fake = scripted
+    history = [{"role": "user", "content": "first"}, {"role": "assistant", "content": "reply"}]
+
+    httpx.post(
+        f"{base}/api/chat", json={"message": "  second  ", "history": history, "programme": "p1"}
+    )
+
+    message, turns, programme = fake.calls[-1]
+    assert message == "second"
+    assert [(t.role, t.content) for t in turns] == [("user", "first"), ("assistant", "reply")]
+    assert programme == "p1"
+
+
+def test_a_history_longer_than_the_limit_keeps_only_the_latest_turns(tmp_path: Path) -> None:
+    fake = ScriptedAssistant()
+    app = create_app(settings_for(tmp_path, max_history_turns=2), fake, ui=False)
+    history = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i}"}
+        for i in range(30)
+    ]
+    with serve_in_thread(app) as base:
+        response = httpx.post(f"{base}/api/chat", json={"message": "q", "history": history})
+
+    assert response.status_code == 200
+    _, turns, _ = fake.calls[-1]
+    assert [t.content for t in turns] == [f"message {i}" for i in range(26, 30)]
+
+
+def test_a_message_over_the_limit_is_422_naming_the_limit(tmp_path: Path) -> None:
+    fake = ScriptedAssistant()
+    app = create_app(settings_for(tmp_path, max_message_chars=50), fake, ui=False)
+    with serve_in_thread(app) as base:
+        responses = [
+            httpx.post(f"{base}/api/chat", json={"message": "x" * 51}),
+            httpx.post(f"{base}/api/chat/stream", json={"message": "x" * 51}),
+            httpx.post(
+                f"{base}/v1/chat/completions",
+                json={"model": MODEL_ID, "messages": [{"role": "user", "content": "x" * 51}]},
+            ),
+        ]
+
+    for response in responses:
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["type"] == "message_too_long"
+        assert "the limit is 50 characters" in error["message"]
+    assert fake.calls == []
+
+
+def test_an_email_over_the_limit_is_422_naming_the_limit(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path, max_email_chars=100), ScriptedAssistant(), ui=False)
+    with serve_in_thread(app) as base:
+        response = httpx.post(f"{base}/api/draft-reply", json={"email": "x" * 101})
+
+    assert response.status_code == 422
+    assert "the limit is 100 characters" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"message": "fee?"', "not valid JSON"),
+        (b"[1, 2]", "valid dictionary"),
+        (b'{"message": 3}', "message: Input should be a valid string"),
+        (b'{"message": "q", "history": [{"role": "system", "content": "x"}]}', "history.0.role"),
+        (b'{"history": []}', "message: Field required"),
+        (b'{"message": "   "}', "The message is empty"),
+    ],
+)
+def test_a_malformed_request_is_422_with_a_clear_message(
+    scripted: tuple[str, ScriptedAssistant], content: bytes, expected: str
+) -> None:
+    base, fake = scripted
+
+    response = httpx.post(
+        f"{base}/api/chat", content=content, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert expected in response.json()["error"]["message"]
+    assert fake.calls == []
+
+
+def _raw_request(base: str, head: bytes, body_parts: list[bytes], wait: float = 5.0) -> bytes:
+    """Send a hand-made HTTP request; return what the server answered within ``wait`` seconds."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        sock.sendall(head)
+        for part in body_parts:
+            try:
+                sock.sendall(part)
+            except OSError:  # the server answered and closed: that is the point
+                break
+        received = b""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except (TimeoutError, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            received += chunk
+            if b"\r\n\r\n" in received and received.rstrip().endswith(b"}"):
+                break
+        return received
+
+
+def test_a_declared_oversized_body_is_413_before_any_of_it_is_read(tmp_path: Path) -> None:
+    fake = ScriptedAssistant()
+    app = create_app(settings_for(tmp_path, max_body_bytes=2048), fake, ui=False)
+    with serve_in_thread(app) as base:
+        head = (
+            b"POST /api/chat HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 10000000\r\n\r\n"
+        )
+        started = time.monotonic()
+        answer = _raw_request(base, head, [])  # not one byte of the body is sent
+        elapsed = time.monotonic() - started
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert elapsed < 3
+    body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert body["error"]["type"] == "payload_too_large"
+    assert "limit of 2048 bytes" in body["error"]["message"]
+    assert fake.calls == []
+
+
+def test_a_streamed_body_is_cut_off_with_413_once_it_passes_the_limit(tmp_path: Path) -> None:
+    fake = ScriptedAssistant()
+    app = create_app(settings_for(tmp_path, max_body_bytes=2048), fake, ui=False)
+    chunk = b'{"message": "' + b"x" * 1000
+    with serve_in_thread(app) as base:
+        head = (
+            b"POST /api/chat HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        parts = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * 3  # 3000 bytes, never terminated
+        answer = _raw_request(base, head, parts)
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["type"] == "payload_too_large"
+    assert fake.calls == []
+
+
+def test_requests_over_the_rate_limit_get_429_with_retry_after(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path, rate_limit_per_minute=3), ScriptedAssistant(), ui=False)
+    with serve_in_thread(app) as base:
+        statuses = [
+            httpx.post(f"{base}/api/chat", json={"message": "q"}).status_code for _ in range(3)
+        ]
+        limited = httpx.post(f"{base}/api/chat", json={"message": "q"})
+        health = httpx.get(f"{base}/api/health")
+        other_client = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+        other = other_client.post(f"{base}/api/chat", json={"message": "q"})
+        other_client.close()
+
+    assert statuses == [200, 200, 200]
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    error = limited.json()["error"]
+    assert error["type"] == "rate_limited"
+    assert "the limit is 3 per minute" in error["message"]
+    assert health.status_code == 200, "the health check is never limited"
+    assert other.status_code == 200, "each client IP has its own budget"
+
+
+def test_rate_limit_zero_disables_the_limit(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path, rate_limit_per_minute=0), ScriptedAssistant(), ui=False)
+    with serve_in_thread(app) as base, httpx.Client() as client:
+        statuses = {client.get(f"{base}/api/programmes").status_code for _ in range(50)}
+
+    assert statuses == {200}
+
+
+def test_the_sliding_window_frees_a_slot_when_the_oldest_hit_is_a_minute_old() -> None:
+    now = [1000.0]
+    limiter = SlidingWindowLimiter(2, window=60, clock=lambda: now[0])
+
+    assert limiter.hit("a") is None
+    now[0] += 10
+    assert limiter.hit("a") is None
+    assert limiter.hit("a") == pytest.approx(50)
+    assert limiter.hit("b") is None
+    now[0] += 50
+    assert limiter.hit("a") is None
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "type_", "says"),
+    [
+        (InputError("the message has no question in it"), 422, "invalid_input", "no question"),
+        (IndexNotReadyError("no index"), 503, "index_not_ready", "run ingest"),
+        (StoreError("chroma down at /srv/secret"), 503, "store_unavailable", "Try again"),
+        (BackendError("llm timed out"), 500, "internal_error", "Try again"),
+        (ConfigurationError("bad /srv/secret"), 500, "internal_error", "Try again"),
+        (RuntimeError("boom at /srv/secret"), 500, "internal_error", "Try again"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/chat", {"message": "q"}),
+        ("/api/chat/stream", {"message": "q"}),
+        (
+            "/v1/chat/completions",
+            {"model": MODEL_ID, "messages": [{"role": "user", "content": "q"}]},
+        ),
+        (
+            "/v1/chat/completions",
+            {"model": MODEL_ID, "stream": True, "messages": [{"role": "user", "content": "q"}]},
+        ),
+        ("/api/draft-reply", {"email": "What is the fee?"}),
+    ],
+    ids=["chat", "stream", "completions", "completions-stream", "draft"],
+)
+def test_assistant_errors_map_to_statuses_with_an_actionable_message_and_no_internals(
+    tmp_path: Path,
+    error: Exception,
+    status: int,
+    type_: str,
+    says: str,
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    app = create_app(settings_for(tmp_path), ScriptedAssistant(error=error), ui=False)
+    with serve_in_thread(app) as base:
+        response = httpx.post(f"{base}{path}", json=body)
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["type"] == type_
+    assert says in response.json()["error"]["message"]
+    for secret in ("/srv/secret", "Traceback", STAFF_TOKEN, str(tmp_path)):
+        assert secret not in response.text
+
+
+def test_an_error_after_the_stream_started_arrives_as_an_error_event(tmp_path: Path) -> None:
+    fake = ScriptedAssistant(stream_error=RuntimeError("boom at /srv/secret"))
+    with serve_in_thread(create_app(settings_for(tmp_path), fake, ui=False)) as base:
+        chat = httpx.post(f"{base}/api/chat/stream", json={"message": "q"})
+        completion = httpx.post(
+            f"{base}/v1/chat/completions",
+            json={
+                "model": MODEL_ID,
+                "stream": True,
+                "messages": [{"role": "user", "content": "q"}],
+            },
+        )
+
+    events = sse_events(chat.text)
+    assert [name for name, _ in events] == ["delta", "error"]
+    assert events[-1][1]["type"] == "internal_error"
+    assert sse_events(completion.text)[-1][1]["error"]["type"] == "internal_error"
+    assert "/srv/secret" not in chat.text + completion.text
+
+
+def test_health_is_503_with_run_ingest_when_there_is_no_index(tmp_path: Path) -> None:
+    app = create_app(
+        settings_for(tmp_path), ScriptedAssistant(error=IndexNotReadyError()), ui=False
+    )
+    with serve_in_thread(app) as base:
+        response = httpx.get(f"{base}/api/health")
+
+    assert response.status_code == 503
+    assert "run ingest" in response.json()["error"]["message"]
+
+
+def test_unknown_routes_and_methods_get_the_json_error_shape(
+    scripted: tuple[str, ScriptedAssistant],
+) -> None:
+    base, _ = scripted
+
+    missing = httpx.get(f"{base}/api/nothing-here")
+    wrong_method = httpx.get(f"{base}/api/chat")
+
+    assert missing.status_code == 404
+    assert missing.json()["error"]["type"] == "not_found"
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["type"] == "method_not_allowed"
+
+
+def test_openai_errors_name_the_problem(scripted: tuple[str, ScriptedAssistant]) -> None:
+    base, _ = scripted
+
+    last_from_assistant = httpx.post(
+        f"{base}/v1/chat/completions",
+        json={"model": MODEL_ID, "messages": [{"role": "assistant", "content": "hi"}]},
+    )
+    no_messages = httpx.post(
+        f"{base}/v1/chat/completions", json={"model": MODEL_ID, "messages": []}
+    )
+
+    assert last_from_assistant.status_code == 422
+    assert "last message must come from the user" in last_from_assistant.json()["error"]["message"]
+    assert no_messages.status_code == 422
+    assert "messages" in no_messages.json()["error"]["message"]
+
+
+def test_openai_messages_map_to_question_and_history(
+    scripted: tuple[str, ScriptedAssistant],
+) -> None:
+    base, fake = scripted
+
+    httpx.post(
+        f"{base}/v1/chat/completions",
+        json={
+            "model": "anything",
+            "messages": [
+                {"role": "system", "content": "You are helpful."},
+                {"role": "user", "content": "first"},
+                {"role": "assistant", "content": "reply"},
+                {"role": "user", "content": [{"type": "text", "text": "second"}]},
+            ],
+            "temperature": 0.2,
+            "programme": "p1",
+        },
+    )
+
+    message, turns, programme = fake.calls[-1]
+    assert message == "second"
+    assert [(t.role, t.content) for t in turns] == [("user", "first"), ("assistant", "reply")]
+    assert programme == "p1"
+
+
+def test_answers_and_documents_are_returned_as_data_never_as_html(tmp_path: Path) -> None:
+    fake = ScriptedAssistant(text=XSS_PAYLOAD, quote=XSS_PAYLOAD, document_text=XSS_PAYLOAD)
+    with serve_in_thread(create_app(settings_for(tmp_path), fake, ui=False)) as base:
+        answer = httpx.post(f"{base}/api/chat", json={"message": "q"})
+        document = httpx.get(f"{base}/api/documents/demo-programme")
+
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json()["text"] == XSS_PAYLOAD
+    assert document.headers["content-type"] == "text/plain; charset=utf-8"
+    assert document.headers["x-content-type-options"] == "nosniff"

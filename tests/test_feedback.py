@@ -1,0 +1,209 @@
+"""Feedback: kept in a real SQLite file (WAL), exported as CSV to staff holding the token."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from server import ScriptedAssistant, serve_in_thread
+
+from assistant.api import create_app
+from assistant.config import Settings
+from assistant.errors import InputError
+from assistant.feedback import EXPORT_COLUMNS, Feedback, FeedbackStore, record_feedback
+
+STAFF_TOKEN = "staff-token-for-tests"
+
+
+def settings_for(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "feedback_db": tmp_path / "var" / "feedback" / "feedback.sqlite3",
+        "staff_token": STAFF_TOKEN,
+        "rate_limit_per_minute": 0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def test_feedback_is_stored_in_a_sqlite_file_in_wal_mode_in_a_new_folder(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "there" / "feedback.sqlite3"
+    store = FeedbackStore(path)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    feedback_id = record_feedback(
+        store,
+        rating="down",
+        question="How much is the fee?",
+        answer="4400 euro",
+        sources=["kul-biomedical-engineering-postgraduate"],
+        comment="Which year?",
+    )
+
+    assert path.is_file()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        row = connection.execute(
+            "SELECT id, created_at, rating, comment, question, answer, sources FROM feedback"
+        ).fetchone()
+    assert row[0] == feedback_id
+    assert before <= dt.datetime.fromisoformat(row[1]) <= dt.datetime.now(dt.UTC)
+    assert row[2:] == (
+        "down",
+        "Which year?",
+        "How much is the fee?",
+        "4400 euro",
+        "kul-biomedical-engineering-postgraduate",
+    )
+
+
+def test_a_second_store_on_the_same_file_sees_earlier_feedback(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    record_feedback(FeedbackStore(path), rating="up", question="q1", answer="a1")
+    record_feedback(FeedbackStore(path), rating="down", question="q2", answer="a2")
+
+    rows = read_csv(FeedbackStore(path).export_csv())
+
+    assert [(r["rating"], r["question"]) for r in rows] == [("up", "q1"), ("down", "q2")]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("rating", "sideways", "rating must be 'up' or 'down'"),
+        ("comment", "x" * 2001, "comment is longer than 2000"),
+        ("question", "x" * 20_001, "question is longer than 20000"),
+        ("sources", tuple(f"doc-{i}" for i in range(21)), "at most 20 sources"),
+    ],
+)
+def test_invalid_feedback_is_refused_with_the_reason(
+    field: str, value: object, problem: str
+) -> None:
+    values: dict[str, object] = {"rating": "up", "question": "q", "answer": "a"}
+    values[field] = value
+    with pytest.raises(InputError, match=problem):
+        Feedback(**values)  # type: ignore[arg-type]
+
+
+def test_export_of_an_empty_store_is_just_the_header(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "missing.sqlite3")
+
+    assert store.export_csv().splitlines() == [",".join(EXPORT_COLUMNS)]
+    assert not store.path.exists()
+
+
+def test_export_defuses_cells_a_spreadsheet_would_run_as_formulas(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    record_feedback(store, rating="up", question="=HYPERLINK(1)", answer="+1", comment="@SUM(A1)")
+
+    row = read_csv(store.export_csv())[0]
+
+    assert (row["question"], row["answer"], row["comment"]) == (
+        "'=HYPERLINK(1)",
+        "'+1",
+        "'@SUM(A1)",
+    )
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+@pytest.fixture
+def feedback_server(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
+    settings = settings_for(tmp_path)
+    with serve_in_thread(create_app(settings, ScriptedAssistant(), ui=False)) as base:
+        yield base, settings
+
+
+def test_posted_feedback_lands_in_the_database_and_in_the_staff_export(
+    feedback_server: tuple[str, Settings],
+) -> None:
+    base, settings = feedback_server
+    posted = httpx.post(
+        f"{base}/api/feedback",
+        json={
+            "rating": "up",
+            "comment": "clear, thanks",
+            "question": "How much is the tuition fee?",
+            "answer": "4400 euro for non-EEA students [1]",
+            "sources": ["kul-biomedical-engineering-postgraduate"],
+        },
+    )
+    assert posted.status_code == 201
+    assert posted.json() == {"id": 1, "status": "stored"}
+
+    with sqlite3.connect(settings.feedback_db) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert connection.execute("SELECT rating, comment FROM feedback").fetchall() == [
+            ("up", "clear, thanks")
+        ]
+
+    export = httpx.get(
+        f"{base}/api/feedback/export", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+    )
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "attachment" in export.headers["content-disposition"]
+    [row] = read_csv(export.text)
+    assert row["question"] == "How much is the tuition fee?"
+    assert row["sources"] == "kul-biomedical-engineering-postgraduate"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": f"Basic {STAFF_TOKEN}"}],
+    ids=["no token", "wrong token", "not a bearer token"],
+)
+def test_export_without_the_staff_token_is_401(
+    feedback_server: tuple[str, Settings], headers: dict[str, str]
+) -> None:
+    base, _ = feedback_server
+
+    response = httpx.get(f"{base}/api/feedback/export", headers=headers)
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"]["type"] == "unauthorized"
+    assert STAFF_TOKEN not in response.text
+
+
+def test_export_is_403_when_the_server_has_no_staff_token(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path, staff_token=None), ScriptedAssistant(), ui=False)
+    with serve_in_thread(app) as base:
+        response = httpx.get(f"{base}/api/feedback/export", headers={"Authorization": "Bearer x"})
+
+    assert response.status_code == 403
+    assert response.json()["error"]["type"] == "forbidden"
+    assert "ASSISTANT_STAFF_TOKEN" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"rating": "meh", "question": "q", "answer": "a"}, "rating"),
+        ({"rating": "up", "answer": "a"}, "question"),
+        ({"rating": "up", "question": "q", "answer": "a", "comment": "x" * 2001}, "comment"),
+    ],
+)
+def test_invalid_feedback_is_422_and_stores_nothing(
+    feedback_server: tuple[str, Settings], body: dict[str, object], field: str
+) -> None:
+    base, settings = feedback_server
+
+    response = httpx.post(f"{base}/api/feedback", json=body)
+
+    assert response.status_code == 422
+    assert field in response.json()["error"]["message"]
+    assert FeedbackStore(settings.feedback_db).rows() == []

@@ -1,0 +1,134 @@
+"""The OpenAI-compatible endpoint, driven by the official ``openai`` client and LangChain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+import pytest
+from server import serve_real_app
+
+from assistant.api import MODEL_ID
+from assistant.chat import Assistant
+from assistant.config import Settings
+
+KUL_BME = "kul-biomedical-engineering-postgraduate"
+FEE_QUESTION = (
+    "How much is the tuition fee for non-EEA students in the Postgraduate Programme in "
+    "Biomedical Engineering at KU Leuven?"
+)
+
+
+@pytest.fixture(scope="module")
+def base_url(
+    index_settings: Settings, assistant: Assistant, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with serve_real_app(index_settings, assistant, tmp_path_factory.mktemp("openai")) as base:
+        yield f"{base}/v1"
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=base_url, api_key="not-needed", max_retries=0) as client:
+        yield client
+
+
+def test_models_lists_the_programme_assistant(client: openai.OpenAI) -> None:
+    assert [model.id for model in client.models.list()] == [MODEL_ID]
+
+
+def test_a_completion_answers_with_the_figure_and_carries_the_citations(
+    client: openai.OpenAI,
+) -> None:
+    completion = client.chat.completions.create(
+        model=MODEL_ID,
+        messages=[
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": FEE_QUESTION},
+        ],
+    )
+
+    assert completion.object == "chat.completion"
+    assert completion.model == MODEL_ID
+    [choice] = completion.choices
+    assert choice.finish_reason == "stop"
+    assert choice.message.role == "assistant"
+    assert "4400" in (choice.message.content or "")
+    extra = completion.model_extra or {}
+    assert extra["answered"] is True
+    assert any(c["source"] == KUL_BME and "4400" in c["quote"] for c in extra["citations"])
+    assert completion.usage is not None and completion.usage.completion_tokens > 0
+
+
+def test_a_streamed_completion_carries_the_citations_on_its_final_chunk(
+    client: openai.OpenAI,
+) -> None:
+    stream = client.chat.completions.create(
+        model=MODEL_ID,
+        messages=[{"role": "user", "content": FEE_QUESTION}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+
+    content_chunks = [c for c in chunks if c.choices and c.choices[0].delta.content]
+    text = "".join(c.choices[0].delta.content or "" for c in content_chunks)
+    assert len(content_chunks) > 1
+    assert "4400" in text
+    [final] = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
+    extra = final.model_extra or {}
+    assert any(c["source"] == KUL_BME for c in extra["citations"])
+    assert extra["answered"] is True
+    assert chunks[-1].usage is not None and chunks[-1].choices == []
+    assert len({c.id for c in chunks}) == 1
+
+
+def test_earlier_messages_are_the_history(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model=MODEL_ID,
+        messages=[
+            {
+                "role": "user",
+                "content": "I am interested in the Postgraduate Programme in Biomedical "
+                "Engineering at KU Leuven.",
+            },
+            {"role": "assistant", "content": "Happy to help. What would you like to know?"},
+            {"role": "user", "content": "How much is the tuition fee for non-EEA students?"},
+        ],
+    )
+
+    assert "4400" in (completion.choices[0].message.content or "")
+
+
+def test_the_programme_extension_field_narrows_the_search(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model=MODEL_ID,
+        messages=[{"role": "user", "content": "How much is the tuition fee for non-EEA students?"}],
+        extra_body={"programme": KUL_BME},
+    )
+
+    assert "4400" in (completion.choices[0].message.content or "")
+    assert {c["source"] for c in (completion.model_extra or {})["citations"]} == {KUL_BME}
+
+
+def test_a_bad_request_raises_the_clients_error_with_the_servers_message(
+    client: openai.OpenAI,
+) -> None:
+    with pytest.raises(openai.UnprocessableEntityError) as caught:
+        client.chat.completions.create(
+            model=MODEL_ID, messages=[{"role": "assistant", "content": "hello"}]
+        )
+
+    assert "last message must come from the user" in caught.value.message
+
+
+def test_langchain_chat_openai_uses_the_assistant_as_a_model(base_url: str) -> None:
+    from langchain_openai import ChatOpenAI
+
+    model = ChatOpenAI(base_url=base_url, api_key="not-needed", model=MODEL_ID, max_retries=0)
+
+    reply = model.invoke(FEE_QUESTION)
+    streamed = "".join(str(chunk.content) for chunk in model.stream(FEE_QUESTION))
+
+    assert "4400" in str(reply.content)
+    assert "4400" in streamed
