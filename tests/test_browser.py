@@ -25,7 +25,13 @@ from assistant.api import create_app
 from assistant.chat import Assistant
 from assistant.config import Settings
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    # gradio's queue statistics call pandas options that pandas 3 deprecates
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting' is deprecated"),
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
