@@ -13,6 +13,18 @@ any other              500     ``internal_error`` (logged; the response says not
 =====================  ======  ===========================================================
 
 Every error body is ``{"error": {"type": ..., "message": ...}}``, the shape OpenAI clients read.
+Decisions about limits, all per request and per client IP:
+
+* a body over ``max_body_bytes`` is refused with 413 before it is read (Content-Length), or as
+  soon as the streamed bytes pass the limit;
+* a message over ``max_message_chars`` (an email over ``max_email_chars``) is 422
+  ``message_too_long``, naming the limit;
+* a history longer than ``max_history_turns`` turns is cut to the latest turns, not refused;
+* more than ``rate_limit_per_minute`` requests a minute from one IP is 429 with ``Retry-After``
+  (in-process sliding window: each worker counts its own; behind a proxy run uvicorn with
+  ``--proxy-headers`` so the client IP is the visitor's); 0 turns it off;
+* the CSV export needs ``Authorization: Bearer <staff_token>`` (401 otherwise) and is 403 when the
+  server has no staff token at all, so a missing setting never opens it.
 """
 
 from __future__ import annotations
@@ -505,8 +517,19 @@ def recent_history(history: Iterable[HistoryMessage], settings: Settings) -> lis
     return turns[-keep:] if keep else []
 
 
-def _programme_filter(programme: str | None) -> str | None:
-    return programme.strip() or None if programme else None
+def _programme_filter(programme: str | None, assistant: Assistant) -> str | None:
+    """The programme id to narrow the search to; a typo fails loudly instead of being ignored."""
+    wanted = (programme or "").strip()
+    if not wanted:
+        return None
+    if wanted not in {p.id for p in assistant.programmes()}:
+        shown = wanted if _DOC_ID.match(wanted) else "this id"
+        raise RequestLimitError(
+            422,
+            "unknown_programme",
+            f"There is no programme {shown!r}. GET /api/programmes lists the ids to use.",
+        )
+    return wanted
 
 
 # --------------------------------------------------------------------------- server-sent events
@@ -706,7 +729,9 @@ def chat(
     """Answer one question in the light of the conversation so far, with citations."""
     message = check_message(body.message, settings)
     answer = assistant.ask(
-        message, recent_history(body.history, settings), _programme_filter(body.programme)
+        message,
+        recent_history(body.history, settings),
+        _programme_filter(body.programme, assistant),
     )
     return answer_out(answer, _document_url_for(request))
 
@@ -723,7 +748,9 @@ def chat_stream(
     """The same as POST /api/chat, streamed as Server-Sent Events."""
     message = check_message(body.message, settings)
     events = assistant.stream(
-        message, recent_history(body.history, settings), _programme_filter(body.programme)
+        message,
+        recent_history(body.history, settings),
+        _programme_filter(body.programme, assistant),
     )
     first, rest = _first_item(iter(events))
     return EventSourceResponse(
@@ -750,7 +777,7 @@ def chat_completions(
 ) -> Any:
     """Create a chat completion (OpenAI-compatible), with citations."""
     question, history = _conversation_from_openai(body.messages, settings)
-    programme = _programme_filter(body.programme)
+    programme = _programme_filter(body.programme, assistant)
     document_url = _document_url_for(request)
     if body.stream:
         events = assistant.stream(question, history, programme)

@@ -279,13 +279,29 @@ def test_the_server_passes_history_and_programme_to_the_assistant(
     history = [{"role": "user", "content": "first"}, {"role": "assistant", "content": "reply"}]
 
     httpx.post(
-        f"{base}/api/chat", json={"message": "  second  ", "history": history, "programme": "p1"}
+        f"{base}/api/chat",
+        json={"message": "  second  ", "history": history, "programme": "demo-programme"},
     )
 
     message, turns, programme = fake.calls[-1]
     assert message == "second"
     assert [(t.role, t.content) for t in turns] == [("user", "first"), ("assistant", "reply")]
-    assert programme == "p1"
+    assert programme == "demo-programme"
+
+
+def test_an_unknown_programme_is_422_pointing_to_the_list(
+    scripted: tuple[str, ScriptedAssistant],
+) -> None:
+    base, fake = scripted
+
+    response = httpx.post(f"{base}/api/chat", json={"message": "q", "programme": "no-such"})
+
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "type": "unknown_programme",
+        "message": "There is no programme 'no-such'. GET /api/programmes lists the ids to use.",
+    }
+    assert fake.calls == []
 
 
 def test_a_history_longer_than_the_limit_keeps_only_the_latest_turns(tmp_path: Path) -> None:
@@ -590,14 +606,14 @@ def test_openai_messages_map_to_question_and_history(
                 {"role": "user", "content": [{"type": "text", "text": "second"}]},
             ],
             "temperature": 0.2,
-            "programme": "p1",
+            "programme": "demo-programme",
         },
     )
 
     message, turns, programme = fake.calls[-1]
     assert message == "second"
     assert [(t.role, t.content) for t in turns] == [("user", "first"), ("assistant", "reply")]
-    assert programme == "p1"
+    assert programme == "demo-programme"
 
 
 def test_answers_and_documents_are_returned_as_data_never_as_html(tmp_path: Path) -> None:

@@ -257,6 +257,15 @@ def test_the_ui_drafts_a_reply_and_marks_the_unanswered_questions(site: Site, pa
     )
 
 
+def test_the_ui_says_what_to_do_when_the_email_is_empty(site: Site, page: Page) -> None:
+    page.goto(f"{site.api}/ui/")
+    page.get_by_role("tab", name="Draft a reply (staff)").click()
+
+    page.get_by_role("button", name="Draft a reply").click()
+
+    expect(page.get_by_text("Paste the applicant's email first.")).to_be_visible()
+
+
 # --------------------------------------------------------------------------- nothing runs
 
 
