@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from assistant.answer import Answer, Citation
 from assistant.chat import Assistant, ProgrammeInfo, ReplyDraft, Turn
@@ -50,10 +51,10 @@ def wait_until_up(
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: object, port: int | None = None) -> Iterator[str]:
+def serve_in_thread(app: ASGIApp, port: int | None = None) -> Iterator[str]:
     """Run an ASGI app under uvicorn in a background thread; yields its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

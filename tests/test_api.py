@@ -58,7 +58,7 @@ def settings_for(tmp_path: Path, **overrides: object) -> Settings:
         "cors_origins": [ALLOWED_ORIGIN],
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings.model_validate(values)  # defaults and these values; no environment
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
 from server import (
+    PROGRAMME,
     XSS_PAYLOAD,
     ScriptedAssistant,
     free_port,
     real_app_settings,
     serve_in_thread,
 )
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.api import create_app
 from assistant.chat import Assistant
@@ -64,19 +66,19 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def page_serving(html: str) -> object:
+def page_serving(html: str) -> ASGIApp:
     """An ASGI app that serves one HTML page at /, standing for a programme's own website."""
 
-    async def app(scope: dict, receive: object, send: object) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] in ("http", "lifespan")
         if scope["type"] == "lifespan":
             return
         body = html.encode()
-        await send(  # type: ignore[operator]
+        await send(
             {"type": "http.response.start", "status": 200,
              "headers": [(b"content-type", b"text/html; charset=utf-8")]}
         )  # fmt: skip
-        await send({"type": "http.response.body", "body": body})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": body})
 
     return app
 
@@ -120,7 +122,7 @@ def ask_widget(page: Page, question: str) -> None:
     page.keyboard.press("Enter")
 
 
-def last_answer(page: Page) -> object:
+def last_answer(page: Page) -> Locator:
     return page.locator(f"{WIDGET} .msg.assistant").last
 
 
@@ -156,17 +158,18 @@ def test_the_widget_sends_the_conversation_so_far_with_each_question(
 ) -> None:
     page.goto(f"{site.api}/demo")
     ask_widget(page, FEE_QUESTION)
-    expect(last_answer(page).locator(".sources")).to_be_visible()  # type: ignore[attr-defined]
+    expect(last_answer(page).locator(".sources")).to_be_visible()
 
     with page.expect_request(f"{site.api}/api/chat/stream") as request:
         page.get_by_role("textbox", name="Your question").fill("And for EEA students?")
         page.keyboard.press("Enter")
 
     body = request.value.post_data_json
+    assert body is not None
     assert body["programme"] == KUL_BME
     assert [m["role"] for m in body["history"]] == ["user", "assistant"]
     assert body["history"][0]["content"] == FEE_QUESTION
-    expect(last_answer(page).locator(".text")).to_contain_text("840")  # type: ignore[attr-defined]
+    expect(last_answer(page).locator(".text")).to_contain_text("840")
 
 
 def test_the_widget_works_on_a_page_of_another_origin(site: Site, page: Page) -> None:
@@ -177,8 +180,8 @@ def test_the_widget_works_on_a_page_of_another_origin(site: Site, page: Page) ->
 
     assert response.value.headers["access-control-allow-origin"] == site.other_origin
     answer = last_answer(page)
-    expect(answer.locator(".text")).to_contain_text("4400")  # type: ignore[attr-defined]
-    expect(answer.locator(".sources a").first).to_have_text(KUL_BME_TITLE)  # type: ignore[attr-defined]
+    expect(answer.locator(".text")).to_contain_text("4400")
+    expect(answer.locator(".sources a").first).to_have_text(KUL_BME_TITLE)
 
 
 def test_the_widget_on_an_origin_not_in_the_allowlist_says_it_cannot_reach_the_assistant(
@@ -188,7 +191,7 @@ def test_the_widget_on_an_origin_not_in_the_allowlist_says_it_cannot_reach_the_a
         page.goto(stranger)
         ask_widget(page, FEE_QUESTION)
 
-        expect(last_answer(page)).to_contain_text("cannot be reached")  # type: ignore[arg-type]
+        expect(last_answer(page)).to_contain_text("cannot be reached")
 
 
 def test_the_widget_is_operable_from_the_keyboard(site: Site, page: Page) -> None:
@@ -270,8 +273,9 @@ def test_the_ui_says_what_to_do_when_the_email_is_empty(site: Site, page: Page) 
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real server whose assistant answers, quotes and titles with an HTML payload."""
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A real server whose assistant answers, quotes and titles with an HTML payload, and a
+    page of another origin that embeds its widget."""
     fake = ScriptedAssistant(
         text=f"The fee is {XSS_PAYLOAD} [1]",
         quote=f"quote {XSS_PAYLOAD} [link](javascript:window.__xss=2)",
@@ -279,10 +283,19 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         document_text=f"# Document\n\n{XSS_PAYLOAD}\n<script>window.__xss=3</script>\n",
         open_question=f"Is there a scholarship? {XSS_PAYLOAD}",
     )
+    other_port = free_port()
+    other_origin = f"http://127.0.0.1:{other_port}"
     folder = tmp_path_factory.mktemp("hostile")
-    settings = Settings(_env_file=None, feedback_db=folder / "f.sqlite3", rate_limit_per_minute=0)  # type: ignore[call-arg]
-    with serve_in_thread(create_app(settings, fake)) as base:
-        yield base
+    settings = Settings.model_validate(
+        {
+            "feedback_db": folder / "f.sqlite3",
+            "rate_limit_per_minute": 0,
+            "cors_origins": [other_origin],
+        }
+    )
+    with serve_in_thread(create_app(settings, fake)) as api:  # noqa: SIM117 - needs api
+        with serve_in_thread(page_serving(host_page(api, PROGRAMME.id)), port=other_port):
+            yield Site(api, other_origin, settings)
 
 
 def assert_nothing_ran(page: Page, dialogs: list[str]) -> None:
@@ -294,33 +307,33 @@ def assert_nothing_ran(page: Page, dialogs: list[str]) -> None:
 def watch_dialogs(page: Page) -> list[str]:
     dialogs: list[str] = []
 
-    def dismiss(dialog: object) -> None:
-        dialogs.append(dialog.message)  # type: ignore[attr-defined]
-        dialog.dismiss()  # type: ignore[attr-defined]
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
 
     page.on("dialog", dismiss)
     return dialogs
 
 
-def test_html_in_an_answer_shows_as_text_in_the_widget(hostile: str, page: Page) -> None:
+def test_html_in_an_answer_shows_as_text_in_the_widget(hostile: Site, page: Page) -> None:
     dialogs = watch_dialogs(page)
-    page.goto(f"{hostile}/demo")
+    page.goto(hostile.other_origin)
 
     ask_widget(page, "How much is the fee?")
 
     answer = last_answer(page)
-    expect(answer.locator(".sources")).to_be_visible()  # type: ignore[attr-defined]
-    expect(answer.locator(".text")).to_have_text(f"The fee is {XSS_PAYLOAD} [1]")  # type: ignore[attr-defined]
-    expect(answer.locator(".sources a")).to_have_text(f"Title {XSS_PAYLOAD}")  # type: ignore[attr-defined]
-    expect(answer.locator("blockquote")).to_contain_text(XSS_PAYLOAD)  # type: ignore[attr-defined]
+    expect(answer.locator(".sources")).to_be_visible()
+    expect(answer.locator(".text")).to_have_text(f"The fee is {XSS_PAYLOAD} [1]")
+    expect(answer.locator(".sources a")).to_have_text(f"Title {XSS_PAYLOAD}")
+    expect(answer.locator("blockquote")).to_contain_text(XSS_PAYLOAD)
     page.wait_for_timeout(300)
     assert_nothing_ran(page, dialogs)
     assert page.locator(f"{WIDGET} img").count() == 0
 
 
-def test_html_in_an_answer_shows_as_text_in_the_ui(hostile: str, page: Page) -> None:
+def test_html_in_an_answer_shows_as_text_in_the_ui(hostile: Site, page: Page) -> None:
     dialogs = watch_dialogs(page)
-    page.goto(f"{hostile}/ui/")
+    page.goto(f"{hostile.api}/ui/")
 
     page.locator("#pa-question textarea").fill("How much is the fee?")
     page.keyboard.press("Enter")
@@ -335,9 +348,9 @@ def test_html_in_an_answer_shows_as_text_in_the_ui(hostile: str, page: Page) -> 
     assert_nothing_ran(page, dialogs)
 
 
-def test_html_in_a_drafted_reply_shows_as_text_in_the_ui(hostile: str, page: Page) -> None:
+def test_html_in_a_drafted_reply_shows_as_text_in_the_ui(hostile: Site, page: Page) -> None:
     dialogs = watch_dialogs(page)
-    page.goto(f"{hostile}/ui/")
+    page.goto(f"{hostile.api}/ui/")
     page.get_by_role("tab", name="Draft a reply (staff)").click()
     page.locator("#pa-email textarea").fill("What is the fee? Is there a scholarship?")
 
@@ -349,10 +362,10 @@ def test_html_in_a_drafted_reply_shows_as_text_in_the_ui(hostile: str, page: Pag
     assert_nothing_ran(page, dialogs)
 
 
-def test_html_in_a_document_is_served_as_text(hostile: str, page: Page) -> None:
+def test_html_in_a_document_is_served_as_text(hostile: Site, page: Page) -> None:
     dialogs = watch_dialogs(page)
 
-    page.goto(f"{hostile}/api/documents/demo-programme")
+    page.goto(f"{hostile.api}/api/documents/{PROGRAMME.id}")
 
     expect(page.locator("body")).to_contain_text("<script>window.__xss=3</script>")
     page.wait_for_timeout(300)

@@ -124,8 +124,11 @@ def test_a_bad_request_raises_the_clients_error_with_the_servers_message(
 
 def test_langchain_chat_openai_uses_the_assistant_as_a_model(base_url: str) -> None:
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
-    model = ChatOpenAI(base_url=base_url, api_key="not-needed", model=MODEL_ID, max_retries=0)
+    model = ChatOpenAI(
+        base_url=base_url, api_key=SecretStr("not-needed"), model=MODEL_ID, max_retries=0
+    )
 
     reply = model.invoke(FEE_QUESTION)
     streamed = "".join(str(chunk.content) for chunk in model.stream(FEE_QUESTION))
