@@ -44,10 +44,9 @@ PROGRAMME_SPECIFIC = frozenset(
 DATED = frozenset({"fee", "deadline", "start", "invoice", "schedule"})
 MIN_SCORE = 0.5  # a sentence that matches no intent must be at least this close
 MIN_SCORE_WITH_INTENT = 0.42
-MIN_DENSE = 0.3
+MIN_DENSE_ALONE = 0.45  # a sentence that matches no intent must also be this close in meaning
 QUOTE_GAP = 0.1  # further quotes must score within this of the best one
 AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
-UNKNOWN_TOPIC_COVERAGE = 0.0  # with an unknown word, the quote must cover this much of the question
 
 
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|hundred"
@@ -69,7 +68,8 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
 def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int) -> list[Evidence]:
     """The sentences of one document that answer the question, best first; [] when none does."""
     strict = {n for n in query.intents if INTENTS_BY_NAME[n].strict}
-    matching = [e for e in evidence if set(e.intents) & strict] if strict else [e for e in evidence if e.intents]
+    wanted = {query.focus} if query.focus and any(query.focus in e.intents for e in evidence) else strict
+    matching = [e for e in evidence if set(e.intents) & wanted] if wanted else [e for e in evidence if e.intents]
     if matching:
         usable, floor = matching, MIN_SCORE_WITH_INTENT
     elif strict:
@@ -80,19 +80,51 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     if not usable:
         return []
     best = usable[0]
-    if best.score < floor or (not best.intents and best.dense < MIN_DENSE):
+    if best.score < floor or (not best.intents and best.dense < MIN_DENSE_ALONE):
         return []
-    if best.text.rstrip().endswith(":"):
-        items = sorted((e for e in evidence if e.lead and e.lead == best.text), key=lambda e: e.order)
-        if items:
-            return [best, *items[:8]]
+    listed = _list_of(best, evidence, query)
+    if listed:
+        return [best, *listed]
     chosen = [best]
     for candidate in usable[1:]:
         if len(chosen) >= max_quotes or candidate.score < best.score - QUOTE_GAP:
             break
         if candidate.chunk_id == best.chunk_id or set(candidate.intents) & set(best.intents):
             chosen.append(candidate)
-    return chosen
+    following = next(
+        (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order + 1), None
+    )
+    if following is not None and following not in chosen and len(chosen) < max_quotes:
+        if following.score >= best.score - 2 * QUOTE_GAP and not following.text.startswith("|"):
+            chosen.append(following)  # the next sentence often completes the answer
+    return chosen + _other_intents(query, chosen, evidence, floor)
+
+
+def _list_of(best: Evidence, evidence: Sequence[Evidence], query: Query) -> list[Evidence]:
+    """A lead-in ("These tracks are:") is answered by its list; a cluster's rule by its courses."""
+    if best.text.rstrip().endswith(":"):
+        items = [e for e in evidence if e.lead and e.lead == best.text]
+    elif "courses" in query.intents and not best.text.startswith("|"):
+        items = [e for e in evidence if e.chunk_id == best.chunk_id and e.text.startswith("|")]
+    else:
+        return []
+    return sorted(items, key=lambda e: e.order)[:8]
+
+
+def _other_intents(
+    query: Query, chosen: Sequence[Evidence], evidence: Sequence[Evidence], floor: float
+) -> list[Evidence]:
+    """'How long would it take and what would it cost?' asks two things: answer both."""
+    covered = {name for e in chosen for name in e.intents}
+    extra: list[Evidence] = []
+    for name in query.intents:
+        if name in covered or not INTENTS_BY_NAME[name].strict and name != "duration":
+            continue
+        best = next((e for e in evidence if name in e.intents and e not in chosen), None)
+        if best is not None and best.score >= floor and _fits_answer_type(query, best):
+            extra.append(best)
+            covered.update(best.intents)
+    return extra
 
 
 def answering_documents(
@@ -229,8 +261,8 @@ def compose_answer(
     """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline."""
     found = answering_documents(query, result, max_quotes)
     common = {"standalone_question": query.text, "language": query.language, "retrieved": result.documents}
-    if found and result.unknown and found[0][1][0].lexical < UNKNOWN_TOPIC_COVERAGE:
-        found = []  # the question is about something the documents never mention
+    if result.unknown and not query.programmes:
+        found = []  # the question names something (a school, an event) the documents never mention
     if not found:
         return decline(query, documents, result, **common)
     top = found[0][1][0].score

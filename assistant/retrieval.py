@@ -24,13 +24,14 @@ from pydantic import ConfigDict
 from assistant.config import Settings
 from assistant.store import IndexSnapshot, active_generation, load_snapshot, open_client
 from assistant.understanding import (
+    GENERIC_WORDS,
     INTENTS_BY_NAME,
     STOPWORDS,
     ProgrammeNames,
     Query,
     programme_names,
+    proper_names,
     stems,
-    unexplained_terms,
     unit_citizenship,
 )
 
@@ -70,7 +71,7 @@ class RetrievalResult:
     documents: tuple[str, ...]  # doc ids, best first
     chunks: tuple[str, ...]
     evidence: tuple[Evidence, ...]  # best first
-    unknown: tuple[str, ...] = ()  # question words the corpus never uses (a topic it lacks)
+    unknown: tuple[str, ...] = ()  # names in the question that the corpus never mentions
 
 
 class SearchIndex:
@@ -109,6 +110,7 @@ class SearchIndex:
                 frequency[token] = frequency.get(token, 0) + 1
         total = max(len(self.unit_tokens), 1)
         self.idf = {t: math.log(1 + total / f) for t, f in frequency.items()}
+        self._spelled: dict[str, bool] = {}
         self.vocabulary = frozenset(frequency) | frozenset(
             t for tokens in chunk_tokens for t in tokens
         )
@@ -129,11 +131,32 @@ class SearchIndex:
         """Whether a (stemmed) word occurs in the corpus, allowing for a typo in longer words."""
         if term in self.vocabulary or term.isdigit():
             return True
-        return len(term) >= 5 and bool(self.spelling(term))
+        if term not in self._spelled:
+            self._spelled[term] = len(term) >= 5 and bool(self.spelling(term))
+        return self._spelled[term]
 
     def spelling(self, term: str) -> str | None:
         matches = difflib.get_close_matches(term, self.vocabulary, n=1, cutoff=0.84)
         return matches[0] if matches else None
+
+    @cached_property
+    def name_stems(self) -> frozenset[str]:
+        """Stems of the programmes' names: they say which programme, not what is asked."""
+        words = " ".join(p for phrases in self.names.phrases.values() for p in phrases)
+        return frozenset(stems(words)) | frozenset(stems(" ".join(GENERIC_WORDS)))
+
+    def topic_stems(self, query: Query) -> list[str]:
+        return [t for t in query.stems if t not in self.name_stems]
+
+    @cached_property
+    def title_lines(self) -> frozenset[int]:
+        """Lines that only repeat a programme's name ("Postgraduate Programme in ... (Leuven)")."""
+        found = set()
+        for i, text in enumerate(self.snapshot.unit_texts):
+            words = set(stems(text))
+            if words and words <= self.name_stems:
+                found.add(i)
+        return frozenset(found)
 
     def embed(self, text: str) -> np.ndarray:
         import numpy as np
@@ -180,17 +203,21 @@ class SearchIndex:
         candidates = {i for chunk_id in top for i in self.units_by_chunk.get(chunk_id, [])}
         for doc_id in query.programmes:
             candidates.update(self.units_by_doc.get(doc_id, []))
-        evidence = [self._score(i, query, vector, prior) for i in candidates]
+        terms = [t for t in self.topic_stems(query) if t in self.idf or not self.known(t)]
+        evidence = [self._score(i, query, vector, prior, terms) for i in candidates]
         evidence.sort(key=lambda e: -e.score)
-        unknown = tuple(t for t in unexplained_terms(query) if not self.known(stems(t)[0] if stems(t) else t))
+        unknown = tuple(
+            name for name in proper_names(query.text) if not any(self.known(t) for t in stems(name))
+        )
         return RetrievalResult(tuple(documents), tuple(c for c, _ in ranked), tuple(evidence), unknown)
 
-    def _score(self, i: int, query: Query, vector: np.ndarray, prior: dict[str, float]) -> Evidence:
+    def _score(
+        self, i: int, query: Query, vector: np.ndarray, prior: dict[str, float], terms: list[str]
+    ) -> Evidence:
         meta = self.snapshot.unit_metas[i]
         text = self.snapshot.unit_texts[i]
         heading = str(meta["heading"])
         dense = float(self.snapshot.unit_vectors[i] @ vector)
-        terms = [t for t in query.stems if t in self.idf or not self.known(t)]
         weight = sum(self.idf.get(t, 3.0) for t in terms) or 1.0
         lexical = sum(self.idf[t] for t in terms if t in self.unit_tokens[i]) / weight
         intents = tuple(
@@ -207,6 +234,14 @@ class SearchIndex:
             score += 0.25
         if len(text.split()) < 4 and not intents and not any(ch.isdigit() for ch in text):
             score -= 0.2  # a bare label ("Procedure:", "Name") answers nothing on its own
+        if i in self.title_lines:
+            score -= 0.5
+        if text.rstrip().endswith(":") and len(text.split()) < 6:
+            score -= 0.3  # a label without its list ("Procedure:")
+        route = _degree_route(heading)
+        wanted = _wanted_route(query)
+        if route and wanted and intents:
+            score += 0.25 if route == wanted else -0.3
         score -= 0.4 * _conflicts(query, text, heading)
         return Evidence(
             unit_id=self.snapshot.unit_ids[i],
@@ -232,6 +267,24 @@ def _cue_text(text: str, heading: str) -> str:
     return text
 
 
+def _degree_route(heading: str) -> str | None:
+    """Which admission route a section is about, as the documents' headings name them."""
+    lowered = heading.lower()
+    if "not with a flemish degree" in lowered or "international" in lowered:
+        return "international"
+    if "flemish degree" in lowered:
+        return "flemish"
+    return None
+
+
+def _wanted_route(query: Query) -> str | None:
+    if query.flemish_degree is True:
+        return "flemish"
+    if query.flemish_degree is False or query.citizenship in ("non-eea", "resident"):
+        return "international"
+    return None
+
+
 def _conflicts(query: Query, text: str, heading: str) -> bool:
     """The sentence is about applicants other than the one asking (EEA vs non-EEA, degree route)."""
     if query.citizenship is None:
@@ -239,7 +292,7 @@ def _conflicts(query: Query, text: str, heading: str) -> bool:
     about = unit_citizenship(text)
     if about is not None and about != query.citizenship:
         return True
-    return "flemish degree" in heading.lower() and query.citizenship in ("non-eea", "resident")
+    return False
 
 
 class HybridRetriever(BaseRetriever):

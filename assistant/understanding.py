@@ -73,8 +73,8 @@ INTENTS: tuple[Intent, ...] = (
         _rx(
             r"\b(deadlines?|due|closing date|last (day|date)|apply (by|before)|register by|"
             r"until when|by when|how late|too late|latest|cut-?off|applications? close|closes?|closing)\b|"
-            r"\bwhen\b.{0,30}\b(apply|application|register|submit|send)|\bapplication (date|period|window)|"
-            r"have to be in\b|\bin time\b"
+            r"\bwhen\b.{0,60}\b(apply|application|register|submit|send)|\bapplication (date|period|window)|"
+            r"have to be in\b|\bin time\b|\bby (what|which) date\b|\blate\b|still (possible|open)"
         ),
         _rx(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\bdeadline"),
         True,
@@ -84,7 +84,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "start",
         _rx(
-            r"\bwhen\b.{0,30}\b(start|starts|begin|begins|commence|kick off|kicks off)\b|"
+            r"\bwhen\b.{0,60}\b(start|starts|begin|begins|commence|kick off|kicks off)\b|"
             r"\b(start|starting) (date|month)\b|\bfirst day\b"
         ),
         _rx(rf"\b(start|starting|begin|beginning)\b.*\b{_MONTH}\b|\b{_MONTH}\b.*\b(start|begin)"),
@@ -94,8 +94,11 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "duration",
-        _rx(r"\bhow (long|many (years|months))\b|\b(duration|length|last|takes?)\b|\bin (one|1|a) year\b"),
-        _rx(r"\b(\d+|one|two|three) (academic )?years?\b|\bfull[- ]?time\b.*\d|\bspread over\b"),
+        _rx(
+            r"\bhow (long|many (years|months))\b|\b(duration|length|takes?|stretch|spread)\b|"
+            r"\bin (one|1|a) year\b|\bnext to (my|a) job\b"
+        ),
+        _rx(r"\b(\d+|one|two|three) (academic )?years?\b|\(\d+ years?\)|\bspread over\b"),
         False,
         "duration",
         "duur",
@@ -202,14 +205,15 @@ INTENTS: tuple[Intent, ...] = (
             r"who (should|can|do) i (ask|write|contact|talk))\b"
         ),
         _rx(r"\b(coordination|practical information|contact|prof\.|ms\.|herestraat|http)\b"),
-        True,
+        False,
         "contact",
         "contact",
     ),
     Intent(
         "career",
         _rx(
-            r"\b(careers?|jobs?|employ\w*|work after|after (graduat\w+|the programme|finishing)|"
+            r"\b(careers?|jobs?|employ\w*|work after|find (work|a job)|go on to|end up|"
+            r"after (graduat\w+|the programme|finishing)|"
             r"prospects?|professions?|opportunit\w+|hired|salary)\b"
         ),
         _rx(r"\b(career|employment|job|industry|phd|research careers?|work)\b"),
@@ -244,6 +248,24 @@ INTENTS: tuple[Intent, ...] = (
 )
 INTENTS_BY_NAME = {intent.name: intent for intent in INTENTS}
 
+# The question word decides what kind of answer is wanted, when the question asks several things.
+FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"\bhow many (years|months)\b|\bhow long\b"), "duration"),
+    (_rx(r"\bhow many (ects|credits?|ec|study points)\b"), "credits"),
+    (_rx(r"\bhow much\b(?!.*\b(ects|credits?)\b)"), "fee"),
+    (_rx(r"\bwhen\b.{0,60}\b(start|starts|begin|begins|kick off|kicks off)\b"), "start"),
+    (_rx(r"\bwhen\b.{0,60}\b(apply|application|register|submit|deadline)"), "deadline"),
+    (_rx(r"^\s*where\b"), "location"),
+    (_rx(r"^\s*who\b"), "contact"),
+)
+
+
+def detect_focus(text: str, intents: Sequence[str]) -> str | None:
+    for pattern, name in FOCUS:
+        if name in intents and pattern.search(text):
+            return name
+    return None
+
 # Situations the documents distinguish, as the words that state them in a question or a sentence.
 _NON_EEA = _rx(r"\bnon[- ]?(eea|eu|european)\b|\boutside (the )?(eea|eu|europe)\b|\bnot (from )?(the )?(eea|eu)\b")
 _EEA = _rx(r"\b(eea|eu)\b|\beuropean\b")
@@ -269,6 +291,8 @@ class Query:
     study_mode: str | None = None  # "full-time" | "part-time"
     situation: ApplicantSituation | None = None
     follow_up: bool = False
+    focus: str | None = None  # the intent the question word asks for, if it asks several
+    flemish_degree: bool | None = None
     terms: tuple[str, ...] = field(default=(), compare=False)  # content words of the search text
     stems: tuple[str, ...] = field(default=(), compare=False)  # their stems
 
@@ -326,7 +350,9 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
         variants = {re.sub(r"\s*\(.*?\)", "", n).strip(" :") for n in names} | set(names)
         phrases[doc_id] = tuple(sorted({n.lower() for n in variants if n}, key=len, reverse=True))
         words = content_terms(" ".join([*names, meta.get("institution", "")]))
-        title_words[doc_id] = {w for w in words if len(w) > 2 and not w.isdigit()}
+        title_words[doc_id] = {
+            w for w in words if len(w) > 2 and not w.isdigit() and w not in GENERIC_WORDS
+        }
     counts: dict[str, int] = {}
     for words_of_doc in title_words.values():
         for word in words_of_doc:
@@ -343,6 +369,7 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
 
 def detect_programmes(text: str, names: ProgrammeNames) -> tuple[str, ...]:
     """Documents the text names: a full alias counts most, a distinctive word less."""
+    text = re.sub(r"\bpostgrad\b", "postgraduate", text, flags=re.IGNORECASE)
     lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
     tokens = set(tokenize(text))
     scores: dict[str, float] = {}
@@ -413,6 +440,11 @@ def understand(
         study_mode=_study_mode(english),
         situation=situation,
     )
+    query = replace(
+        query,
+        focus=detect_focus(english, query.intents),
+        flemish_degree=situation.flemish_degree if situation is not None else None,
+    )
     previous = _previous_query(names, history)
     if previous is not None and _is_follow_up(query, previous):
         query = _merge(query, previous)
@@ -463,11 +495,22 @@ def _merge(query: Query, previous: Query) -> Query:
         search_text=" ".join(p for p in (query.search_text, topic) if p),
         intents=intents,
         programmes=programmes,
-        citizenship=query.citizenship or previous.citizenship,
+        citizenship=_merged_citizenship(query, previous),
         study_mode=query.study_mode or previous.study_mode,
         situation=query.situation or previous.situation,
+        focus=query.focus or (previous.focus if not query.intents else None),
+        flemish_degree=query.flemish_degree if query.flemish_degree is not None else previous.flemish_degree,
         follow_up=True,
     )
+
+
+def _merged_citizenship(query: Query, previous: Query) -> str | None:
+    """'And if I live in Belgium with a residence permit?' refines an earlier non-EEA."""
+    if query.citizenship is not None:
+        return query.citizenship
+    if _RESIDENT.search(query.search_text) and previous.citizenship in (None, "non-eea"):
+        return "resident"
+    return previous.citizenship
 
 
 def unit_citizenship(text: str) -> str | None:
@@ -494,17 +537,14 @@ GENERIC_WORDS = frozenset(
 )
 
 
-def unexplained_terms(query: Query) -> list[str]:
-    """Content words of the question that no intent, name, situation or filler accounts for."""
-    words: list[str] = []
-    for term in query.terms:
-        if len(term) < 3 or term.isdigit() or term in GENERIC_WORDS:
-            continue
-        if any(intent.asks.search(term) for intent in INTENTS):
-            continue
-        if query.situation is not None and detect_situation(f"I am from {term}") is not None:
-            continue
-        if _NON_EEA.search(term) or _EEA.search(term) or _RESIDENT.search(term):
-            continue
-        words.append(term)
-    return words
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)*")
+
+
+def proper_names(text: str) -> list[str]:
+    """Capitalised names inside a sentence ("Harvard Medical School"), countries excepted."""
+    found: list[str] = []
+    for match in _PROPER.finditer(text.strip()):
+        name = match.group(0)
+        if detect_situation(f"I am from {name}") is None and detect_situation(f"I am {name}") is None:
+            found.append(name)
+    return found
