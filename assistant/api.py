@@ -707,6 +707,25 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 
+
+def _sse_items(events: list[str] | None, description: str) -> dict[str, Any]:
+    """An OpenAPI 3.2 ``itemSchema`` for a text/event-stream response."""
+    event: dict[str, Any] = {"type": "string"}
+    if events:
+        event["enum"] = events
+    return {
+        "itemSchema": {
+            "type": "object",
+            "properties": {
+                "event": event,
+                "data": {"type": "string", "contentMediaType": "application/json"},
+            },
+            "required": ["data"],
+            "description": description,
+        }
+    }
+
+
 _SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": (
@@ -715,7 +734,11 @@ _SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
             "then `done`. An error after the stream started arrives as an `error` event "
             "`{type, message}`."
         ),
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": _sse_items(
+                ["delta", "answer", "done", "error"], "One event; `data` is JSON."
+            )
+        },
     }
 }
 
@@ -766,7 +789,12 @@ def chat_stream(
         200: {
             "description": "A `chat.completion`, or `chat.completion.chunk` events when "
             "`stream` is true; both with the extra `citations` and `answered` fields.",
-            "content": {"application/json": {}, "text/event-stream": {}},
+            "content": {
+                "application/json": {},
+                "text/event-stream": _sse_items(
+                    None, "`data` is a chat.completion.chunk as JSON, the last one `[DONE]`."
+                ),
+            },
         },
     },
     description=OPENAI_DESCRIPTION,
@@ -867,10 +895,13 @@ def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
 
 @router.get(
     "/api/feedback/export",
-    response_class=PlainTextResponse,
+    response_model=None,
     dependencies=[Depends(require_staff)],
     responses={
-        200: {"content": {"text/csv": {}}, "description": "Every verdict as CSV, oldest first."},
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "Every verdict as CSV, oldest first.",
+        },
         401: {"model": ErrorOut, "description": "Missing or wrong staff token."},
         403: {"model": ErrorOut, "description": "No staff token is configured on the server."},
     },
@@ -987,15 +1018,18 @@ def _json_error(
     return JSONResponse(_error_body(type_, message), status_code=status, headers=headers)
 
 
+_NOT_JSON = (
+    "The request body is not valid JSON{reason}. "
+    'Send a JSON object such as {{"message": "How much is the tuition fee?"}}.'
+)
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     problems = []
     for error in exc.errors()[:5]:
         if error.get("type") == "json_invalid":
             reason = error.get("ctx", {}).get("error", "")
-            return (
-                f"The request body is not valid JSON ({reason}). "
-                'Send a JSON object such as {"message": "How much is the tuition fee?"}.'
-            )
+            return _NOT_JSON.format(reason=f" ({reason})" if reason else "")
         location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
         problems.append(f"{location or 'body'}: {error.get('msg', 'is invalid')}")
     return "The request is not valid: " + "; ".join(problems) + "."
@@ -1012,6 +1046,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return _json_error(422, "invalid_request", _NOT_JSON.format(reason=""))
         types = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404:
