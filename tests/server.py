@@ -72,31 +72,29 @@ def serve_in_thread(app: ASGIApp, port: int | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve_in_process(env: dict[str, str], port: int | None = None) -> Iterator[str]:
-    """Run ``uvicorn assistant.api:create_app --factory`` as a separate process (the real app)."""
-    port = port or free_port()
+def serve_in_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """``uvicorn assistant.api:create_app --factory`` in its own process, configured only by
+    ``ASSISTANT_*`` environment variables, as an operator runs it."""
+    port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
-    log = open(  # noqa: SIM115 - closed in finally
-        Path(env.get("ASSISTANT_TEST_LOG", os.devnull)), "ab"
-    )
-    process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/widget.js", process=process)
-        yield base
-    finally:
-        process.terminate()
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            wait_until_up(f"{base}/widget.js", process=process)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 # --------------------------------------------------------------------------- a scripted assistant

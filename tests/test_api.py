@@ -21,6 +21,7 @@ from server import (
     STAFF_TOKEN,
     XSS_PAYLOAD,
     ScriptedAssistant,
+    serve_in_process,
     serve_in_thread,
     serve_real_app,
 )
@@ -269,6 +270,50 @@ def test_models_lists_the_one_model(live: str) -> None:
     models = httpx.get(f"{live}/v1/models").json()
 
     assert [m["id"] for m in models["data"]] == [MODEL_ID]
+
+
+@pytest.mark.slow
+def test_the_app_factory_serves_the_index_named_by_the_environment(
+    index_settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        "ASSISTANT_STORE_DIR": str(index_settings.store_dir),
+        "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    with serve_in_process(env, tmp_path / "server.log") as base:
+        answer = httpx.post(
+            f"{base}/api/chat", json={"message": FEE_QUESTION, "programme": KUL_BME}, timeout=60
+        )
+        ui = httpx.get(f"{base}/ui/")
+
+    assert answer.status_code == 200
+    assert "4400" in answer.json()["text"]
+    assert ui.status_code == 200
+
+
+@pytest.mark.slow
+def test_before_ingest_the_app_starts_and_every_answer_says_run_ingest(tmp_path: Path) -> None:
+    env = {
+        "ASSISTANT_STORE_DIR": str(tmp_path / "no-index-here"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    with serve_in_process(env, tmp_path / "server.log") as base:
+        responses = [
+            httpx.get(f"{base}/api/health", timeout=60),
+            httpx.post(f"{base}/api/chat", json={"message": FEE_QUESTION}, timeout=60),
+            httpx.post(f"{base}/api/chat/stream", json={"message": FEE_QUESTION}, timeout=60),
+        ]
+        ui = httpx.get(f"{base}/ui/")
+
+    for response in responses:
+        assert response.status_code == 503
+        assert response.json()["error"]["type"] == "index_not_ready"
+        assert "run ingest" in response.json()["error"]["message"]
+        assert str(tmp_path) not in response.text
+    assert ui.status_code == 200
 
 
 # =========================================================================== the HTTP layer alone
