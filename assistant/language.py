@@ -158,6 +158,21 @@ def detect_language(text: str) -> Language:
 # Dutch -> English search terms. Phrases of several words are matched before single words;
 # a word with hyphens not found whole is translated part by part ("niet-EER-studenten").
 _GLOSSARY: dict[str, str] = {
+    # the organisation and its parts
+    "faculteit": "faculty",
+    "faculteiten": "faculties",
+    "departement": "department",
+    "departementen": "departments",
+    "bestaat uit": "comprises",
+    "onderzoeksgroepen": "research groups",
+    "bibliotheek": "library",
+    "doctoraat": "PhD doctoral",
+    "ziekenhuis": "hospital",
+    "fysica": "physics",
+    "medische": "medical",
+    "behalen": "obtain",
+    "buitenland": "abroad international exchange",
+    "bedrijven": "companies industry",
     # fees
     "kost": "tuition fee",
     "kosten": "tuition fee",

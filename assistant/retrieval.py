@@ -207,7 +207,7 @@ class SearchIndex:
         evidence = [self._score(i, query, vector, prior, terms) for i in candidates]
         evidence.sort(key=lambda e: -e.score)
         unknown = tuple(
-            name for name in proper_names(query.text) if not any(self.known(t) for t in stems(name))
+            name for name in proper_names(query.text) if not all(self.known(t) for t in stems(name))
         )
         return RetrievalResult(tuple(documents), tuple(c for c, _ in ranked), tuple(evidence), unknown)
 

@@ -415,9 +415,34 @@ def _study_mode(text: str) -> str | None:
     return None
 
 
+# Words applicants use for what the documents call otherwise; the documents' word is added to
+# the search text (never replacing the user's), so both retrievers can find it.
+THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"\b(compulsory|mandatory|obligatory|can'?t skip|must take|have to take)\b"), "required"),
+    (_rx(r"\b(abroad|another country|overseas|foreign)\b"), "international exchange foreign"),
+    (_rx(r"\b(dissertation|final project|final paper)\b"), "thesis"),
+    (_rx(r"\b(remote(ly)?|online|distance learning|from home)\b"), "on-campus online"),
+    (_rx(r"\b(tumou?r|oncology)\b"), "cancer"),
+    (_rx(r"\b(funding|fund|money for (my )?research)\b"), "grants"),
+    (_rx(r"\b(website|web page|webpage|site|url)\b"), "http webpage"),
+    (_rx(r"\b(bill|billed)\b"), "invoice"),
+    (_rx(r"\b(start-?up|own business|entrepreneur\w*)\b"), "business entrepreneurial"),
+    (_rx(r"\b(companies|spin-?offs?|firms)\b"), "spin-off companies industry"),
+    (_rx(r"\b(grads|alumni)\b"), "graduates"),
+    (_rx(r"\b(final say|decides?|decision)\b"), "committee decide"),
+    (_rx(r"\b(emphasis|focus(es)? on|stress(es)?)\b"), "strongly focuses"),
+    (_rx(r"\b(shape|design|choose) my own\b|\bpersonali[sz]ed\b"), "individually tailored"),
+)
+
+
+def expand_terms(text: str) -> str:
+    added = [words for pattern, words in THESAURUS if pattern.search(text)]
+    return " ".join([text, *added])
+
+
 @lru_cache(maxsize=1024)
 def _english(text: str, language: str) -> str:
-    return to_english(text) if language == "nl" else text
+    return expand_terms(to_english(text) if language == "nl" else text)
 
 
 def understand(

@@ -1,6 +1,6 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
-The thresholds are the figures measured when they were set (development set 78.3%, held-out 46.8%);
+The thresholds are the figures measured when they were set (development set 80.4%, held-out 46.8%);
 raise them when answers improve, never lower them to make a change pass.
 """
 
@@ -15,7 +15,7 @@ from eval import load_cases, run_cases
 pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
-    "cases.jsonl": {"accuracy": 0.78, "refusal_recall": 0.95, "citation_validity": 1.0, "hit_at_1": 0.95},
+    "cases.jsonl": {"accuracy": 0.80, "refusal_recall": 1.0, "citation_validity": 1.0, "hit_at_1": 0.95},
     "cases-heldout.jsonl": {"accuracy": 0.46, "refusal_recall": 0.4, "citation_validity": 1.0, "hit_at_1": 0.92},
 }
 
