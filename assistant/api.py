@@ -539,7 +539,9 @@ def _sse(event: str | None, data: Any) -> bytes:
     return format_sse_event(data_str=json.dumps(data, ensure_ascii=False), event=event)
 
 
-def _first_item(events: Iterator[str | Answer]) -> tuple[str | Answer | None, Iterator]:
+def _first_item(
+    events: Iterator[str | Answer],
+) -> tuple[str | Answer | None, Iterator[str | Answer]]:
     """Take the first item now, so an error before any text still gets its own status code."""
     try:
         return next(events), events
@@ -626,7 +628,7 @@ def _conversation_from_openai(
     if not turns or turns[-1][0] != "user":
         raise InputError("The last message must come from the user: it is the question.")
     question = check_message(turns[-1][1], settings)
-    history = [HistoryMessage(role=role, content=text) for role, text in turns[:-1]]  # type: ignore[arg-type]
+    history = [HistoryMessage.model_validate({"role": r, "content": t}) for r, t in turns[:-1]]
     return question, recent_history(history, settings)
 
 
