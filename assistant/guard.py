@@ -5,9 +5,10 @@ facts of each: figures (amounts, percentages, credits, scores, years), dates, ac
 e-mail addresses, course codes and proper names. Every fact must occur in the evidence, and
 every sentence that makes a claim must cite the quote(s) it relies on with a marker such as
 ``[1]`` or ``[1, 2]``, numbered like ``evidence`` (from 1); a sentence's facts must occur in the
-quotes it cites. Small talk ("Hope this helps!") makes no claim and needs no marker. And most
-of a claim's content words must occur in the quotes it cites, so that a sentence of invented
-prose ("a renowned expert in education policy") fails even without a figure in it.
+quotes it cites. Small talk ("Hope this helps!") makes no claim and needs no marker, nor does a
+sentence that only restates trusted ``context`` (the draft's own framing). And most of a
+claim's content words must occur in the quotes it cites, so that a sentence of invented prose
+("a renowned expert in education policy") fails even without a figure in it.
 
 Paraphrase passes as long as the facts are the evidence's own: "€4,400" matches "4400 euro",
 "March 1st" matches "1 March", "Faculty of Engineering Sciences" matches "Faculty of
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,7 +37,7 @@ class GroundingReport:
 
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKER_WITH_SPACE = re.compile(r"[ \t]*\[\d+(?:\s*,\s*\d+)*\]")
+_MARKER_WITH_SPACE = re.compile(r"([ \t]*)\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def cited_quotes(text: str) -> tuple[int, ...]:
@@ -48,6 +49,18 @@ def cited_quotes(text: str) -> tuple[int, ...]:
     return tuple(numbers)
 
 
+def renumber_markers(text: str, numbers: Mapping[int, int]) -> str:
+    """``text`` with the quote numbers in its markers mapped through ``numbers``; a number
+    missing from ``numbers`` is dropped, and so is a marker left empty."""
+
+    def renumber(marker: re.Match[str]) -> str:
+        old = (int(number) for number in marker.group(2).split(","))
+        new = dict.fromkeys(numbers[number] for number in old if number in numbers)
+        return f"{marker.group(1)}[{', '.join(str(number) for number in new)}]" if new else ""
+
+    return _MARKER_WITH_SPACE.sub(renumber, text)
+
+
 def strip_markers(text: str) -> str:
     """``text`` for a reader: citation markers removed, spacing before punctuation repaired."""
     without = _MARKER_WITH_SPACE.sub("", text)
@@ -57,7 +70,7 @@ def strip_markers(text: str) -> str:
 
 # --- sentences -------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?]+(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n+")
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n+")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:prof|dr|mr|mrs|ms|st|no|nr|vs|approx|incl|excl|resp|cf|dept|ca|bijv|e\.g|i\.e|"
     r"f\.e|o\.a)|\b[A-Z])\.$",
@@ -74,11 +87,16 @@ def _sentences(text: str) -> list[str]:
     pieces.append(text[start:])
     merged: list[str] = []
     for piece in pieces:
-        if merged and _ABBREVIATION.search(merged[-1].rstrip()):
+        if merged and (_ABBREVIATION.search(merged[-1].rstrip()) or _in_quotation(merged[-1])):
             merged[-1] += piece
         else:
             merged.append(piece)
     return [sentence.strip() for sentence in merged if sentence.strip()]
+
+
+def _in_quotation(text: str) -> bool:
+    """Whether ``text`` ends inside a quotation: a quoted passage is one sentence, cited once."""
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
 _SMALL_TALK = re.compile(
@@ -382,10 +400,14 @@ _MATCHERS: dict[str, Callable[[_Evidence, Any], bool]] = {
 _CHECKABLE = {"figure", "date", "academic year", "e-mail address", "course code"}
 
 
-def checkable_facts(text: str) -> tuple[str, ...]:
+def checkable_facts(text: str, evidence: Sequence[str] | None = None) -> tuple[str, ...]:
     """The figures, dates, academic years, e-mail addresses and course codes in ``text``, as
-    written."""
-    return tuple(fact.surface for fact in _extract(text)[0] if fact.kind in _CHECKABLE)
+    written; only those some ``evidence`` states, when it is given."""
+    facts = [fact for fact in _extract(text)[0] if fact.kind in _CHECKABLE]
+    if evidence is not None:
+        sources = [_Evidence.of(quote) for quote in evidence]
+        facts = [fact for fact in facts if any(source.states(fact) for source in sources)]
+    return tuple(fact.surface for fact in facts)
 
 
 # --- wording ---------------------------------------------------------------------------------
@@ -431,14 +453,12 @@ def _content_words(text: str) -> list[tuple[str, str]]:
 _MIN_WORDS_TO_JUDGE = 3
 
 
-def _unsupported_words(prose: str, quotes: Sequence[_Evidence], minimum: float) -> list[str]:
-    """The content words of ``prose`` (a sentence without its facts) that the quotes lack,
-    when they are too many; else nothing. Too few words to judge pass."""
+def _missing_words(prose: str, sources: Sequence[_Evidence]) -> tuple[list[str], int]:
+    """The content words of ``prose`` (a sentence without its facts) that no source has, and
+    how many content words it has."""
     words = _content_words(prose)
-    missing = [word for word, stem in words if not any(stem in quote.stems for quote in quotes)]
-    if len(words) >= _MIN_WORDS_TO_JUDGE and len(words) - len(missing) < minimum * len(words):
-        return list(dict.fromkeys(missing))
-    return []
+    missing = [word for word, stem in words if not any(stem in src.stems for src in sources)]
+    return list(dict.fromkeys(missing)), len(words)
 
 
 # --- the check -------------------------------------------------------------------------------
@@ -448,45 +468,87 @@ def check_grounding(
     text: str,
     evidence: Sequence[str],
     *,
+    context: str = "",
     require_citations: bool = True,
     min_word_support: float = 0.5,
 ) -> GroundingReport:
     """Report every fact of ``text`` that ``evidence`` does not state, every claim without a
     marker citing an existing quote, and every claim whose content words are mostly not in the
-    quotes it cites (fewer than ``min_word_support`` of them). ``require_citations=False``
-    checks facts and words against all quotes, for text whose markers have been removed."""
+    quotes it cites (fewer than ``min_word_support`` of them; 0 turns the word check off).
+
+    ``context`` is trusted text the answer may restate without a citation, such as the
+    extractive draft's own words around its quotes ("For the programme X (KU Leuven), the fee
+    for 2024-2025:"): its facts and words count as supported, and a sentence made only of them
+    needs no marker. ``require_citations=False`` checks facts and words against all quotes,
+    for text whose markers have been removed."""
     quotes = [_Evidence.of(quote) for quote in evidence]
+    trusted = [_Evidence.of(context)] if context.strip() else []
     unsupported: list[str] = []
     if not text.strip():
         unsupported.append('"": the answer is empty')
     for sentence in _sentences(text):
-        facts, prose = _extract(sentence)
-        markers = cited_quotes(sentence)
-        for number in markers:
-            if not 1 <= number <= len(quotes):
-                unsupported.append(f'"[{number}]": there is no quote {number} to cite')
-        cited = [quotes[number - 1] for number in markers if 1 <= number <= len(quotes)]
-        is_claim = bool(facts) or (
-            bool(_WORD.search(_MARKER.sub(" ", sentence))) and not _SMALL_TALK.match(sentence)
+        unsupported += _check_sentence(
+            sentence, quotes, trusted, require_citations, min_word_support
         )
-        if require_citations and is_claim and not markers:
+    return GroundingReport(ok=not unsupported, unsupported=tuple(unsupported))
+
+
+def _check_sentence(
+    sentence: str,
+    quotes: Sequence[_Evidence],
+    trusted: Sequence[_Evidence],
+    require_citations: bool,
+    min_word_support: float,
+) -> list[str]:
+    unsupported: list[str] = []
+    facts, prose = _extract(sentence)
+    markers = cited_quotes(sentence)
+    for number in markers:
+        if not 1 <= number <= len(quotes):
+            unsupported.append(f'"[{number}]": there is no quote {number} to cite')
+    cited = [quotes[number - 1] for number in markers if 1 <= number <= len(quotes)]
+    is_claim = bool(facts) or (
+        bool(_WORD.search(_MARKER.sub(" ", sentence))) and not _SMALL_TALK.match(sentence)
+    )
+    if not is_claim:
+        return unsupported
+    if require_citations and not markers:
+        if not _restates(facts, prose, trusted):
             unsupported.append(f'"{_excerpt(sentence)}": a claim without a citation marker')
-        if is_claim and min_word_support > 0 and (cited or not require_citations):
-            support = cited if require_citations else quotes
-            missing = _unsupported_words(prose, support, min_word_support)
-            if missing:
-                unsupported.append(
-                    f'"{_excerpt(sentence)}": most of its words are not in the '
-                    f"{'cited quotes' if require_citations else 'evidence'} "
-                    f"({', '.join(missing)})"
-                )
+        return unsupported + _unsupported_facts(facts, [*quotes, *trusted])
+    support = [*(cited if require_citations else quotes), *trusted]
+    missing, total = _missing_words(prose, support)
+    judged = min_word_support > 0 and total >= _MIN_WORDS_TO_JUDGE
+    if judged and total - len(missing) < min_word_support * total:
+        where = "cited quotes" if require_citations else "evidence"
+        unsupported.append(
+            f'"{_excerpt(sentence)}": most of its words are not in the {where} '
+            f"({', '.join(missing)})"
+        )
+    unsupported += _unsupported_facts(facts, [*quotes, *trusted])
+    if require_citations and cited:
         for fact in facts:
-            if not any(quote.states(fact) for quote in quotes):
-                unsupported.append(f'"{fact.surface}": {fact.kind} not in the evidence')
-            elif require_citations and cited and not any(quote.states(fact) for quote in cited):
+            if any(q.states(fact) for q in quotes) and not any(q.states(fact) for q in support):
                 where = ", ".join(f"[{number}]" for number in markers)
                 unsupported.append(f'"{fact.surface}": {fact.kind} not in the cited quote {where}')
-    return GroundingReport(ok=not unsupported, unsupported=tuple(unsupported))
+    return unsupported
+
+
+def _unsupported_facts(facts: Sequence[_Fact], sources: Sequence[_Evidence]) -> list[str]:
+    return [
+        f'"{fact.surface}": {fact.kind} not in the evidence'
+        for fact in facts
+        if not any(source.states(fact) for source in sources)
+    ]
+
+
+def _restates(facts: Sequence[_Fact], prose: str, trusted: Sequence[_Evidence]) -> bool:
+    """Whether an uncited sentence only repeats the trusted context: all its facts, and most of
+    its words."""
+    if not trusted or not all(any(t.states(fact) for t in trusted) for fact in facts):
+        return False
+    missing, total = _missing_words(prose, trusted)
+    return total > 0 and total - len(missing) >= 0.5 * total
 
 
 def _excerpt(sentence: str, limit: int = 60) -> str:

@@ -12,6 +12,7 @@ from assistant.guard import (
     check_grounding,
     checkable_facts,
     cited_quotes,
+    renumber_markers,
     strip_markers,
 )
 
@@ -221,6 +222,54 @@ def test_markers_are_read_and_removed_for_the_reader() -> None:
     assert strip_markers(text) == "The fee is 4400 euro and the deadline 1 March. Good luck!"
 
 
+def test_markers_are_renumbered_and_markers_of_dropped_quotes_removed() -> None:
+    text = "Apply by 1 March [2] or 1 June [3, 2]. The fee is 4400 euro [1]."
+    assert (
+        renumber_markers(text, {2: 1, 3: 2})
+        == "Apply by 1 March [1] or 1 June [2, 1]. The fee is 4400 euro."
+    )
+
+
+# The extractive draft's own words around a quote, composed from the documents' metadata.
+FRAMING = (
+    "As a citizen of Türkiye, you count as a non-EEA applicant. For the Postgraduate Programme "
+    "in Biomedical Engineering (KU Leuven), the tuition fee for the academic year 2024-2025: [1]"
+    "\nNote: these figures were published for the academic year 2024-2025; please confirm the "
+    "current ones with the programme."
+)
+
+
+def test_a_sentence_restating_the_trusted_context_needs_no_citation() -> None:
+    text = (
+        "As a citizen of Türkiye you count as a non-EEA applicant. At KU Leuven, non-EEA students "
+        "pay 4400 euro for the academic year 2024-2025 [1]. These figures were published for "
+        "2024-2025; please confirm the current ones with the programme."
+    )
+    assert check_grounding(text, [FEE], context=FRAMING).ok
+    assert not check_grounding(text, [FEE]).ok
+
+
+def test_trusted_context_does_not_excuse_an_uncited_quote_or_an_invented_fact() -> None:
+    report = check_grounding(
+        "Non-EEA students pay 4400 euro. The fee for 2025-2026 is 4600 euro [1].",
+        [FEE],
+        context=FRAMING,
+    )
+    assert report.unsupported == (
+        '"Non-EEA students pay 4400 euro.": a claim without a citation marker',
+        '"2025-2026": academic year not in the evidence',
+        '"4600 euro": figure not in the evidence',
+    )
+
+
+def test_a_quoted_passage_is_one_sentence_cited_once() -> None:
+    quote = (
+        "the fee can differ slightly if taking more credits f.e. 41 credits instead of 40 "
+        "credits. The fee will be adjusted accordingly."
+    )
+    assert check_grounding(f"The documents say: “{quote}” [1]", [quote]).ok
+
+
 def test_checkable_facts_lists_figures_dates_and_codes_as_written() -> None:
     text = "H03I2A costs €4,400; apply by 1 March for 2024-2025 (info@example.org)."
     assert checkable_facts(text) == (
@@ -230,6 +279,11 @@ def test_checkable_facts_lists_figures_dates_and_codes_as_written() -> None:
         "H03I2A",
         "€4,400",
     )
+
+
+def test_checkable_facts_can_be_limited_to_those_the_evidence_states() -> None:
+    text = "Non-EEA students pay €4,400 or 5000 euro, by 1 March or 1 April [1]."
+    assert checkable_facts(text, [FEE, DEADLINES]) == ("1 March", "€4,400")
 
 
 def test_an_empty_answer_fails() -> None:
