@@ -4,9 +4,11 @@ The chat layer composes an extractive draft (quotes chosen from the documents) a
 the backend from ``get_backend``. ``ExtractiveBackend`` shows the draft as it is.
 ``LLMBackend`` asks an OpenAI-compatible server to rephrase the draft from its numbered quotes,
 with a marker like ``[1]`` after each sentence, and lets the answer through only when the
-grounding guard finds every figure, date, name and address in the quotes each sentence cites.
-Otherwise, and whenever the server fails or is too slow, the draft is shown instead: the
-model's text never reaches the user unchecked. langchain-openai is imported only when an
+grounding guard finds every figure, date, name and address in the quotes each sentence cites
+(or in the draft's own framing), and only when it cites the best quote and keeps one of the
+quotes' figures or dates. The answer keeps the quotes it cites, its markers renumbered to
+match. Otherwise, and whenever the server fails or is too slow, the draft is shown instead:
+the model's text never reaches the user unchecked. langchain-openai is imported only when an
 ``LLMBackend`` is built.
 """
 
@@ -25,9 +27,15 @@ from pydantic import SecretStr
 from assistant.answer import Answer
 from assistant.config import Settings
 from assistant.errors import BackendError, ConfigurationError
-from assistant.guard import check_grounding, checkable_facts, cited_quotes, strip_markers
+from assistant.guard import (
+    check_grounding,
+    checkable_facts,
+    cited_quotes,
+    renumber_markers,
+)
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
     from langchain_openai import ChatOpenAI
 
 logger = logging.getLogger(__name__)
@@ -117,16 +125,29 @@ def _user_message(question: str, quotes: Sequence[str], draft_text: str) -> str:
     return f"Question: {question}\n\nQuotes:\n{numbered}\n\nDraft answer: {draft_text}"
 
 
-def _mark_quotes(text: str, quotes: Sequence[str]) -> str:
-    """The draft with a marker after each quote it contains verbatim, as the answer should be."""
-    ends: dict[int, list[int]] = {}
+def _quote_spans(text: str, quotes: Sequence[str]) -> list[tuple[int, int, int]]:
+    """Where each quote stands verbatim in ``text`` (with its quotation marks, when it has
+    them): (start, end, quote number)."""
+    spans = []
     for number, quote in enumerate(quotes, 1):
-        start = text.find(quote.strip()) if quote.strip() else -1
-        if start >= 0:
-            ends.setdefault(start + len(quote.strip()), []).append(number)
-    for end in sorted(ends, reverse=True):
-        markers = "".join(f" [{number}]" for number in ends[end])
-        text = text[:end] + markers + text[end:]
+        quote = quote.strip()
+        if not quote:
+            continue
+        for candidate in (f"“{quote}”", f'"{quote}"', quote):
+            start = text.find(candidate)
+            if start >= 0:
+                spans.append((start, start + len(candidate), number))
+                break
+    return spans
+
+
+def _mark_quotes(text: str, quotes: Sequence[str]) -> str:
+    """The draft with a marker after each quote it contains verbatim, as the answer should be
+    (unless the draft carries markers already)."""
+    if cited_quotes(text):
+        return text
+    for _, end, number in sorted(_quote_spans(text, quotes), reverse=True):
+        text = f"{text[:end]} [{number}]{text[end:]}"
     return text
 
 
@@ -136,6 +157,17 @@ def evidence_of(draft: Answer) -> list[str]:
         "\n".join(part for part in (citation.title, citation.heading, citation.quote) if part)
         for citation in draft.citations
     ]
+
+
+def framing_of(draft: Answer) -> str:
+    """The draft's own words around its quotes: the programme, the academic year, the
+    applicant's category, composed from the documents and the question, so the answer may
+    repeat them without a citation."""
+    text = draft.text
+    quotes = [citation.quote for citation in draft.citations]
+    for start, end, _ in sorted(_quote_spans(text, quotes), reverse=True):
+        text = text[:start] + "\n" + text[end:]
+    return text
 
 
 @dataclass(frozen=True)
@@ -150,13 +182,14 @@ class LLMBackend:
 
     name = "llm"
 
-    def __init__(self, settings: Settings) -> None:
-        if not settings.llm_base_url:
+    def __init__(self, settings: Settings, chat_model: BaseChatModel | None = None) -> None:
+        """``chat_model`` replaces the ChatOpenAI client built from ``settings``."""
+        if chat_model is None and not settings.llm_base_url:
             raise ConfigurationError(
                 "LLMBackend needs ASSISTANT_LLM_BASE_URL (an OpenAI-compatible /v1 endpoint)"
             )
         self.settings = settings
-        self._chat_model = self._build_chat_model(settings)
+        self._chat_model = chat_model or self._build_chat_model(settings)
 
     def phrase(self, question: str, draft: Answer) -> Answer:
         return self.rephrase(question, draft).answer
@@ -179,10 +212,11 @@ class LLMBackend:
         if reason is not None:
             return self._fallback(draft, reason, started, completion)
         cited = set(cited_quotes(completion.text))
+        kept = [number for number in range(1, len(draft.citations) + 1) if number in cited]
         answer = dataclasses.replace(
             draft,
-            text=strip_markers(completion.text),
-            citations=tuple(c for n, c in enumerate(draft.citations, 1) if n in cited),
+            text=renumber_markers(completion.text, {old: new for new, old in enumerate(kept, 1)}),
+            citations=tuple(draft.citations[number - 1] for number in kept),
         )
         seconds = time.monotonic() - started
         logger.info("LLM answer accepted after %.2fs", seconds)
@@ -201,13 +235,19 @@ class LLMBackend:
             return f"the answer was cut off at llm_max_tokens={limit}"
         # The word check compares stems, which a Dutch answer from English quotes cannot share.
         word_support = 0.0 if draft.language == "nl" else 0.5
-        report = check_grounding(completion.text, evidence_of(draft), min_word_support=word_support)
+        report = check_grounding(
+            completion.text,
+            evidence_of(draft),
+            context=framing_of(draft),
+            min_word_support=word_support,
+        )
         if not report.ok:
             return "the answer states what its quotes do not: " + "; ".join(report.unsupported)
-        if not cited_quotes(completion.text):
-            return "the answer cites no quote"
-        if checkable_facts(draft.text) and not checkable_facts(completion.text):
-            return "the answer leaves out every figure and date the draft gives"
+        if 1 not in cited_quotes(completion.text):
+            return "the answer leaves out the best quote [1]"
+        quotes = [citation.quote for citation in draft.citations]
+        if checkable_facts(" ".join(quotes)) and not checkable_facts(completion.text, quotes):
+            return "the answer gives none of the figures and dates of its quotes"
         return None
 
     def _fallback(

@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 from llm_server import (
     LLMServer,
     closed_port_url,
@@ -23,15 +25,17 @@ from llm_server import (
 )
 
 from assistant.answer import Answer, Citation
+from assistant.chat import Assistant
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.errors import ConfigurationError
-from assistant.guard import check_grounding, checkable_facts
+from assistant.guard import GroundingReport, check_grounding, checkable_facts
 from assistant.llm import (
     ExtractiveBackend,
     LLMBackend,
     Phrasing,
     build_messages,
     evidence_of,
+    framing_of,
     get_backend,
     text_deltas,
 )
@@ -66,8 +70,9 @@ BIOMATERIALS = (
 
 
 def draft(question: str, *citations: Citation, language: str = "en") -> Answer:
+    """A draft as the extractive composer writes it: the quotes, each with its marker."""
     return Answer(
-        text=" ".join(citation.quote for citation in citations),
+        text=" ".join(f"“{citation.quote}” [{n}]" for n, citation in enumerate(citations, 1)),
         answered=True,
         citations=citations,
         programme=DOC,
@@ -103,7 +108,7 @@ def test_extractive_stream_yields_word_groups_then_the_draft() -> None:
     deltas, final = split_stream(list(ExtractiveBackend().stream("What is the fee?", FEE_DRAFT)))
     assert final is FEE_DRAFT
     assert "".join(deltas) == FEE_DRAFT.text
-    assert len(deltas) == 3  # 11 words, four to a delta
+    assert len(deltas) == 3  # 12 words, four to a delta
 
 
 @pytest.mark.parametrize(
@@ -137,24 +142,114 @@ def test_importing_the_backends_loads_no_llm_client() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_the_prompt_numbers_the_quotes_and_marks_them_in_the_draft() -> None:
+def test_the_prompt_gives_the_question_the_numbered_quotes_and_the_draft() -> None:
     messages = build_messages("When must I apply?", draft("When must I apply?", *DEADLINES))
-    question = messages[-1][1]
-    assert question == (
+    assert messages[-1] == (
+        "human",
         "Question: When must I apply?\n\n"
         "Quotes:\n"
         "[1] 1 March for applications of non-EEA citizens\n"
         "[2] 1 June for applications of EEA citizens\n\n"
-        "Draft answer: 1 March for applications of non-EEA citizens [1] "
-        "1 June for applications of EEA citizens [2]"
+        "Draft answer: “1 March for applications of non-EEA citizens” [1] "
+        "“1 June for applications of EEA citizens” [2]",
     )
     assert "Dutch" not in messages[0][1]
+
+
+def test_a_draft_without_markers_is_shown_to_the_model_with_them() -> None:
+    unmarked = Answer(
+        f"Apply by: {DEADLINES[0].quote}. Or: “{DEADLINES[1].quote}”", True, DEADLINES
+    )
+    assert build_messages("When?", unmarked)[-1][1].endswith(
+        f"Draft answer: Apply by: {DEADLINES[0].quote} [1]. Or: “{DEADLINES[1].quote}” [2]"
+    )
+
+
+def test_the_framing_is_the_draft_without_its_quotes() -> None:
+    framed = Answer(
+        f"For the programme (KU Leuven): “{FEE.quote}” [1]\nNote: 2024-2025.", True, (FEE,)
+    )
+    assert framing_of(framed) == "For the programme (KU Leuven): \n [1]\nNote: 2024-2025."
 
 
 def test_a_dutch_draft_asks_for_a_dutch_answer() -> None:
     messages = build_messages("Wanneer?", draft("Wanneer?", *DEADLINES, language="nl"))
     assert messages[0][1].endswith("Write the answer in Dutch.")
     assert "begint in september [1]" in messages[2][1]
+
+
+# --- the guard between a model and the user (a scripted model isolates the backend) ---------
+
+
+def scripted(*replies: str) -> LLMBackend:
+    """An LLMBackend whose chat model answers with ``replies``, in turn."""
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=reply) for reply in replies]))
+    return LLMBackend(Settings(_env_file=None), chat_model=model)  # type: ignore[call-arg]
+
+
+FEE_AND_DEADLINES = draft("What does it cost and when do I apply?", FEE, *DEADLINES)
+
+
+def test_the_answer_keeps_only_the_quotes_it_cites_and_renumbers_its_markers() -> None:
+    reply = "Non-EEA students pay 4400 euro full time [1] and apply by 1 March [2]."
+    phrasing = scripted(reply).rephrase("What does it cost?", FEE_AND_DEADLINES)
+    assert phrasing.used_llm
+    assert phrasing.answer == Answer(
+        text="Non-EEA students pay 4400 euro full time [1] and apply by 1 March [2].",
+        answered=True,
+        citations=(FEE, DEADLINES[0]),
+        programme=DOC,
+        standalone_question="What does it cost and when do I apply?",
+        language="en",
+    )
+    assert phrasing.answer.retrieved == (DOC,)
+
+
+def test_markers_skipping_a_quote_are_renumbered_to_the_kept_citations() -> None:
+    reply = "Non-EEA students pay 4400 euro [1]; EEA citizens apply by 1 June [3]."
+    answer = scripted(reply).phrase("What does it cost?", FEE_AND_DEADLINES)
+    assert answer.text == "Non-EEA students pay 4400 euro [1]; EEA citizens apply by 1 June [2]."
+    assert answer.citations == (FEE, DEADLINES[1])
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (
+            "Non-EEA students pay 5000 euro [1].",
+            'the answer states what its quotes do not: "5000 euro": figure not in the evidence',
+        ),
+        (
+            "Non-EEA students pay 4400 euro.",
+            "the answer states what its quotes do not: "
+            '"Non-EEA students pay 4400 euro.": a claim without a citation marker',
+        ),
+        (
+            "Non-EEA citizens apply by 1 March [2].",
+            "the answer leaves out the best quote [1]",
+        ),
+        (
+            "The fee depends on your registration [1].",
+            "the answer gives none of the figures and dates of its quotes",
+        ),
+    ],
+)
+def test_a_reply_the_checks_reject_gives_the_draft(
+    reply: str, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+        phrasing = scripted(reply).rephrase("What does it cost?", FEE_AND_DEADLINES)
+    assert phrasing.answer is FEE_AND_DEADLINES
+    assert phrasing.fallback_reason == reason
+    assert phrasing.llm_text == reply
+    assert f"keeping the extractive draft: {reason}" in caplog.text
+
+
+def test_the_stream_sends_nothing_of_a_rejected_reply() -> None:
+    items = list(scripted("Non-EEA students pay 5000 euro [1].").stream("Fee?", FEE_DRAFT))
+    deltas, final = split_stream(items)
+    assert final is FEE_DRAFT
+    assert "".join(deltas) == FEE_DRAFT.text
 
 
 # --- falling back without a model ----------------------------------------------------------------
@@ -230,13 +325,13 @@ def backend(llm_server: LLMServer) -> LLMBackend:
 
 
 def assert_grounded(phrasing: Phrasing, original: Answer) -> None:
-    """The answer shown states no figure the quotes lack: the model's checked text or the draft."""
-    evidence = evidence_of(original)
+    """The answer shown states nothing its quotes lack: the model's checked text or the draft."""
     answer = phrasing.answer
-    assert check_grounding(answer.text, evidence, require_citations=False).ok
+    framing = framing_of(original)
+    assert check_grounding(answer.text, evidence_of(answer), context=framing).ok
     if phrasing.used_llm:
         assert phrasing.llm_text is not None
-        assert check_grounding(phrasing.llm_text, evidence).ok
+        assert check_grounding(phrasing.llm_text, evidence_of(original), context=framing).ok
         assert set(answer.citations) <= set(original.citations) and answer.citations
         assert answer == Answer(
             text=answer.text,
@@ -316,7 +411,7 @@ def test_streaming_yields_the_checked_answer_in_deltas_then_the_answer(
     assert len(deltas) >= 2
     assert "".join(deltas) == final.text
     assert final == backend.phrase(question, original)  # temperature 0: the same answer
-    assert check_grounding(final.text, evidence_of(original), require_citations=False).ok
+    assert check_grounding(final.text, evidence_of(final), context=framing_of(original)).ok
 
 
 @pytest.mark.llm
@@ -331,3 +426,38 @@ def test_max_tokens_reaches_the_server(llm_server: LLMServer) -> None:
     assert phrasing.completion_tokens == 16
     assert phrasing.fallback_reason == "the answer was cut off at llm_max_tokens=16"
     assert phrasing.answer is FEE_DRAFT
+
+
+# --- drafts of the real assistant ----------------------------------------------------------------
+
+REAL_QUESTIONS = [
+    "How much will one year of the biomedical engineering postgrad cost me if I'm not from Europe?",
+    "I'm from India and live in Hyderabad. When do I need to apply for the BME postgraduate?",
+    "Who's in charge of the BME postgraduate?",
+    "Wat kost het inschrijvingsgeld voor niet-EER studenten voor het postgraduaat biomedical "
+    "engineering?",
+    "If my study plan ends up at 41 credits instead of 40, do I still pay the same for the "
+    "biomedical engineering postgraduate?",
+    "How much is the tuition fee?",
+]
+
+
+@pytest.mark.parametrize("question", REAL_QUESTIONS)
+def test_the_guard_accepts_the_extractive_draft_it_guards(
+    assistant: Assistant, question: str
+) -> None:
+    original = assistant.ask(question)
+    assert original.answered and original.citations
+    report = check_grounding(original.text, evidence_of(original), context=framing_of(original))
+    assert report == GroundingReport(ok=True, unsupported=())
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("question", REAL_QUESTIONS[:4])
+def test_the_real_model_on_real_drafts_shows_only_grounded_answers(
+    assistant: Assistant, backend: LLMBackend, question: str
+) -> None:
+    original = assistant.ask(question)
+    phrasing = backend.rephrase(question, original)
+    assert phrasing.llm_text is not None
+    assert_grounded(phrasing, original)
