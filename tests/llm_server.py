@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib.util
+import os
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from pathlib import Path
 import httpx
 
 MODEL_ALIAS = "smollm2"
+_PARENT_PID = "LLM_SERVER_PARENT_PID"
 START_TIMEOUT_S = 60.0
 
 
@@ -79,9 +81,8 @@ def start_server(model: Path, log_path: Path, timeout_s: float = START_TIMEOUT_S
     ]
     started = time.monotonic()
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
-        )
+        environment = {**os.environ, _PARENT_PID: str(os.getpid())}
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
     base_url = f"http://127.0.0.1:{port}/v1"
     server = LLMServer(base_url, MODEL_ALIAS, process, 0.0)
     while time.monotonic() - started < timeout_s:
@@ -93,16 +94,6 @@ def start_server(model: Path, log_path: Path, timeout_s: float = START_TIMEOUT_S
         time.sleep(0.2)
     stop_server(server)
     raise RuntimeError(f"llama.cpp server did not answer within {timeout_s:.0f}s; see {log_path}")
-
-
-def _die_with_parent() -> None:
-    """In the child: ask Linux to stop the server when the test process dies without cleanup."""
-    if sys.platform == "linux":
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-_PR_SET_PDEATHSIG = 1
 
 
 def stop_server(server: LLMServer) -> None:
@@ -183,7 +174,21 @@ def _disable_extra_buffer_types() -> None:
     lib.llama_model_default_params = model_params
 
 
+def _stop_with_parent() -> None:
+    """Ask Linux to stop this server when the test process that started it dies uncleanly."""
+    if sys.platform != "linux":
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    parent = os.environ.get(_PARENT_PID)
+    if parent is not None and os.getppid() != int(parent):  # it died before the request
+        sys.exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 if __name__ == "__main__":
+    _stop_with_parent()
     _disable_extra_buffer_types()
     from llama_cpp.server.__main__ import main
 
