@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.corpus import table_cells, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
@@ -38,8 +38,21 @@ class Answer:
 
 # Intents whose facts differ between programmes: a question naming none of them is ambiguous.
 PROGRAMME_SPECIFIC = frozenset(
-    {"fee", "deadline", "start", "duration", "location", "degree", "language_requirement",
-     "admission", "documents", "procedure", "contact", "schedule", "invoice"}
+    {
+        "fee",
+        "deadline",
+        "start",
+        "duration",
+        "location",
+        "degree",
+        "language_requirement",
+        "admission",
+        "documents",
+        "procedure",
+        "contact",
+        "schedule",
+        "invoice",
+    }
 )
 DATED = frozenset({"fee", "deadline", "start", "invoice", "schedule"})
 MIN_SCORE = 0.5  # a sentence that matches no intent must be at least this close
@@ -49,7 +62,9 @@ QUOTE_GAP = 0.1  # further quotes must score within this of the best one
 AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
 
 
-_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|hundred"
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|hundred"
+)
 _WANTS_NUMBER = re.compile(
     r"\b(how (much|many|long)|minimum|maximum|min|score|percentage|percent|rate|average|hoeveel|hoelang)\b",
     re.IGNORECASE,
@@ -68,8 +83,14 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
 def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int) -> list[Evidence]:
     """The sentences of one document that answer the question, best first; [] when none does."""
     strict = {n for n in query.intents if INTENTS_BY_NAME[n].strict}
-    wanted = {query.focus} if query.focus and any(query.focus in e.intents for e in evidence) else strict
-    matching = [e for e in evidence if set(e.intents) & wanted] if wanted else [e for e in evidence if e.intents]
+    wanted = (
+        {query.focus} if query.focus and any(query.focus in e.intents for e in evidence) else strict
+    )
+    matching = (
+        [e for e in evidence if set(e.intents) & wanted]
+        if wanted
+        else [e for e in evidence if e.intents]
+    )
     if matching:
         usable, floor = matching, MIN_SCORE_WITH_INTENT
     elif strict:
@@ -94,9 +115,14 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     following = next(
         (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order + 1), None
     )
-    if following is not None and following not in chosen and len(chosen) < max_quotes:
-        if following.score >= best.score - 2 * QUOTE_GAP and not following.text.startswith("|"):
-            chosen.append(following)  # the next sentence often completes the answer
+    if (
+        following is not None
+        and following not in chosen
+        and len(chosen) < max_quotes
+        and following.score >= best.score - 2 * QUOTE_GAP
+        and not following.text.startswith("|")
+    ):
+        chosen.append(following)  # the next sentence often completes the answer
     return chosen + _other_intents(query, chosen, evidence, floor)
 
 
@@ -118,7 +144,7 @@ def _other_intents(
     covered = {name for e in chosen for name in e.intents}
     extra: list[Evidence] = []
     for name in query.intents:
-        if name in covered or not INTENTS_BY_NAME[name].strict and name != "duration":
+        if name in covered or (not INTENTS_BY_NAME[name].strict and name != "duration"):
             continue
         best = next((e for e in evidence if name in e.intents and e not in chosen), None)
         if best is not None and best.score >= floor and _fits_answer_type(query, best):
@@ -136,7 +162,11 @@ def answering_documents(
         by_doc.setdefault(item.doc_id, []).append(item)
     if query.programmes:
         by_doc = {d: e for d, e in by_doc.items() if d in query.programmes}
-    found = [(doc, chosen) for doc, items in by_doc.items() if (chosen := select_evidence(query, items, max_quotes))]
+    found = [
+        (doc, chosen)
+        for doc, items in by_doc.items()
+        if (chosen := select_evidence(query, items, max_quotes))
+    ]
     found.sort(key=lambda pair: -pair[1][0].score)
     return found
 
@@ -193,7 +223,9 @@ def readable(item: Evidence) -> str:
     cells = table_cells(item.text)
     if len(cells) == 3 and len(item.columns) == 3:
         return f"{cells[1]} ({cells[0]}): {cells[2]} {item.columns[2]}"
-    return "; ".join(f"{c}: {v}" for c, v in zip(item.columns, cells, strict=False)) or " – ".join(cells)
+    return "; ".join(f"{c}: {v}" for c, v in zip(item.columns, cells, strict=False)) or " – ".join(
+        cells
+    )
 
 
 def _label(query: Query, language: str) -> str:
@@ -213,11 +245,19 @@ def _topic(query: Query, meta: Mapping[str, str], dated: bool) -> str:
 
 
 def _is_dated(query: Query, chosen: Sequence[Evidence]) -> bool:
-    return bool(DATED & set(query.intents)) or any(re.search(r"\d", e.text) for e in chosen if set(e.intents) & DATED)
+    return bool(DATED & set(query.intents)) or any(
+        re.search(r"\d", e.text) for e in chosen if set(e.intents) & DATED
+    )
 
 
 def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date) -> str:
-    years = sorted({m.get("academic_year", "") for m in metas if _years_past(m.get("academic_year", ""), today)})
+    years = sorted(
+        {
+            m.get("academic_year", "")
+            for m in metas
+            if _years_past(m.get("academic_year", ""), today)
+        }
+    )
     return "\n" + _phrase(query.language, "past", year=", ".join(years)) if years else ""
 
 
@@ -230,9 +270,16 @@ def _years_past(year: str, today: dt.date) -> bool:
     return today > dt.date(int(end) if len(end) == 4 else 2000 + int(end), 8, 31)
 
 
-def _citations(chosen: Sequence[Evidence], documents: Mapping[str, Mapping[str, str]]) -> tuple[Citation, ...]:
+def _citations(
+    chosen: Sequence[Evidence], documents: Mapping[str, Mapping[str, str]]
+) -> tuple[Citation, ...]:
     return tuple(
-        Citation(source=e.doc_id, title=documents[e.doc_id]["title"], quote=quote_of(e), heading=e.heading)
+        Citation(
+            source=e.doc_id,
+            title=documents[e.doc_id]["title"],
+            quote=quote_of(e),
+            heading=e.heading,
+        )
         for e in chosen
     )
 
@@ -248,7 +295,7 @@ def _situation_clause(query: Query) -> str:
         return ""
     if situation.country is None and not situation.resident_in_belgium:
         return ""
-    return query.situation.describe(query.language).rstrip(".") + ". "
+    return situation.describe(query.language).rstrip(".") + ". "
 
 
 def compose_answer(
@@ -260,64 +307,104 @@ def compose_answer(
 ) -> Answer:
     """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline."""
     found = answering_documents(query, result, max_quotes)
-    common = {"standalone_question": query.text, "language": query.language, "retrieved": result.documents}
+    base = Answer(
+        "",
+        False,
+        standalone_question=query.text,
+        language=query.language,
+        retrieved=result.documents,
+    )
     if result.unknown and not query.programmes:
         found = []  # the question names something (a school, an event) the documents never mention
     if not found:
-        return decline(query, documents, result, **common)
+        return decline(query, documents, base)
     top = found[0][1][0].score
     candidates = [doc for doc, chosen in found if chosen[0].score >= top - AMBIGUITY_GAP]
-    several = not query.programmes and len(candidates) > 1 and bool(PROGRAMME_SPECIFIC & set(query.intents))
+    several = (
+        not query.programmes
+        and len(candidates) > 1
+        and bool(PROGRAMME_SPECIFIC & set(query.intents))
+    )
     if not several:
         doc_id, chosen = found[0]
         meta = documents[doc_id]
         dated = _is_dated(query, chosen)
         intro = _phrase(
-            query.language, "intro", programme=meta["programme"] or meta["title"],
-            institution=meta["institution"], topic=_topic(query, meta, dated),
+            query.language,
+            "intro",
+            programme=meta["programme"] or meta["title"],
+            institution=meta["institution"],
+            topic=_topic(query, meta, dated),
         )
         text = f"{_situation_clause(query)}{intro} {_numbered(chosen, 1)}"
         if dated:
             text += _past_note(query, [meta], today)
-        return Answer(text, True, _citations(chosen, documents), programme=doc_id, **common)
+        return replace(
+            base,
+            text=text,
+            answered=True,
+            citations=_citations(chosen, documents),
+            programme=doc_id,
+        )
     if len(candidates) > 2:
-        names = ", ".join(f"{documents[d]['programme'] or documents[d]['title']} ({documents[d]['institution']})" for d in candidates)
+        names = ", ".join(
+            f"{documents[d]['programme'] or documents[d]['title']} ({documents[d]['institution']})"
+            for d in candidates
+        )
         text = _phrase(query.language, "clarify", label=_label(query, query.language), names=names)
-        return Answer(text, False, (), clarification=True, **common)
-    lines = [_situation_clause(query) + _phrase(query.language, "several", label=_label(query, query.language))]
+        return replace(base, text=text, clarification=True)
+    lines = [
+        _situation_clause(query)
+        + _phrase(query.language, "several", label=_label(query, query.language))
+    ]
     chosen_all: list[Evidence] = []
     for doc_id, chosen in (pair for pair in found if pair[0] in candidates):
         meta = documents[doc_id]
-        year = f", {meta['academic_year']}" if meta.get("academic_year") and _is_dated(query, chosen) else ""
-        lines.append(f"- {meta['programme'] or meta['title']} ({meta['institution']}{year}): {_numbered(chosen, len(chosen_all) + 1)}")
+        year = (
+            f", {meta['academic_year']}"
+            if meta.get("academic_year") and _is_dated(query, chosen)
+            else ""
+        )
+        lines.append(
+            f"- {meta['programme'] or meta['title']} ({meta['institution']}{year}): {_numbered(chosen, len(chosen_all) + 1)}"
+        )
         chosen_all.extend(chosen)
     text = "\n".join(lines).strip()
     if _is_dated(query, chosen_all):
         text += _past_note(query, [documents[d] for d in candidates], today)
-    return Answer(text, True, _citations(chosen_all, documents), **common)
+    return replace(base, text=text, answered=True, citations=_citations(chosen_all, documents))
 
 
 def decline(
     query: Query,
     documents: Mapping[str, Mapping[str, str]],
-    result: RetrievalResult,
-    **common: object,
+    base: Answer,
 ) -> Answer:
     """Say plainly that the documents do not answer, what they do cover, and whom to ask."""
     language = query.language
     programmes = [d for d in query.programmes if d in documents]
     if len(programmes) == 1:
         meta = documents[programmes[0]]
-        text = _phrase(language, "decline", about=_phrase(language, "about", programme=meta["programme"] or meta["title"]))
+        text = _phrase(
+            language,
+            "decline",
+            about=_phrase(language, "about", programme=meta["programme"] or meta["title"]),
+        )
         topics = ", ".join(_topics(meta))
         if topics:
             text += _phrase(language, "covers", topics=topics)
-        contact = "; ".join(line.strip() for line in meta.get("contact", "").splitlines() if line.strip())
-        text += _phrase(language, "contact", contact=contact) if contact else _phrase(language, "no_contact")
-        return Answer(text, False, (), programme=programmes[0], **common)  # type: ignore[arg-type]
+        contact = "; ".join(
+            line.strip() for line in meta.get("contact", "").splitlines() if line.strip()
+        )
+        text += (
+            _phrase(language, "contact", contact=contact)
+            if contact
+            else _phrase(language, "no_contact")
+        )
+        return replace(base, text=text, programme=programmes[0])
     names = "; ".join(f"{m['title']}" for m in documents.values())
     text = _phrase(language, "decline", about="") + _phrase(language, "scope", names=names)
-    return Answer(text, False, (), **common)  # type: ignore[arg-type]
+    return replace(base, text=text)
 
 
 def _topics(meta: Mapping[str, str]) -> list[str]:

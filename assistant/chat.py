@@ -58,7 +58,9 @@ class ProgrammeInfo:
 class Assistant:
     """The one entry point every surface (CLI, API, UI, eval) uses."""
 
-    def __init__(self, settings: Settings, retriever: HybridRetriever, backend: AnswerBackend) -> None:
+    def __init__(
+        self, settings: Settings, retriever: HybridRetriever, backend: AnswerBackend
+    ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.backend = backend
@@ -71,7 +73,9 @@ class Assistant:
         message = self._checked(message)
         index = self.retriever.index()
         turns = [(t.role, t.content[: self.settings.max_message_chars]) for t in history]
-        turns = turns[-2 * self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        turns = (
+            turns[-2 * self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        )
         return understand(message, index.names, turns, programme)
 
     def answer_query(self, query: Query) -> Answer:
@@ -126,7 +130,11 @@ class Assistant:
             query = self.understand(question[: self.settings.max_message_chars], history, programme)
             if query.situation is None and context:
                 background = understand(context, index.names)
-                query = replace(query, situation=background.situation, citizenship=query.citizenship or background.citizenship)
+                query = replace(
+                    query,
+                    situation=background.situation,
+                    citizenship=query.citizenship or background.citizenship,
+                )
             answers.append(self.backend.phrase(query.text, self.answer_query(query)))
         unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
         text = render_reply(questions, answers, language=answers[0].language)
@@ -167,8 +175,13 @@ _REQUEST = re.compile(
     r"could you (tell|let|confirm)|i wonder|i am wondering|i'm wondering)\b[^.!?\n]*[.!]?",
     re.IGNORECASE,
 )
-_GREETING = re.compile(r"^\s*(dear|hello|hi|good (morning|afternoon|evening)|to whom)\b[^\n,!]*[,!]?", re.I | re.M)
-_SIGN_OFF = re.compile(r"^\s*(kind regards|best regards|regards|best|sincerely|thanks|thank you|cheers)\b.*", re.I | re.M | re.S)
+_GREETING = re.compile(
+    r"^\s*(dear|hello|hi|good (morning|afternoon|evening)|to whom)\b[^\n,!]*[,!]?", re.I | re.M
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(kind regards|best regards|regards|best|sincerely|thanks|thank you|cheers)\b.*",
+    re.I | re.M | re.S,
+)
 
 
 def split_email(text: str) -> tuple[list[str], str]:
@@ -182,7 +195,10 @@ def split_email(text: str) -> tuple[list[str], str]:
                 spans.append((match.start(), match.end()))
     spans.sort()
     questions = [part for s, e in spans for part in _sub_questions(" ".join(body[s:e].split()))]
-    questions = [re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I) for q in questions]
+    questions = [
+        re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I)
+        for q in questions
+    ]
     rest = body
     for s, e in reversed(spans):
         rest = rest[:s] + " " + rest[e:]

@@ -37,7 +37,11 @@ def run_ingest(settings: Settings) -> int:
         return 0
     parts = [
         f"{label} {len(ids)} ({', '.join(ids)})"
-        for label, ids in (("added", report.added), ("replaced", report.replaced), ("removed", report.removed))
+        for label, ids in (
+            ("added", report.added),
+            ("replaced", report.replaced),
+            ("removed", report.removed),
+        )
         if ids
     ]
     print(
@@ -92,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("ingest", help="build or update the index from the corpus folder")
     ask = commands.add_parser("ask", help="answer one question and list its sources")
     ask.add_argument("question")
-    draft = commands.add_parser("draft-reply", help="draft a reply to an applicant's email (FILE or -)")
+    draft = commands.add_parser(
+        "draft-reply", help="draft a reply to an applicant's email (FILE or -)"
+    )
     draft.add_argument("file")
     serve = commands.add_parser("serve", help="serve the API, the UI (/ui) and the widget")
     serve.add_argument("--host", default="127.0.0.1")
@@ -103,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     apply_offline_environment()
     settings = get_settings()
     try:

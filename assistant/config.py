@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     chroma_port: int = 8001
 
     embedding_model: str | None = Field(
-        default=None, description="Folder of a sentence-transformers model; default: the shipped MiniLM."
+        default=None,
+        description="Folder of a sentence-transformers model; default: the shipped MiniLM.",
     )
 
     top_k: int = Field(default=5, ge=1, le=50)

@@ -33,7 +33,19 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 # A sentence ends at . ! ? followed by space and a capital, unless the dot ends an abbreviation.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
-_ABBREVIATIONS = ("Prof.", "Dr.", "Ms.", "Mr.", "Mrs.", "e.g.", "i.e.", "f.e.", "incl.", "etc.", "St.")
+_ABBREVIATIONS = (
+    "Prof.",
+    "Dr.",
+    "Ms.",
+    "Mr.",
+    "Mrs.",
+    "e.g.",
+    "i.e.",
+    "f.e.",
+    "incl.",
+    "etc.",
+    "St.",
+)
 
 
 @dataclass(frozen=True)
@@ -159,8 +171,8 @@ def _read_pdf(path: Path) -> tuple[str, dict[str, Any]]:
 
     reader = PdfReader(str(path))
     pages = [page.extract_text() or "" for page in reader.pages]
-    info = reader.metadata or {}
-    meta = {"title": str(info.title)} if getattr(info, "title", None) else {}
+    title = reader.metadata.title if reader.metadata is not None else None
+    meta: dict[str, Any] = {"title": str(title)} if title else {}
     return "\n\n".join(pages), meta
 
 
@@ -217,7 +229,9 @@ def load_corpus(corpus_dir: Path) -> LoadReport:
             continue
         doc_id = document.metadata["id"]
         if doc_id in seen:
-            skipped.append(DocumentError(str(path), f"duplicate id {doc_id!r} (also {seen[doc_id]})"))
+            skipped.append(
+                DocumentError(str(path), f"duplicate id {doc_id!r} (also {seen[doc_id]})")
+            )
             continue
         seen[doc_id] = path.name
         documents.append(document)

@@ -26,7 +26,6 @@ from assistant.store import IndexSnapshot, active_generation, load_snapshot, ope
 from assistant.understanding import (
     GENERIC_WORDS,
     INTENTS_BY_NAME,
-    STOPWORDS,
     ProgrammeNames,
     Query,
     programme_names,
@@ -96,7 +95,11 @@ class SearchIndex:
         self.bm25 = BM25Okapi(chunk_tokens)
         self.chunk_position = {cid: i for i, cid in enumerate(snapshot.chunk_ids)}
         self.unit_tokens = [
-            set(stems(f"{m['heading'].split(' > ')[-1]} {m.get('columns', '')} {m.get('lead', '')} {text}"))
+            set(
+                stems(
+                    f"{m['heading'].split(' > ')[-1]} {m.get('columns', '')} {m.get('lead', '')} {text}"
+                )
+            )
             for m, text in zip(snapshot.unit_metas, snapshot.unit_texts, strict=True)
         ]
         self.units_by_chunk: dict[str, list[int]] = {}
@@ -199,7 +202,9 @@ class SearchIndex:
             if doc_id not in documents:
                 documents.append(doc_id)
         top = [chunk_id for chunk_id, _ in ranked[:CANDIDATE_CHUNKS]]
-        prior = {chunk_id: 1.0 - rank / max(len(ranked), 1) for rank, (chunk_id, _) in enumerate(ranked)}
+        prior = {
+            chunk_id: 1.0 - rank / max(len(ranked), 1) for rank, (chunk_id, _) in enumerate(ranked)
+        }
         candidates = {i for chunk_id in top for i in self.units_by_chunk.get(chunk_id, [])}
         for doc_id in query.programmes:
             candidates.update(self.units_by_doc.get(doc_id, []))
@@ -209,7 +214,9 @@ class SearchIndex:
         unknown = tuple(
             name for name in proper_names(query.text) if not all(self.known(t) for t in stems(name))
         )
-        return RetrievalResult(tuple(documents), tuple(c for c, _ in ranked), tuple(evidence), unknown)
+        return RetrievalResult(
+            tuple(documents), tuple(c for c, _ in ranked), tuple(evidence), unknown
+        )
 
     def _score(
         self, i: int, query: Query, vector: np.ndarray, prior: dict[str, float], terms: list[str]
@@ -221,7 +228,9 @@ class SearchIndex:
         weight = sum(self.idf.get(t, 3.0) for t in terms) or 1.0
         lexical = sum(self.idf[t] for t in terms if t in self.unit_tokens[i]) / weight
         intents = tuple(
-            name for name in query.intents if INTENTS_BY_NAME[name].answers.search(_cue_text(text, heading))
+            name
+            for name in query.intents
+            if INTENTS_BY_NAME[name].answers.search(_cue_text(text, heading))
         )
         doc_id = str(meta["doc_id"])
         in_programme = doc_id in query.programmes
@@ -290,9 +299,7 @@ def _conflicts(query: Query, text: str, heading: str) -> bool:
     if query.citizenship is None:
         return False
     about = unit_citizenship(text)
-    if about is not None and about != query.citizenship:
-        return True
-    return False
+    return about is not None and about != query.citizenship
 
 
 class HybridRetriever(BaseRetriever):
@@ -347,7 +354,9 @@ class HybridRetriever(BaseRetriever):
         return documents
 
 
-def build_retriever(settings: Settings, embeddings_factory: Callable[[Settings], Any] | None = None) -> HybridRetriever:
+def build_retriever(
+    settings: Settings, embeddings_factory: Callable[[Settings], Any] | None = None
+) -> HybridRetriever:
     from assistant.embeddings import get_embeddings
 
     embeddings = (embeddings_factory or get_embeddings)(settings)

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from assistant.config import Settings, apply_offline_environment
 from assistant.corpus import (
@@ -38,7 +38,15 @@ logger = logging.getLogger(__name__)
 
 BATCH = 64
 DOC_KEYS = (
-    "title", "institution", "programme", "kind", "academic_year", "source", "aliases", "contact", "topics",
+    "title",
+    "institution",
+    "programme",
+    "kind",
+    "academic_year",
+    "source",
+    "aliases",
+    "contact",
+    "topics",
 )
 
 
@@ -221,7 +229,9 @@ def _finish(report: IngestReport, started: float) -> IngestReport:
     return IngestReport(**{**report.__dict__, "seconds": time.perf_counter() - started})
 
 
-def _create_generation(client: ClientAPI, name: str, generation: int) -> tuple[Collection, Collection]:
+def _create_generation(
+    client: ClientAPI, name: str, generation: int
+) -> tuple[Collection, Collection]:
     chunks_name, units_name = _collection_names(name, generation)
     # embedding_function=None: vectors always come from our own model; Chroma's default downloads one.
     space = {"hnsw:space": "cosine"}
@@ -240,10 +250,12 @@ def _copy_unchanged(
 ) -> None:
     if current is None or not doc_ids:
         return
-    for old_name, target in zip(_collection_names(name, current), (chunks_col, units_col), strict=True):
+    for old_name, target in zip(
+        _collection_names(name, current), (chunks_col, units_col), strict=True
+    ):
         old = client.get_collection(old_name, embedding_function=None)
         data = old.get(
-            where={"doc_id": {"$in": list(doc_ids)}},
+            where=cast(Any, {"doc_id": {"$in": list(doc_ids)}}),
             include=["documents", "metadatas", "embeddings"],
         )
         _add(target, data["ids"], data["documents"], data["metadatas"], data["embeddings"])
@@ -265,16 +277,32 @@ def _embed_into(
     for item in items:
         for chunk in item.chunks:
             rows.append(
-                (chunks_col, chunk.id, chunk.text, chunk_embedding_text(chunk), _chunk_metadata(item, chunk))
+                (
+                    chunks_col,
+                    chunk.id,
+                    chunk.text,
+                    chunk_embedding_text(chunk),
+                    _chunk_metadata(item, chunk),
+                )
             )
         for order, unit in enumerate(item.units):
-            rows.append((units_col, unit.id, unit.text, unit_embedding_text(unit), _unit_metadata(item, unit, order)))
+            rows.append(
+                (
+                    units_col,
+                    unit.id,
+                    unit.text,
+                    unit_embedding_text(unit),
+                    _unit_metadata(item, unit, order),
+                )
+            )
     batches = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
     iterator: Iterable[Any] = progress(batches, len(rows), "embedding") if progress else batches
     for batch in iterator:
         vectors = embeddings.embed_documents([row[3] for row in batch])
         for collection in (chunks_col, units_col):
-            picked = [(row, vec) for row, vec in zip(batch, vectors, strict=True) if row[0] is collection]
+            picked = [
+                (row, vec) for row, vec in zip(batch, vectors, strict=True) if row[0] is collection
+            ]
             if picked:
                 _add(
                     collection,
@@ -288,7 +316,9 @@ def _embed_into(
 def _add(collection: Collection, ids: Any, documents: Any, metadatas: Any, embeddings: Any) -> None:
     if ids is None or len(ids) == 0:
         return
-    collection.add(ids=list(ids), documents=list(documents), metadatas=list(metadatas), embeddings=embeddings)
+    collection.add(
+        ids=list(ids), documents=list(documents), metadatas=list(metadatas), embeddings=embeddings
+    )
 
 
 def _flip(client: ClientAPI, name: str, generation: int) -> None:
@@ -361,23 +391,27 @@ def load_snapshot(client: ClientAPI, name: str) -> IndexSnapshot:
         )
     except Exception as exc:
         raise StoreError(f"the index generation {generation} cannot be read: {exc}") from exc
+    chunk_metas: list[Any] = list(chunks["metadatas"] or [])
+    unit_metas: list[Any] = list(units["metadatas"] or [])
+    chunk_texts: list[str] = list(chunks["documents"] or [])
+    unit_texts: list[str] = list(units["documents"] or [])
     chunk_order = sorted(
         range(len(chunks["ids"])),
-        key=lambda i: (str(chunks["metadatas"][i]["doc_id"]), int(chunks["metadatas"][i]["order"])),
+        key=lambda i: (str(chunk_metas[i]["doc_id"]), int(chunk_metas[i]["order"])),
     )
     unit_order = sorted(
         range(len(units["ids"])),
-        key=lambda i: (str(units["metadatas"][i]["doc_id"]), int(units["metadatas"][i]["order"])),
+        key=lambda i: (str(unit_metas[i]["doc_id"]), int(unit_metas[i]["order"])),
     )
     vectors = np.asarray(units["embeddings"], dtype=np.float32)
     return IndexSnapshot(
         generation=generation,
         chunk_ids=[chunks["ids"][i] for i in chunk_order],
-        chunk_texts=[chunks["documents"][i] for i in chunk_order],
-        chunk_metas=[dict(chunks["metadatas"][i]) for i in chunk_order],
+        chunk_texts=[chunk_texts[i] for i in chunk_order],
+        chunk_metas=[dict(chunk_metas[i]) for i in chunk_order],
         unit_ids=[units["ids"][i] for i in unit_order],
-        unit_texts=[units["documents"][i] for i in unit_order],
-        unit_metas=[dict(units["metadatas"][i]) for i in unit_order],
+        unit_texts=[unit_texts[i] for i in unit_order],
+        unit_metas=[dict(unit_metas[i]) for i in unit_order],
         unit_vectors=vectors[unit_order] if len(unit_order) else vectors,
         chunks_collection=chunks_name,
     )

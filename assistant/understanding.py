@@ -19,13 +19,15 @@ from assistant.language import detect_language, to_english
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
-    """a an the and or but if of to in on at for from by with about as is are was were be been
-    being do does did have has had can could would should will shall may might must i me my we
-    our you your it its this that these those there their they them he she his her what which who
-    whom whose when where why how than then so such not no yes any all some each per also just
-    very much many more most into over under up down out off again further once here both few
-    other own same too only get got please tell know need want like would i'm i've it's what's
-    am let us hi hello dear thanks thank regards ok okay""".split()
+    """
+    a an the and or but if of to in on at for from by with about as is are was were be been
+    being do does did have has had can could would should will shall may might must i me my
+    we our you your it its this that these those there their they them he she his her what
+    which who whom whose when where why how than then so such not no yes any all some each
+    per also just very much many more most into over under up down out off again further
+    once here both few other own same too only get got please tell know need want like would
+    i'm i've it's what's am let us hi hello dear thanks thank regards ok okay
+    """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
 
@@ -45,7 +47,9 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
 
 INTENTS: tuple[Intent, ...] = (
     Intent(
@@ -157,8 +161,12 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "procedure",
-        _rx(r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|application|procedure|enrol+|register|sign up)\b"),
-        _rx(r"\b(apply|application|admission form|register|procedure|send an email|acceptance letter)\b"),
+        _rx(
+            r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|application|procedure|enrol+|register|sign up)\b"
+        ),
+        _rx(
+            r"\b(apply|application|admission form|register|procedure|send an email|acceptance letter)\b"
+        ),
         False,
         "application procedure",
         "aanmeldingsprocedure",
@@ -192,7 +200,9 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "internship",
-        _rx(r"\b(internships?|placements?|traineeship|hands-on|practical training|work placement)\b"),
+        _rx(
+            r"\b(internships?|placements?|traineeship|hands-on|practical training|work placement)\b"
+        ),
         _rx(r"\b(internship|placement|hands-on|jrp2)\b"),
         False,
         "internship",
@@ -266,8 +276,11 @@ def detect_focus(text: str, intents: Sequence[str]) -> str | None:
             return name
     return None
 
+
 # Situations the documents distinguish, as the words that state them in a question or a sentence.
-_NON_EEA = _rx(r"\bnon[- ]?(eea|eu|european)\b|\boutside (the )?(eea|eu|europe)\b|\bnot (from )?(the )?(eea|eu)\b")
+_NON_EEA = _rx(
+    r"\bnon[- ]?(eea|eu|european)\b|\boutside (the )?(eea|eu|europe)\b|\bnot (from )?(the )?(eea|eu)\b"
+)
 _EEA = _rx(r"\b(eea|eu)\b|\beuropean\b")
 _RESIDENT = _rx(r"\bresiden(ce|t)\b|\bliving in belgium\b|\blive in belgium\b")
 _PART_TIME = _rx(r"\bpart[- ]?time\b|\bparttime\b")
@@ -327,7 +340,11 @@ def detect_intents(text: str) -> tuple[str, ...]:
     found = [intent.name for intent in INTENTS if intent.asks.search(text)]
     if "application_fee" in found and "fee" in found:
         found.remove("fee")
-    if "credits" in found and "fee" in found and not re.search(r"\b(euro|€|fee|tuition|cost)", text, re.I):
+    if (
+        "credits" in found
+        and "fee" in found
+        and not re.search(r"\b(euro|€|fee|tuition|cost)", text, re.I)
+    ):
         found.remove("fee")
     return tuple(found)
 
@@ -358,7 +375,8 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
         for word in words_of_doc:
             counts[word] = counts.get(word, 0) + 1
     distinctive = {
-        doc_id: tuple(sorted(w for w in words if counts[w] == 1)) for doc_id, words in title_words.items()
+        doc_id: tuple(sorted(w for w in words if counts[w] == 1))
+        for doc_id, words in title_words.items()
     }
     institutions = {
         doc_id: tuple(w for w in content_terms(meta.get("institution", "")) if len(w) > 2)
@@ -488,7 +506,11 @@ def _previous_query(names: ProgrammeNames, history: Sequence[tuple[str, str]]) -
     folded: Query | None = None
     for content in users:
         current = understand(content, names)
-        folded = current if folded is None or not _is_follow_up(current, folded) else _merge(current, folded)
+        folded = (
+            current
+            if folded is None or not _is_follow_up(current, folded)
+            else _merge(current, folded)
+        )
     assert folded is not None
     assistant_turns = [content for role, content in history if role == "assistant"]
     if not folded.programmes and assistant_turns:
@@ -524,7 +546,9 @@ def _merge(query: Query, previous: Query) -> Query:
         study_mode=query.study_mode or previous.study_mode,
         situation=query.situation or previous.situation,
         focus=query.focus or (previous.focus if not query.intents else None),
-        flemish_degree=query.flemish_degree if query.flemish_degree is not None else previous.flemish_degree,
+        flemish_degree=query.flemish_degree
+        if query.flemish_degree is not None
+        else previous.flemish_degree,
         follow_up=True,
     )
 
@@ -549,16 +573,19 @@ def unit_citizenship(text: str) -> str | None:
 
 # Words that carry no topic of their own in a question; never a reason to decline.
 GENERIC_WORDS = frozenset(
-    """real really actually exactly possible able going still someone something thing things etc
-    kind sort way lot bit bits cool great nice sure mind guess wonder wondering curious interested
-    planning plan considering thinking looking question questions answer info information details
-    detail anything everything everybody anyone people person student students study studying
-    programme program programmes programs course university universities school master masters
-    postgrad postgraduate bachelor year years month months time times day days week weeks today
-    new first second next last end soon later already yet usually normally typically exactly
-    option options choice choose chose good best better fine correct right wrong true false
-    find found look see say said mean means give given gives make makes take takes taking
-    happen happens happening work works apply applying applied application""".split()
+    """
+    real really actually exactly possible able going still someone something thing things
+    etc kind sort way lot bit bits cool great nice sure mind guess wonder wondering curious
+    interested planning plan considering thinking looking question questions answer info
+    information details detail anything everything everybody anyone people person student
+    students study studying programme program programmes programs course university
+    universities school master masters postgrad postgraduate bachelor year years month
+    months time times day days week weeks today new first second next last end soon later
+    already yet usually normally typically exactly option options choice choose chose good
+    best better fine correct right wrong true false find found look see say said mean means
+    give given gives make makes take takes taking happen happens happening work works apply
+    applying applied application
+    """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
 
@@ -570,6 +597,9 @@ def proper_names(text: str) -> list[str]:
     found: list[str] = []
     for match in _PROPER.finditer(text.strip()):
         name = match.group(0)
-        if detect_situation(f"I am from {name}") is None and detect_situation(f"I am {name}") is None:
+        if (
+            detect_situation(f"I am from {name}") is None
+            and detect_situation(f"I am {name}") is None
+        ):
             found.append(name)
     return found

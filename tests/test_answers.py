@@ -20,7 +20,11 @@ def corpus_text(doc_id: str) -> str:
 @pytest.mark.parametrize(
     ("question", "figure", "source"),
     [
-        ("What is the full-time tuition fee for a non-EEA student in the BME postgraduate?", "4400", BME),
+        (
+            "What is the full-time tuition fee for a non-EEA student in the BME postgraduate?",
+            "4400",
+            BME,
+        ),
         ("When is the application deadline for non-EEA applicants?", "1 March", BME),
         ("Does the BME postgraduate give a diploma?", "certificate", BME),
         ("What IELTS score do I need for Leiden?", "6.0", LEIDEN),
@@ -60,7 +64,9 @@ def test_every_citation_is_verbatim_in_the_corpus(assistant: Assistant, question
 
 
 def test_non_eea_fee_answer_leaves_out_the_eea_fee(assistant: Assistant) -> None:
-    answer = assistant.ask("I'm not from the EEA. What is the full-time fee of the BME postgraduate?")
+    answer = assistant.ask(
+        "I'm not from the EEA. What is the full-time fee of the BME postgraduate?"
+    )
     assert "4400" in answer.text
     assert not re.search(r"\b840\b", answer.text)
 

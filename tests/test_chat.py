@@ -8,7 +8,9 @@ from assistant.chat import Assistant, Turn, split_email
 def test_follow_up_keeps_programme_and_topic(assistant: Assistant) -> None:
     history = [
         Turn("user", "What is the tuition fee for EEA students in the BME postgraduate?"),
-        Turn("assistant", "EEA student: 840 euro (full-time registration) and 564 euro (part-time)."),
+        Turn(
+            "assistant", "EEA student: 840 euro (full-time registration) and 564 euro (part-time)."
+        ),
     ]
     answer = assistant.ask("And what about non-EEA students?", history)
     assert answer.answered
@@ -17,7 +19,9 @@ def test_follow_up_keeps_programme_and_topic(assistant: Assistant) -> None:
 
 
 def test_dutch_question_is_answered_with_dutch_framing(assistant: Assistant) -> None:
-    answer = assistant.ask("Wat kost het inschrijvingsgeld voor niet-EER studenten in het BME postgraduaat?")
+    answer = assistant.ask(
+        "Wat kost het inschrijvingsgeld voor niet-EER studenten in het BME postgraduaat?"
+    )
     assert answer.language == "nl"
     assert "4400" in answer.text
     assert answer.text.startswith("Voor de")

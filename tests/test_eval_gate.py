@@ -15,8 +15,18 @@ from eval import load_cases, run_cases
 pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
-    "cases.jsonl": {"accuracy": 0.80, "refusal_recall": 1.0, "citation_validity": 1.0, "hit_at_1": 0.95},
-    "cases-heldout.jsonl": {"accuracy": 0.46, "refusal_recall": 0.4, "citation_validity": 1.0, "hit_at_1": 0.92},
+    "cases.jsonl": {
+        "accuracy": 0.80,
+        "refusal_recall": 1.0,
+        "citation_validity": 1.0,
+        "hit_at_1": 0.95,
+    },
+    "cases-heldout.jsonl": {
+        "accuracy": 0.46,
+        "refusal_recall": 0.4,
+        "citation_validity": 1.0,
+        "hit_at_1": 0.92,
+    },
 }
 
 
@@ -26,4 +36,6 @@ def test_evaluation_stays_at_or_above_its_gate(assistant: Assistant, cases_file:
     summary = report.summary
     for metric, floor in GATES[cases_file].items():
         value = getattr(summary, metric)
-        assert value is not None and value >= floor - 1e-9, f"{metric} {value:.3f} < {floor} on {cases_file}"
+        assert value is not None and value >= floor - 1e-9, (
+            f"{metric} {value:.3f} < {floor} on {cases_file}"
+        )
