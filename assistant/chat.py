@@ -124,16 +124,17 @@ class Assistant:
         index = self.retriever.index()
         named = detect_programmes(email_text, index.names)
         programme = named[0] if len(named) == 1 else None
+        background = understand(context, index.names)
         answers: list[Answer] = []
         for question in questions:
-            history = [Turn("user", context)] if context else []
-            query = self.understand(question[: self.settings.max_message_chars], history, programme)
-            if query.situation is None and context:
-                background = understand(context, index.names)
+            # The rest of the email says who asks and about which programme, never what is asked.
+            query = self.understand(question[: self.settings.max_message_chars], (), programme)
+            if query.situation is None and background.situation is not None:
                 query = replace(
                     query,
                     situation=background.situation,
                     citizenship=query.citizenship or background.citizenship,
+                    flemish_degree=background.flemish_degree,
                 )
             answers.append(self.backend.phrase(query.text, self.answer_query(query)))
         unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
@@ -154,6 +155,11 @@ class Assistant:
             )
             for doc_id, meta in self.retriever.index().documents.items()
         ]
+
+    def stats(self) -> dict[str, int]:
+        """How much the live index holds (for health checks)."""
+        index = self.retriever.index()
+        return {"documents": len(index.documents), "chunks": len(index.snapshot.chunk_ids)}
 
     def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
         """The document's description and its text as the corpus holds it."""
@@ -218,6 +224,14 @@ def _sub_questions(sentence: str) -> list[str]:
     return [p if p.endswith("?") else p + "?" for p in parts] if len(parts) > 1 else [sentence]
 
 
+_CITATION_MARK = re.compile(r"\[(\d+)\]")
+
+
+def _renumbered(text: str, numbers: dict[str, str]) -> str:
+    """Citation marks of one answer renumbered to the reply's common source list."""
+    return _CITATION_MARK.sub(lambda mark: f"[{numbers.get(mark[1], mark[1])}]", text)
+
+
 REPLY = {
     "en": {
         "greeting": "Dear applicant,",
@@ -244,12 +258,12 @@ def render_reply(questions: Sequence[str], answers: Sequence[Answer], language: 
         if not answer.answered:
             paragraphs.append(words["missing"].format(question=question))
             continue
-        text = answer.text
+        numbers: dict[str, str] = {}
         for number, citation in enumerate(answer.citations, 1):
             if citation not in sources:
                 sources.append(citation)
-            text = text.replace(f"[{number}]", f"[{sources.index(citation) + 1}]")
-        paragraphs.append(text)
+            numbers[str(number)] = str(sources.index(citation) + 1)
+        paragraphs.append(_renumbered(answer.text, numbers))
     if sources:
         listed = "\n".join(f"[{n}] {c.title}: “{c.quote}”" for n, c in enumerate(sources, 1))
         paragraphs.append(f"{words['sources']}\n{listed}")
