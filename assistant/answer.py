@@ -101,7 +101,8 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     if not usable:
         return []
     best = usable[0]
-    if best.score < floor or (not best.intents and best.dense < MIN_DENSE_ALONE):
+    close_in_meaning = best.dense >= MIN_DENSE_ALONE or (best.lexical >= 0.75 and best.dense >= 0.3)
+    if best.score < floor or (not best.intents and not close_in_meaning):
         return []
     listed = _list_of(best, evidence, query)
     if listed:

@@ -227,11 +227,9 @@ class SearchIndex:
         dense = float(self.snapshot.unit_vectors[i] @ vector)
         weight = sum(self.idf.get(t, 3.0) for t in terms) or 1.0
         lexical = sum(self.idf[t] for t in terms if t in self.unit_tokens[i]) / weight
-        intents = tuple(
-            name
-            for name in query.intents
-            if INTENTS_BY_NAME[name].answers.search(_cue_text(text, heading))
-        )
+        cue = _cue_text(text, heading)
+        intents = tuple(name for name in query.intents if INTENTS_BY_NAME[name].answers.search(cue))
+
         doc_id = str(meta["doc_id"])
         in_programme = doc_id in query.programmes
         score = 0.55 * dense + 0.3 * lexical + 0.1 * prior.get(str(meta["chunk_id"]), 0.0)
@@ -270,7 +268,7 @@ class SearchIndex:
 
 
 def _cue_text(text: str, heading: str) -> str:
-    """A sentence as read for intent cues; a bare value ("Expected November 2022") with its heading."""
+    """A section's bare value ("Expected November 2022") read with its heading for intent cues."""
     if len(text.split()) < 6 and not text.startswith("|"):
         return f"{heading.split(' > ')[-1]}: {text}"
     return text

@@ -78,7 +78,7 @@ INTENTS: tuple[Intent, ...] = (
             r"\b(deadlines?|due|closing date|last (day|date)|apply (by|before)|register by|"
             r"until when|by when|how late|too late|latest|cut-?off|applications? close|closes?|closing)\b|"
             r"\bwhen\b.{0,60}\b(apply|application|register|submit|send)|\bapplication (date|period|window)|"
-            r"have to be in\b|\bin time\b|\bby (what|which) date\b|\blate\b|still (possible|open)"
+            r"have to be in\b|\bin time\b|\bby (what|which) date\b|\blate\b"
         ),
         _rx(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\bdeadline"),
         True,
@@ -385,7 +385,7 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
     return ProgrammeNames(phrases, distinctive, institutions)
 
 
-def detect_programmes(text: str, names: ProgrammeNames) -> tuple[str, ...]:
+def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> tuple[str, ...]:
     """Documents the text names: a full alias counts most, a distinctive word less."""
     text = re.sub(r"\bpostgrad\b", "postgraduate", text, flags=re.IGNORECASE)
     lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
@@ -399,7 +399,7 @@ def detect_programmes(text: str, names: ProgrammeNames) -> tuple[str, ...]:
             scores[doc_id] = scores.get(doc_id, 0) + hits
         if doc_id in scores and tokens & set(names.institutions.get(doc_id, ())):
             scores[doc_id] += 0.5
-    if not scores:
+    if not scores or max(scores.values()) < minimum:
         return ()
     best = max(scores.values())
     return tuple(sorted((d for d, s in scores.items() if s == best), key=lambda d: -scores[d]))
@@ -478,7 +478,8 @@ def understand(
         search_text=english,
         language=language,
         intents=detect_intents(without_names(english, names)),
-        programmes=detect_programmes(english, names),
+        # A programme given by the page or the email yields only to a clearly named other one.
+        programmes=detect_programmes(english, names, minimum=2 if programme else 1),
         citizenship=_citizenship(english, situation),
         study_mode=_study_mode(english),
         situation=situation,

@@ -1,6 +1,6 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
-The thresholds are the figures measured when they were set (development set 81.0%, held-out 46.8%);
+The thresholds are the figures measured when they were set (development set 82.6%, held-out 46.8%);
 raise them when answers improve, never lower them to make a change pass.
 """
 
