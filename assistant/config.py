@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         description="Folder of a sentence-transformers model; default: the shipped MiniLM.",
     )
 
+    torch_threads: int = Field(
+        default=1, ge=1, le=64, description="Threads per embedding call; 1 keeps answers steady."
+    )
+
     top_k: int = Field(default=5, ge=1, le=50)
     max_quotes: int = Field(default=3, ge=1, le=10)
 

@@ -10,8 +10,10 @@ their stored vectors (never re-embedded); an unchanged corpus writes nothing at 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -273,6 +275,30 @@ def _embed_into(
     from assistant.embeddings import get_embeddings
 
     embeddings = get_embeddings(settings)
+    with _all_cores():
+        _embed_rows(embeddings, items, chunks_col, units_col, progress)
+
+
+@contextmanager
+def _all_cores() -> Iterator[None]:
+    """Batch embedding uses every core; answering keeps its own (smaller) thread setting."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(before, os.cpu_count() or 1))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _embed_rows(
+    embeddings: Any,
+    items: Sequence[_Prepared],
+    chunks_col: Collection,
+    units_col: Collection,
+    progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None,
+) -> None:
     rows: list[tuple[Collection, str, str, str, dict[str, Any]]] = []
     for item in items:
         for chunk in item.chunks:
