@@ -11,7 +11,7 @@ From the shell: ``python -m eval --help``.
 
 from __future__ import annotations
 
-from eval.cases import Case, CaseFormatError, Expect, HistoryTurn, load_cases, parse_cases
+from eval.cases import Case, CaseFormatError, Expect, load_cases, parse_cases
 from eval.matching import Outcome, Reference, Verdict, contains, judge, load_reference, normalise
 from eval.metrics import CategoryScore, Summary, summarise
 from eval.runner import CaseResult, EvalReport, run_cases
@@ -23,7 +23,6 @@ __all__ = [
     "CategoryScore",
     "EvalReport",
     "Expect",
-    "HistoryTurn",
     "Outcome",
     "Reference",
     "Summary",

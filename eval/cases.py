@@ -19,7 +19,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from assistant.chat import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +48,11 @@ class Expect:
 
 
 @dataclass(frozen=True)
-class HistoryTurn:
-    role: Literal["user", "assistant"]
-    content: str
-
-
-@dataclass(frozen=True)
 class Case:
     id: str
     question: str
     category: str = DEFAULT_CATEGORY
-    history: tuple[HistoryTurn, ...] = ()
+    history: tuple[Turn, ...] = ()
     expect: Expect = field(default_factory=Expect)
 
     @property
@@ -120,12 +116,12 @@ def _required_text(raw: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
-def _history(value: Any, where: str) -> tuple[HistoryTurn, ...]:
+def _history(value: Any, where: str) -> tuple[Turn, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         raise CaseFormatError(f"{where}: 'history' must be a list of turns")
-    turns: list[HistoryTurn] = []
+    turns: list[Turn] = []
     for index, turn in enumerate(value):
         if not isinstance(turn, dict):
             raise CaseFormatError(f"{where}: history[{index}] must be an object")
@@ -134,7 +130,7 @@ def _history(value: Any, where: str) -> tuple[HistoryTurn, ...]:
             raise CaseFormatError(f"{where}: history[{index}].role must be 'user' or 'assistant'")
         if not isinstance(content, str):
             raise CaseFormatError(f"{where}: history[{index}].content must be a string")
-        turns.append(HistoryTurn(role=role, content=content))
+        turns.append(Turn(role=role, content=content))
     return tuple(turns)
 
 

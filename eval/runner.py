@@ -137,7 +137,7 @@ def run_cases(
 
 def observe(case: Case, assistant: Answerer) -> tuple[Outcome, float]:
     """Make the case's call and time it; an exception becomes an errored outcome."""
-    history = [Turn(role=turn.role, content=turn.content) for turn in case.history]
+    history = list(case.history)
     start = time.perf_counter()
     try:
         if case.is_email:
