@@ -52,7 +52,7 @@ def run_ingest(settings: Settings) -> int:
     return 0
 
 
-def run_ask(settings: Settings, question: str) -> int:
+def run_ask(question: str) -> int:
     from assistant.chat import get_assistant
 
     answer = get_assistant().ask(question)
@@ -64,7 +64,7 @@ def run_ask(settings: Settings, question: str) -> int:
     return 0
 
 
-def run_draft_reply(settings: Settings, path: str) -> int:
+def run_draft_reply(path: str) -> int:
     from assistant.chat import get_assistant
 
     text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
@@ -79,6 +79,14 @@ def run_draft_reply(settings: Settings, path: str) -> int:
 
 def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
     import uvicorn
+
+    from assistant.chat import get_assistant, warm_up
+    from assistant.errors import IndexNotReadyError
+
+    try:
+        warm_up(get_assistant())  # load the model and index before the first visitor does
+    except IndexNotReadyError as error:
+        print(f"warning: {error}; /api/health answers 503 until then", file=sys.stderr)
 
     if workers > 1:
         uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers)
@@ -119,9 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ingest":
             return run_ingest(settings)
         if args.command == "ask":
-            return run_ask(settings, args.question)
+            return run_ask(args.question)
         if args.command == "draft-reply":
-            return run_draft_reply(settings, args.file)
+            return run_draft_reply(args.file)
         return run_serve(settings, args.host, args.port, args.workers)
     except (AssistantError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

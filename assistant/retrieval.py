@@ -249,7 +249,7 @@ class SearchIndex:
         wanted = _wanted_route(query)
         if route and wanted and intents:
             score += 0.25 if route == wanted else -0.3
-        score -= 0.4 * _conflicts(query, text, heading)
+        score -= 0.4 * _conflicts(query, text)
         return Evidence(
             unit_id=self.snapshot.unit_ids[i],
             doc_id=doc_id,
@@ -292,7 +292,7 @@ def _wanted_route(query: Query) -> str | None:
     return None
 
 
-def _conflicts(query: Query, text: str, heading: str) -> bool:
+def _conflicts(query: Query, text: str) -> bool:
     """The sentence is about applicants other than the one asking (EEA vs non-EEA, degree route)."""
     if query.citizenship is None:
         return False

@@ -490,7 +490,7 @@ def understand(
         flemish_degree=situation.flemish_degree if situation is not None else None,
     )
     previous = _previous_query(names, history)
-    if previous is not None and _is_follow_up(query, previous):
+    if previous is not None and _is_follow_up(query):
         query = _merge(query, previous)
     if not query.programmes and programme and programme in names.phrases:
         query = replace(query, programmes=(programme,))
@@ -508,9 +508,7 @@ def _previous_query(names: ProgrammeNames, history: Sequence[tuple[str, str]]) -
     for content in users:
         current = understand(content, names)
         folded = (
-            current
-            if folded is None or not _is_follow_up(current, folded)
-            else _merge(current, folded)
+            current if folded is None or not _is_follow_up(current) else _merge(current, folded)
         )
     assert folded is not None
     assistant_turns = [content for role, content in history if role == "assistant"]
@@ -521,7 +519,7 @@ def _previous_query(names: ProgrammeNames, history: Sequence[tuple[str, str]]) -
     return folded
 
 
-def _is_follow_up(query: Query, previous: Query) -> bool:
+def _is_follow_up(query: Query) -> bool:
     if _FOLLOW_UP.search(query.search_text):
         return True
     words = content_terms(query.search_text)
