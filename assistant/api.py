@@ -929,16 +929,10 @@ def export_feedback(store: FeedbackDep) -> PlainTextResponse:
     tags=["service"],
 )
 def health(request: Request) -> HealthOut:
-    """Whether the assistant can answer; counts when the assistant can tell them cheaply."""
+    """Whether the assistant can answer, and how much its index holds."""
     assistant = current_assistant(request)
-    counts: dict[str, int] = {}
-    stats = getattr(assistant, "stats", None)
-    if callable(stats):
-        try:
-            counts = {k: int(v) for k, v in dict(stats()).items() if k in ("documents", "chunks")}
-        except (AssistantError, TypeError, ValueError):
-            logger.warning("assistant statistics unavailable", exc_info=True)
-    return HealthOut(status="ok", programmes=len(assistant.programmes()), **counts)
+    programmes = assistant.programmes()  # no index yet: IndexNotReadyError, answered with 503
+    return HealthOut(status="ok", programmes=len(programmes), **assistant.stats())
 
 
 @router.get("/api/programmes", response_model=list[ProgrammeOut], tags=["documents"])

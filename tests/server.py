@@ -169,6 +169,9 @@ class ScriptedAssistant(Assistant):
             raise self.error
         return [replace(PROGRAMME, title=self.title)]
 
+    def stats(self) -> dict[str, int]:
+        return {"documents": 1, "chunks": 1}
+
     def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
         if doc_id != PROGRAMME.id:
             raise KeyError(doc_id)
