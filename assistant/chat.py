@@ -80,8 +80,7 @@ class Assistant:
 
     def answer_query(self, query: Query) -> Answer:
         """The extractive draft for an understood question."""
-        index = self.retriever.index()
-        result = index.search(query)
+        index, result = self.retriever.search(query)
         draft = compose_answer(
             query, result, index.documents, self.settings.current_date(), self.settings.max_quotes
         )

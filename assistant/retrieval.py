@@ -316,10 +316,10 @@ class HybridRetriever(BaseRetriever):
     def model_post_init(self, context: Any) -> None:
         self._lock = threading.Lock()
 
-    def index(self) -> SearchIndex:
+    def index(self, refresh: bool = False) -> SearchIndex:
         """The loaded generation, refreshed (at most every few seconds) when a newer one is live."""
         now = time.monotonic()
-        if self._index is not None and now - self._checked < REFRESH_SECONDS:
+        if self._index is not None and not refresh and now - self._checked < REFRESH_SECONDS:
             return self._index
         with self._lock:
             if self._client is None:
@@ -332,13 +332,24 @@ class HybridRetriever(BaseRetriever):
                 logger.info("loaded index generation %s", snapshot.generation)
             return self._index
 
+    def search(self, query: Query) -> tuple[SearchIndex, RetrievalResult]:
+        """Search the live generation; if an ingest dropped it meanwhile, follow the pointer."""
+        from chromadb.errors import NotFoundError
+
+        index = self.index()
+        try:
+            return index, index.search(query)
+        except NotFoundError:
+            logger.info("generation %s was replaced while in use; reloading", index.generation)
+            index = self.index(refresh=True)
+            return index, index.search(query)
+
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         from assistant.understanding import understand
 
-        index = self.index()
-        result = index.search(understand(query, index.names))
+        index, result = self.search(understand(query, self.index().names))
         documents = []
         for chunk_id in result.chunks[: self.k]:
             position = index.chunk_position[chunk_id]

@@ -214,13 +214,6 @@ def test_serving_goes_on_during_ingest_and_the_new_document_becomes_answerable(
     assert picked_up, "the server never answered from the new document without a restart"
 
 
-@pytest.mark.xfail(
-    reason="a generation is dropped by the ingest after next while a server that checked the "
-    "pointer less than REFRESH_SECONDS ago still queries it: chromadb.errors.NotFoundError "
-    "'Collection [...] does not exist.' from SearchIndex.rank_chunks (assistant/retrieval.py, "
-    "the Chroma similarity search), answered as 500 internal_error",
-    strict=False,
-)
 def test_serving_goes_on_while_ingests_follow_each_other_within_the_refresh_interval(
     served: Served,
 ) -> None:
