@@ -8,10 +8,10 @@ composition can prefer the sentences of the right kind and decline when none exi
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
 
 from assistant.applicant import ApplicantSituation, detect_situation
 from assistant.language import detect_language, to_english
@@ -324,16 +324,22 @@ def content_terms(text: str) -> list[str]:
     return [t for t in tokenize(text) if t not in STOPWORDS and len(t) > 1]
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import snowballstemmer
+_STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
 
-    return snowballstemmer.stemmer("english")
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def stems(text: str) -> list[str]:
     """Content words reduced to their stems (deadlines -> deadlin), for lexical matching."""
-    return list(_stemmer().stemWords(content_terms(text)))
+    return [_stem(word) for word in content_terms(text)]
 
 
 def detect_intents(text: str) -> tuple[str, ...]:
