@@ -18,6 +18,23 @@ apply_offline_environment()
 CORPUS = PROJECT_ROOT / "corpus"
 TODAY = dt.date(2026, 11, 22)
 
+BME = "kul-biomedical-engineering-postgraduate"
+LEIDEN = "leiden-biomedical-sciences-master"
+# The questions every store mode must answer with this figure, citing this document.
+FIGURE_QUESTIONS = [
+    (
+        "What is the full-time tuition fee for a non-EEA student in the BME postgraduate?",
+        "4400",
+        BME,
+    ),
+    ("When is the application deadline for non-EEA applicants?", "1 March", BME),
+    ("Does the BME postgraduate give a diploma?", "certificate", BME),
+    ("What IELTS score do I need for Leiden?", "6.0", LEIDEN),
+    ("How many ECTS is Biomedical Data Processing?", "6 ECTS", BME),
+]
+# No document gives it: it must be declined.
+UNANSWERED_QUESTION = "What is the tuition fee for the medical physics certificate?"
+
 
 def make_settings(store_dir: Path, corpus_dir: Path = CORPUS, **overrides: object) -> Settings:
     """Settings for a test: explicit paths, nothing read from the environment or a .env file."""

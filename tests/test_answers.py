@@ -7,30 +7,14 @@ import re
 import pytest
 
 from assistant.chat import Assistant
-from tests.conftest import CORPUS
-
-BME = "kul-biomedical-engineering-postgraduate"
-LEIDEN = "leiden-biomedical-sciences-master"
+from tests.conftest import CORPUS, FIGURE_QUESTIONS, UNANSWERED_QUESTION
 
 
 def corpus_text(doc_id: str) -> str:
     return " ".join((CORPUS / f"{doc_id}.md").read_text(encoding="utf-8").split())
 
 
-@pytest.mark.parametrize(
-    ("question", "figure", "source"),
-    [
-        (
-            "What is the full-time tuition fee for a non-EEA student in the BME postgraduate?",
-            "4400",
-            BME,
-        ),
-        ("When is the application deadline for non-EEA applicants?", "1 March", BME),
-        ("Does the BME postgraduate give a diploma?", "certificate", BME),
-        ("What IELTS score do I need for Leiden?", "6.0", LEIDEN),
-        ("How many ECTS is Biomedical Data Processing?", "6 ECTS", BME),
-    ],
-)
+@pytest.mark.parametrize(("question", "figure", "source"), FIGURE_QUESTIONS)
 def test_question_is_answered_with_the_right_figure_and_source(
     assistant: Assistant, question: str, figure: str, source: str
 ) -> None:
@@ -41,7 +25,7 @@ def test_question_is_answered_with_the_right_figure_and_source(
 
 
 def test_fee_for_the_medical_physics_certificate_is_declined(assistant: Assistant) -> None:
-    answer = assistant.ask("What is the tuition fee for the medical physics certificate?")
+    answer = assistant.ask(UNANSWERED_QUESTION)
     assert not answer.answered
     assert answer.citations == ()
     assert "could not find" in answer.text

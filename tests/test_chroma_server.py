@@ -23,7 +23,7 @@ from assistant.api import create_app
 from assistant.chat import Assistant, build_assistant
 from assistant.config import Settings
 from assistant.store import IngestReport, active_generation, index_corpus, open_client
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import BME, CORPUS, FIGURE_QUESTIONS, UNANSWERED_QUESTION, make_settings
 from tests.server import free_port, serve_in_thread
 
 pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]
@@ -32,20 +32,6 @@ CHROMA_CLI = Path(sys.executable).with_name("chroma")
 STARTUP_SECONDS = 60.0
 PICKUP_SECONDS = 20.0  # readers re-check the active generation every couple of seconds
 
-BME = "kul-biomedical-engineering-postgraduate"
-LEIDEN = "leiden-biomedical-sciences-master"
-FIGURES = [
-    (
-        "What is the full-time tuition fee for a non-EEA student in the BME postgraduate?",
-        "4400",
-        BME,
-    ),
-    ("When is the application deadline for non-EEA applicants?", "1 March", BME),
-    ("Does the BME postgraduate give a diploma?", "certificate", BME),
-    ("What IELTS score do I need for Leiden?", "6.0", LEIDEN),
-    ("How many ECTS is Biomedical Data Processing?", "6 ECTS", BME),
-]
-DECLINED = "What is the tuition fee for the medical physics certificate?"
 
 NEW_ID = "leiden-winter-school-biomechanics"
 NEW_QUESTION = "How much does the biomechanics winter school cost?"
@@ -163,7 +149,7 @@ def test_ingest_over_http_writes_into_the_server_and_nothing_on_local_disk(
     assert not http_settings.store_dir.exists()
 
 
-@pytest.mark.parametrize(("question", "figure", "source"), FIGURES)
+@pytest.mark.parametrize(("question", "figure", "source"), FIGURE_QUESTIONS)
 def test_question_is_answered_with_the_right_figure_and_source_over_http(
     http_assistant: Assistant, question: str, figure: str, source: str
 ) -> None:
@@ -176,7 +162,7 @@ def test_question_is_answered_with_the_right_figure_and_source_over_http(
 def test_fee_for_the_medical_physics_certificate_is_declined_over_http(
     http_assistant: Assistant,
 ) -> None:
-    answer = http_assistant.ask(DECLINED)
+    answer = http_assistant.ask(UNANSWERED_QUESTION)
     assert not answer.answered
     assert answer.citations == ()
     assert "could not find" in answer.text
@@ -185,7 +171,7 @@ def test_fee_for_the_medical_physics_certificate_is_declined_over_http(
 def test_http_mode_answers_exactly_as_the_embedded_store(
     http_assistant: Assistant, assistant: Assistant
 ) -> None:
-    for question in [*(q for q, _, _ in FIGURES), DECLINED]:
+    for question in [*(q for q, _, _ in FIGURE_QUESTIONS), UNANSWERED_QUESTION]:
         assert http_assistant.ask(question) == assistant.ask(question)
 
 
@@ -194,7 +180,9 @@ def test_the_api_answers_from_the_chroma_server(
 ) -> None:
     settings = http_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
     with serve_in_thread(create_app(settings, http_assistant, ui=False)) as base:
-        response = httpx.post(f"{base}/api/chat", json={"message": FIGURES[0][0]}, timeout=60)
+        response = httpx.post(
+            f"{base}/api/chat", json={"message": FIGURE_QUESTIONS[0][0]}, timeout=60
+        )
         health = httpx.get(f"{base}/api/health", timeout=60)
     assert response.status_code == 200
     body = response.json()
