@@ -517,6 +517,17 @@ def recent_history(history: Iterable[HistoryMessage], settings: Settings) -> lis
     return turns[-keep:] if keep else []
 
 
+def _conversation(
+    body: ChatRequest, settings: Settings, assistant: Assistant
+) -> tuple[str, list[Turn], str | None]:
+    """A chat request as the assistant takes it: the question, recent history, programme."""
+    return (
+        check_message(body.message, settings),
+        recent_history(body.history, settings),
+        _programme_filter(body.programme, assistant),
+    )
+
+
 def _programme_filter(programme: str | None, assistant: Assistant) -> str | None:
     """The programme id to narrow the search to; a typo fails loudly instead of being ignored."""
     wanted = (programme or "").strip()
@@ -752,12 +763,7 @@ def chat(
     body: ChatRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
 ) -> AnswerOut:
     """Answer one question in the light of the conversation so far, with citations."""
-    message = check_message(body.message, settings)
-    answer = assistant.ask(
-        message,
-        recent_history(body.history, settings),
-        _programme_filter(body.programme, assistant),
-    )
+    answer = assistant.ask(*_conversation(body, settings, assistant))
     return answer_out(answer, _document_url_for(request))
 
 
@@ -771,12 +777,7 @@ def chat_stream(
     body: ChatRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
 ) -> EventSourceResponse:
     """The same as POST /api/chat, streamed as Server-Sent Events."""
-    message = check_message(body.message, settings)
-    events = assistant.stream(
-        message,
-        recent_history(body.history, settings),
-        _programme_filter(body.programme, assistant),
-    )
+    events = assistant.stream(*_conversation(body, settings, assistant))
     first, rest = _first_item(iter(events))
     return EventSourceResponse(
         _chat_events(first, rest, _document_url_for(request)),
