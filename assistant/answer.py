@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from assistant.corpus import table_cells, unit_display
+from assistant.corpus import is_list_item, table_cells, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
 from assistant.understanding import INTENTS_BY_NAME, Query
 
@@ -71,12 +71,25 @@ _WANTS_NUMBER = re.compile(
 )
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
+_WANTS_ADDRESS = re.compile(r"(?<!mail )\b(address|adres)\b", re.IGNORECASE)
+_WANTS_LIST = re.compile(
+    r"\b(what|which)\s+(?:\w+\s+)?(?!(?:is|does|was|has|this|its|us|yes|always|less)\b)\w{3,}s\b"
+    r"|\b(list|all the|what are the|which are the)\b",
+    re.IGNORECASE,
+)
+# A sentence that opens by pointing back ("The center also ...") needs the one before it.
+_POINTS_BACK = re.compile(
+    r"^(?:[-*•]\s+)?(this|these|that|those|it|they|such|the (center|centre|programme|school|group))\b",
+    re.IGNORECASE,
+)
 
 
 def _fits_answer_type(query: Query, item: Evidence) -> bool:
     """A question asking for a number (or an email address) is only answered by one."""
     if _WANTS_EMAIL.search(query.search_text) and "@" not in item.text:
         return False
+    if _WANTS_ADDRESS.search(query.search_text) and not re.search(r"\d", item.text):
+        return False  # a street address has a number
     return not _WANTS_NUMBER.search(query.search_text) or bool(_HAS_NUMBER.search(item.text))
 
 
@@ -107,6 +120,21 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     listed = _list_of(best, evidence, query)
     if listed:
         return [best, *listed]
+    enumeration = _enumeration(best, evidence)
+    if not enumeration and _WANTS_LIST.search(query.search_text):
+        item = next(
+            (e for e in usable if is_list_item(e.text) and e.score >= best.score - 2 * QUOTE_GAP),
+            None,
+        )
+        enumeration = _enumeration(item, evidence) if item is not None else []
+    if enumeration:
+        return enumeration
+    if _POINTS_BACK.match(best.text):
+        before = next(
+            (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order - 1), None
+        )
+        if before is not None and not before.text.startswith("|"):
+            return [before, best]
     chosen = [best]
     for candidate in usable[1:]:
         if len(chosen) >= max_quotes or candidate.score < best.score - QUOTE_GAP:
@@ -136,6 +164,25 @@ def _list_of(best: Evidence, evidence: Sequence[Evidence], query: Query) -> list
     else:
         return []
     return sorted(items, key=lambda e: e.order)[:8]
+
+
+SHORT_ITEM_WORDS = 8  # a list of items this short is an enumeration, read as a whole
+
+
+def _enumeration(best: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
+    """A short item ("CV (résumé)") answers only with the rest of its list, in the list's order."""
+    if not is_list_item(best.text):
+        return []
+    by_order = {e.order: e for e in evidence if e.chunk_id == best.chunk_id}
+    run = [best]
+    for step in (-1, 1):
+        order = best.order + step
+        while order in by_order and is_list_item(by_order[order].text):
+            run.append(by_order[order])
+            order += step
+    if len(run) < 2 or any(len(e.text.split()) > SHORT_ITEM_WORDS + 1 for e in run):
+        return []
+    return sorted(run, key=lambda e: e.order)[:10]
 
 
 def _other_intents(

@@ -346,6 +346,10 @@ def split_sentences(paragraph: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
+def is_list_item(text: str) -> bool:
+    return bool(_LIST_ITEM.match(text))
+
+
 def unit_display(text: str) -> str:
     """A unit as a reader sees it: list markers and table pipes removed (the quote stays verbatim)."""
     if text.startswith("|"):

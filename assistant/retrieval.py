@@ -226,7 +226,8 @@ class SearchIndex:
         heading = str(meta["heading"])
         dense = float(self.snapshot.unit_vectors[i] @ vector)
         weight = sum(self.idf.get(t, 3.0) for t in terms) or 1.0
-        lexical = sum(self.idf[t] for t in terms if t in self.unit_tokens[i]) / weight
+        lexical = sum(self.idf.get(t, 3.0) for t in terms if _mentions(self.unit_tokens[i], t))
+        lexical /= weight
         cue = _cue_text(text, heading)
         intents = tuple(name for name in query.intents if INTENTS_BY_NAME[name].answers.search(cue))
 
@@ -265,6 +266,11 @@ class SearchIndex:
             order=int(meta.get("order", 0)),
             lead=str(meta.get("lead", "")),
         )
+
+
+def _mentions(tokens: set[str], term: str) -> bool:
+    """A unit mentions a term; "part-time" is also mentioned as "part time"."""
+    return term in tokens or ("-" in term and all(p in tokens for p in term.split("-") if p))
 
 
 def _cue_text(text: str, heading: str) -> str:

@@ -63,9 +63,9 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "fee",
         _rx(
-            r"\b(fee|fees|tuition|cost|costs|costing|price|pay|paying|payment|expensive|cheap|"
+            r"\b(fee|fees|tuition|cost|costs|costing|price|pay|paying|payment|expensive|cheap\w*|pricey|"
             r"afford|money|euros?|eur|€|budget|(?<!in )charge[sd]?|set (me|you|us) back)\b|"
-            r"how much (is|does|will|would|do)(?! .*\b(ects|credits?|ec|faculties|departments)\b)"
+            r"how much\b(?! (time|longer|work)\b)(?!.*\b(ects|credits?|ec|faculties|departments)\b)"
         ),
         _rx(r"\d[\d.,]*\s*(euro|eur)\b|€\s*\d"),
         True,
@@ -78,9 +78,12 @@ INTENTS: tuple[Intent, ...] = (
             r"\b(deadlines?|due|closing date|last (day|date)|apply (by|before)|register by|"
             r"until when|by when|how late|too late|latest|cut-?off|applications? close|closes?|closing)\b|"
             r"\bwhen\b.{0,60}\b(apply|application|register|submit|send)|\bapplication (date|period|window)|"
-            r"have to be in\b|\bin time\b|\bby (what|which) date\b|\blate\b"
+            r"have to be in\b|\bin time\b|\bstill (possible|time) to\b|\bstill (apply|enrol+|register)\b|"
+            r"\bstill open for\b|\bby (what|which) date\b|\blate\b"
         ),
-        _rx(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\bdeadline"),
+        _rx(
+            rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\bdeadline|\b(have been|are|is) closed\b"
+        ),
         True,
         "application deadline",
         "deadline",
@@ -100,7 +103,9 @@ INTENTS: tuple[Intent, ...] = (
         "duration",
         _rx(
             r"\bhow (long|many (years|months))\b|\b(duration|length|takes?|stretch|spread)\b|"
-            r"\bin (one|1|a) year\b|\bnext to (my|a) job\b"
+            r"\bin (one|1|a) year\b|\b(next to|alongside|while|combine)\b.{0,30}\b(job|work\w*)\b|"
+            r"\b(job|work\w*)\b.{0,30}\b(next to|alongside|while|combine)\b|"
+            r"\b(part|full)[- ]?time\b"
         ),
         _rx(r"\b(\d+|one|two|three) (academic )?years?\b|\(\d+ years?\)|\bspread over\b"),
         False,
@@ -127,6 +132,29 @@ INTENTS: tuple[Intent, ...] = (
         "diploma of getuigschrift",
     ),
     Intent(
+        "teaching_language",
+        _rx(
+            r"\b(taught|teaching|instruction|lectures?|classes|courses?)\b.{0,30}\bin (english|dutch)\b|"
+            r"\bin (english|dutch)\b|\b(speak|speaking|know) (dutch|english)\b|"
+            r"\blanguage of (instruction|teaching|the (programme|courses|classes))\b"
+        ),
+        _rx(r"\btaught in\b|\b(in|into) (english|dutch)\b|\bdutch or english\b"),
+        False,
+        "language of teaching",
+        "onderwijstaal",
+    ),
+    Intent(
+        "organiser",
+        _rx(
+            r"\b(organi[sz]es?|organi[sz]ed|runs?|offers?|offered|responsible)\b.{0,40}\b(faculty|department|group)\b|"
+            r"\b(faculty|department|group)\b.{0,40}\b(organi[sz]es?|organi[sz]ed|runs?|offers?|offered)\b"
+        ),
+        _rx(r"\borgani[sz]ed by\b|\borgani[sz]e the\b|\bfaculty of\b"),
+        False,
+        "organising faculty",
+        "organiserende faculteit",
+    ),
+    Intent(
         "language_requirement",
         _rx(r"\b(ielts|toefl|cambridge|english|language|proficiency|cpe|cae)\b"),
         _rx(r"\b(ielts|toefl|cambridge|english|language proficiency)\b"),
@@ -137,7 +165,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "admission",
         _rx(
-            r"\b(admission|admitted|admit|requirements?|required|eligible|eligibility|entry|enter|"
+            r"\b(admission|admitted|admit|requirements?|required(?! to take)|eligible|eligibility|entry|enter|"
             r"prerequisites?|qualify|accepted|accept|background|bachelor'?s?|ba|bsc|who can)\b"
         ),
         _rx(
@@ -152,7 +180,7 @@ INTENTS: tuple[Intent, ...] = (
         "documents",
         _rx(
             r"\b(documents?|paperwork|submit|upload|passport|transcripts?|cv|resume|motivation|"
-            r"letter|form|provide|attach)\b"
+            r"letter|form|provide|attach|papers|file|dossier|put in|add|bring)\b"
         ),
         _rx(r"\b(documents?|cop(y|ies)|transcripts?|cv|motivation|passport|form|diplomas)\b"),
         False,
@@ -185,7 +213,10 @@ INTENTS: tuple[Intent, ...] = (
             r"\b(courses?|modules?|subjects?|classes|curriculum|electives?|clusters?|taught|learn|"
             r"lectures?|[a-z]\d{2}[a-z0-9]{3})\b"
         ),
-        _rx(r"\b(course|courses|cluster|elective|curriculum|learn)\b|^\|"),
+        _rx(
+            r"\b(course|courses|cluster|elective|curriculum|learn|required to take)\b|^\||"
+            r"\b[a-z]\d{2}[a-z0-9]{3}\b"
+        ),
         False,
         "courses",
         "vakken",
@@ -338,14 +369,23 @@ def _stem(word: str) -> str:
 
 
 def stems(text: str) -> list[str]:
-    """Content words reduced to their stems (deadlines -> deadlin), for lexical matching."""
-    return [_stem(word) for word in content_terms(text)]
+    """Content words reduced to their stems (deadlines -> deadlin), for lexical matching.
+
+    A hyphenated word is stemmed part by part (part-time -> part-time), so that its parts can be
+    found apart ("part time").
+    """
+    return [
+        "-".join(_stem(part) for part in word.split("-")) if "-" in word else _stem(word)
+        for word in content_terms(text)
+    ]
 
 
 def detect_intents(text: str) -> tuple[str, ...]:
     found = [intent.name for intent in INTENTS if intent.asks.search(text)]
     if "application_fee" in found and "fee" in found:
         found.remove("fee")
+    if "teaching_language" in found and "language_requirement" in found:
+        found.remove("language_requirement")
     if (
         "credits" in found
         and "fee" in found
@@ -391,9 +431,24 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
     return ProgrammeNames(phrases, distinctive, institutions)
 
 
+_ABBREVIATIONS = (
+    (_rx(r"\bpostgrads?\b"), "postgraduate"),
+    (_rx(r"\bbiomed\b"), "biomedical"),
+    (_rx(r"\bunis?\b"), "university"),
+    (_rx(r"\bmasters\b"), "master"),
+)
+
+
+def spelled_out(text: str) -> str:
+    """Short forms applicants write ("biomed", "postgrad") as the documents spell them."""
+    for pattern, full in _ABBREVIATIONS:
+        text = pattern.sub(full, text)
+    return text
+
+
 def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> tuple[str, ...]:
     """Documents the text names: a full alias counts most, a distinctive word less."""
-    text = re.sub(r"\bpostgrad\b", "postgraduate", text, flags=re.IGNORECASE)
+    text = spelled_out(text)
     lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
     tokens = set(tokenize(text))
     scores: dict[str, float] = {}
@@ -442,7 +497,10 @@ def _study_mode(text: str) -> str | None:
 # Words applicants use for what the documents call otherwise; the documents' word is added to
 # the search text (never replacing the user's), so both retrievers can find it.
 THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_rx(r"\b(compulsory|mandatory|obligatory|can'?t skip|must take|have to take)\b"), "required"),
+    (
+        _rx(r"\b(compulsory|mandatory|obligatory|can'?t skip|must take|have to take)\b"),
+        "required to take",
+    ),
     (_rx(r"\b(abroad|another country|overseas|foreign)\b"), "international exchange foreign"),
     (_rx(r"\b(dissertation|final project|final paper)\b"), "thesis"),
     (_rx(r"\b(remote(ly)?|online|distance learning|from home)\b"), "on-campus online"),
@@ -466,7 +524,7 @@ def expand_terms(text: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _english(text: str, language: str) -> str:
-    return expand_terms(to_english(text) if language == "nl" else text)
+    return to_english(text) if language == "nl" else text
 
 
 def understand(
@@ -477,7 +535,7 @@ def understand(
 ) -> Query:
     """Understand a message in the light of the conversation so far (role, content pairs)."""
     language = detect_language(message)
-    english = _english(message, language)
+    english = expand_terms(_english(message, language))
     situation = detect_situation(message)
     query = Query(
         text=message,
