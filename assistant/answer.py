@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.corpus import is_list_item, table_cells, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
-from assistant.understanding import INTENTS_BY_NAME, Query
+from assistant.understanding import INTENTS_BY_NAME, Query, stems
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ _WANTS_NUMBER = re.compile(
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
 _WANTS_ADDRESS = re.compile(r"(?<!mail )\b(address|adres)\b", re.IGNORECASE)
-_WANTS_LIST = re.compile(
-    r"\b(what|which)\s+(?:\w+\s+)?(?!(?:is|does|was|has|this|its|us|yes|always|less)\b)\w{3,}s\b"
-    r"|\b(list|all the|what are the|which are the)\b",
+_STREET = re.compile(r"\b[A-Z][\w-]+ \d{1,4}\b|\b\d{4} [A-Z]")  # "Herestraat 49", "3000 LEUVEN"
+_ASKS_FOR_LIST = re.compile(
+    r"\b(?:what|which)\s+(?:\w+\s+)?(?!(?:is|does|was|has|this|its|us|yes|always|less)\b)(\w{3,}s)\b",
     re.IGNORECASE,
 )
 # A sentence that opens by pointing back ("The center also ...") needs the one before it.
@@ -88,8 +88,8 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
     """A question asking for a number (or an email address) is only answered by one."""
     if _WANTS_EMAIL.search(query.search_text) and "@" not in item.text:
         return False
-    if _WANTS_ADDRESS.search(query.search_text) and not re.search(r"\d", item.text):
-        return False  # a street address has a number
+    if _WANTS_ADDRESS.search(query.search_text) and not _STREET.search(item.text):
+        return False
     return not _WANTS_NUMBER.search(query.search_text) or bool(_HAS_NUMBER.search(item.text))
 
 
@@ -121,11 +121,8 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     if listed:
         return [best, *listed]
     enumeration = _enumeration(best, evidence)
-    if not enumeration and _WANTS_LIST.search(query.search_text):
-        item = next(
-            (e for e in usable if is_list_item(e.text) and e.score >= best.score - 2 * QUOTE_GAP),
-            None,
-        )
+    if not enumeration:
+        item = _list_asked_for(query, best, usable)
         enumeration = _enumeration(item, evidence) if item is not None else []
     if enumeration:
         return enumeration
@@ -166,21 +163,55 @@ def _list_of(best: Evidence, evidence: Sequence[Evidence], query: Query) -> list
     return sorted(items, key=lambda e: e.order)[:8]
 
 
-SHORT_ITEM_WORDS = 8  # a list of items this short is an enumeration, read as a whole
+SHORT_ITEM_WORDS = 12  # a list of items this short is an enumeration, read as a whole
+SHORT_LINE_WORDS = 6  # a line this short, without a full stop, is part of a block (an address)
+
+
+def _list_asked_for(query: Query, best: Evidence, usable: Sequence[Evidence]) -> Evidence | None:
+    """'Which tracks ...?' is answered by a list that its lead or heading says is of tracks."""
+    asked = _ASKS_FOR_LIST.search(query.search_text)
+    if asked is None:
+        return None
+    noun = stems(asked.group(1))
+    return next(
+        (
+            e
+            for e in usable
+            if is_list_item(e.text)
+            and e.score >= best.score - QUOTE_GAP
+            and noun
+            and noun[0] in stems(f"{e.lead} {e.heading}")
+        ),
+        None,
+    )
+
+
+def _kind(text: str) -> str:
+    if is_list_item(text):
+        return "item"
+    if not text.startswith("|") and len(text.split()) <= SHORT_LINE_WORDS and text[-1] not in ".:":
+        return "line"
+    return "sentence"
 
 
 def _enumeration(best: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
-    """A short item ("CV (résumé)") answers only with the rest of its list, in the list's order."""
-    if not is_list_item(best.text):
+    """A short list item ("CV (résumé)") or address line answers only with the rest of its
+    list or block, in the document's order. Lists of figures are left to the usual selection,
+    which keeps apart the lines for different applicants."""
+    kind = _kind(best.text)
+    if kind == "sentence":
         return []
     by_order = {e.order: e for e in evidence if e.chunk_id == best.chunk_id}
     run = [best]
     for step in (-1, 1):
         order = best.order + step
-        while order in by_order and is_list_item(by_order[order].text):
+        while order in by_order and _kind(by_order[order].text) == kind:
             run.append(by_order[order])
             order += step
-    if len(run) < 2 or any(len(e.text.split()) > SHORT_ITEM_WORDS + 1 for e in run):
+    if len(run) < 2 or any(
+        len(e.text.split()) > SHORT_ITEM_WORDS or (kind == "item" and re.search(r"\d", e.text))
+        for e in run
+    ):
         return []
     return sorted(run, key=lambda e: e.order)[:10]
 

@@ -211,7 +211,7 @@ def split_email(text: str) -> tuple[list[str], str]:
 
 
 _JOINED = re.compile(
-    r",?\s+(?:and|also|or)\s+(?=(?:what|when|how|which|where|who|whether|if|is|are|can|could|do|does|will|would)\b)"
+    r",?\s+(?:and|also|or)\s+(?=(?:(?:on|in|at|for|from|to|by|with) )?(?:what|when|how|which|where|who|whether|if|is|are|can|could|do|does|will|would)\b)"
     r"|,\s+(?=(?:what|when|how|which|where|who|whether|is there|are there|can i|do i|does)\b)",
     re.IGNORECASE,
 )

@@ -344,7 +344,7 @@ class Query:
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens; hyphenated words are kept and also split (non-eea -> non, eea)."""
     tokens: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(text.lower().replace("e-mail", "email")):
         tokens.append(word)
         if "-" in word:
             tokens.extend(part for part in word.split("-") if part)
@@ -503,7 +503,12 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (_rx(r"\b(abroad|another country|overseas|foreign)\b"), "international exchange foreign"),
     (_rx(r"\b(dissertation|final project|final paper)\b"), "thesis"),
-    (_rx(r"\b(remote(ly)?|online|distance learning|from home)\b"), "on-campus online"),
+    (
+        _rx(
+            r"\b(remote(ly)?|distance learning|from home|online (classes|courses|lectures|study))\b"
+        ),
+        "on-campus online",
+    ),
     (_rx(r"\b(tumou?r|oncology)\b"), "cancer"),
     (_rx(r"\b(funding|fund|money for (my )?research)\b"), "grants"),
     (_rx(r"\b(website|web page|webpage|site|url)\b"), "http webpage"),
