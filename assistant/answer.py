@@ -72,6 +72,10 @@ _WANTS_NUMBER = re.compile(
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
 _WANTS_ADDRESS = re.compile(r"(?<!mail )\b(address|adres)\b", re.IGNORECASE)
+_WANTS_PLACE = re.compile(r"\b(which|what) (campus|city|town|building|site)\b", re.IGNORECASE)
+_PLACE_NAME = re.compile(
+    r"(?<!^)(?<![.:] )\b[A-Z][a-z]{2,}"
+)  # a capitalised word inside a sentence
 _STREET = re.compile(r"\b[A-Z][\w-]+ \d{1,4}\b|\b\d{4} [A-Z]")  # "Herestraat 49", "3000 LEUVEN"
 _ASKS_FOR_LIST = re.compile(
     r"\b(?:what|which)\s+(?:\w+\s+)?(?!(?:is|does|was|has|this|its|us|yes|always|less)\b)(\w{3,}s)\b",
@@ -90,6 +94,9 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
         return False
     if _WANTS_ADDRESS.search(query.search_text) and not _STREET.search(item.text):
         return False
+    named = _PLACE_NAME.search(unit_display(item.text)) or _STREET.search(item.text)
+    if _WANTS_PLACE.search(query.search_text) and not named:
+        return False  # "which campus?" is answered by a name, not by "on-campus"
     return not _WANTS_NUMBER.search(query.search_text) or bool(_HAS_NUMBER.search(item.text))
 
 
