@@ -224,7 +224,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "tracks",
         _rx(r"\b(tracks?|speciali[sz]ations?|focus|specialty|specialities|directions?)\b"),
-        _rx(r"\b(tracks?|speciali[sz]ation)\b"),
+        _rx(r"\b(tracks?|speciali[sz]ations?)\b"),
         False,
         "tracks and specialisations",
         "afstudeerrichtingen",
@@ -341,10 +341,13 @@ class Query:
     stems: tuple[str, ...] = field(default=(), compare=False)  # their stems
 
 
+_AMERICAN = re.compile(r"(?<=[a-z]{4})is(?=(e|es|ed|ing|ation|ations)\b)")  # specialise, -ize
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens; hyphenated words are kept and also split (non-eea -> non, eea)."""
     tokens: list[str] = []
-    for word in _WORD.findall(text.lower().replace("e-mail", "email")):
+    for word in _WORD.findall(_AMERICAN.sub("iz", text.lower().replace("e-mail", "email"))):
         tokens.append(word)
         if "-" in word:
             tokens.extend(part for part in word.split("-") if part)
