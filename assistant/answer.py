@@ -239,6 +239,11 @@ def _other_intents(
     return extra
 
 
+def _strength(chosen: Sequence[Evidence]) -> float:
+    """How well a document answers: its best quote (a context sentence may come first)."""
+    return max(e.score for e in chosen)
+
+
 def answering_documents(
     query: Query, result: RetrievalResult, max_quotes: int
 ) -> list[tuple[str, list[Evidence]]]:
@@ -253,7 +258,7 @@ def answering_documents(
         for doc, items in by_doc.items()
         if (chosen := select_evidence(query, items, max_quotes))
     ]
-    found.sort(key=lambda pair: -pair[1][0].score)
+    found.sort(key=lambda pair: -_strength(pair[1]))
     return found
 
 
@@ -404,8 +409,8 @@ def compose_answer(
         found = []  # the question names something (a school, an event) the documents never mention
     if not found:
         return decline(query, documents, base)
-    top = found[0][1][0].score
-    candidates = [doc for doc, chosen in found if chosen[0].score >= top - AMBIGUITY_GAP]
+    top = _strength(found[0][1])
+    candidates = [doc for doc, chosen in found if _strength(chosen) >= top - AMBIGUITY_GAP]
     several = (
         not query.programmes
         and len(candidates) > 1

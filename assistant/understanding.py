@@ -240,6 +240,25 @@ INTENTS: tuple[Intent, ...] = (
         "stage",
     ),
     Intent(
+        "abroad",
+        _rx(
+            r"\b(abroad|another country|other countr(y|ies)|overseas|foreign|exchange|erasmus|"
+            r"international experience)\b"
+        ),
+        _rx(r"\b(abroad|exchange|erasmus|foreign)\b"),
+        False,
+        "study abroad",
+        "buitenlandse ervaring",
+    ),
+    Intent(
+        "thesis",
+        _rx(r"\b(thesis|dissertation|final (paper|project)|master'?s? project)\b"),
+        _rx(r"\b(thesis|dissertation)\b"),
+        False,
+        "thesis",
+        "masterproef",
+    ),
+    Intent(
         "contact",
         _rx(
             r"\b(contact|e-?mail|reach|phone|call|coordinator|coordinat\w+|in charge|responsible|"
