@@ -92,3 +92,41 @@ def test_course_code_matches_exactly(assistant: Assistant) -> None:
     answer = assistant.ask("How many ECTS is H0H08A?")
     assert answer.answered
     assert "7 ECTS" in answer.text
+
+
+def test_a_list_of_documents_is_given_whole_and_in_order(assistant: Assistant) -> None:
+    answer = assistant.ask("What do I need to put in my application file for the Leiden master?")
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0] == "A copy of a valid passport or ID card"
+    assert quotes[-1] == "Letter of motivation"
+    assert len(quotes) == 6
+
+
+def test_which_tracks_is_answered_with_the_track_list(assistant: Assistant) -> None:
+    answer = assistant.ask("What tracks can I pick in the Leiden research specialisation?")
+    assert "Neurosciences" in answer.text
+    assert "Cancer Pathogenesis and Therapy" in answer.text
+
+
+def test_a_street_address_is_answered_with_the_address_block(assistant: Assistant) -> None:
+    answer = assistant.ask("What's the postal address of KU Leuven's Biomedical Sciences Group?")
+    assert "Herestraat 49" in answer.text
+    assert "3000 LEUVEN" in answer.text
+
+
+def test_which_campus_is_answered_by_the_campus_name(assistant: Assistant) -> None:
+    answer = assistant.ask("On which campus are the BME postgraduate classes?")
+    assert "Arenberg" in answer.text
+
+
+def test_a_sentence_that_points_back_comes_with_the_one_before(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Does KU Leuven coach biomedical sciences master students for job interviews?"
+    )
+    assert "Student Career Center" in answer.text
+    assert answer.programme == "kul-biomedical-sciences-master"
+
+
+def test_part_time_study_is_found_when_written_apart(assistant: Assistant) -> None:
+    answer = assistant.ask("Can I do the BME postgrad part-time?")
+    assert "spread over 2 years" in answer.text

@@ -44,3 +44,13 @@ def test_split_email_separates_questions_from_context() -> None:
     questions, context = split_email("Hi, I'm Brazilian. When is the deadline? Thanks, Ana")
     assert questions == ["When is the deadline?"]
     assert "Brazilian" in context
+
+
+def test_split_email_splits_a_question_joined_by_and_a_preposition() -> None:
+    questions, _ = split_email(
+        "Hi,\n\nWhen will the timetable be published, and on which campus will my classes be?\n\nTomás"
+    )
+    assert questions == [
+        "When will the timetable be published?",
+        "on which campus will my classes be?",
+    ]

@@ -193,7 +193,7 @@ def test_detection_is_fast() -> None:
         ("Is er een voltijds traject?", "is a full-time track"),
         ("Wat is de uiterste datum voor aanmelden?", "what is the application deadline for"),
         ("Wat zijn de toelatingsvoorwaarden?", "what are the admission requirements"),
-        ("Hoeveel studiepunten telt H03I2A?", "how much ECTS credits telt H03I2A"),
+        ("Hoeveel studiepunten telt H03I2A?", "how many ECTS credits telt H03I2A"),
         ("Hoe lang duurt de opleiding?", "duration the programme"),
         ("Waar vinden de lessen plaats?", "location campus find the classes plaats"),
         ("Is er een stage?", "is a internship"),
@@ -206,7 +206,7 @@ def test_detection_is_fast() -> None:
         ("Welke vakken zijn er?", "which courses are"),
         ("Hoeveel opleidingsonderdelen zijn er?", "how much courses are"),
         ("Hoeveel studiepunten is Inleiding in Celbiologie en Anatomie van de Mens?",
-         "how much ECTS credits is Inleiding in Celbiologie en Anatomie van de Mens"),
+         "how many ECTS credits is Inleiding in Celbiologie en Anatomie van de Mens"),
         ("Wat kost het voor niet-EER-studenten?", "what tuition fee the for non-EEA students"),
         ("Krijg ik een getuigschrift?", "get I a diploma certificate degree"),
         ("Wat is het collegegeld in België?", "what is the tuition fee in Belgium"),
@@ -227,3 +227,9 @@ def test_compound_fee_word_outside_the_glossary_is_still_a_fee() -> None:
 
 def test_repeated_expansion_is_not_repeated() -> None:
     assert to_english("kosten inschrijvingsgeld") == "tuition fee"
+
+
+def test_dutch_questions_about_programmes_translate_their_subject_words() -> None:
+    assert "comprises" in to_english("Uit hoeveel faculteiten bestaat de groep?")
+    assert "how many years" in to_english("Hoeveel jaar duurt een doctoraat?")
+    assert "biomedical sciences" in to_english("de master biomedische wetenschappen")

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.understanding import detect_focus, detect_intents, stems
+from assistant.understanding import detect_focus, detect_intents, spelled_out, stems
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,14 @@ from assistant.understanding import detect_focus, detect_intents, stems
         ("Where are the classes held?", "location"),
         ("Who coordinates the programme?", "contact"),
         ("When should I expect the bill?", "invoice"),
+        ("I work a 9-5 job, could I do it alongside it?", "duration"),
+        ("Is it still possible to enrol for 2023-2024?", "deadline"),
+        ("Is the programme taught in Dutch?", "teaching_language"),
+        ("Which faculty organises the programme?", "organiser"),
+        ("Do you write a big final paper at the end?", "thesis"),
+        ("Could part of it happen in another country?", "abroad"),
+        ("Which papers do I have to add when applying?", "documents"),
+        ("How much per year would that be?", "fee"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
@@ -39,3 +47,27 @@ def test_stemming_gives_the_same_stems_from_many_threads_at_once() -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda _: stems(text), range(400)))
     assert all(result == expected for result in results)
+
+
+def test_compulsory_courses_are_no_admission_question() -> None:
+    intents = detect_intents("Which course is compulsory for everyone? required to take")
+    assert "admission" not in intents
+
+
+def test_teaching_language_is_not_a_language_test_question() -> None:
+    assert "language_requirement" not in detect_intents("Are the classes in English?")
+
+
+def test_hyphenated_words_are_stemmed_part_by_part() -> None:
+    assert stems("part-time") == ["part-time", "part", "time"]
+    assert stems("e-mail") == stems("email")
+
+
+def test_british_and_american_spellings_give_one_stem() -> None:
+    assert stems("specialisations organised") == stems("specializations organized")
+
+
+def test_short_forms_are_spelled_out() -> None:
+    assert spelled_out("the biomed postgrad at a Dutch uni") == (
+        "the biomedical postgraduate at a Dutch university"
+    )
