@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.corpus import is_list_item, table_cells, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
-from assistant.understanding import INTENTS_BY_NAME, Query, stems
+from assistant.understanding import INTENTS_BY_NAME, Query, about_other_applicants, stems
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,11 @@ _ASKS_FOR_LIST = re.compile(
     r"\b(?:what|which)\s+(?:\w+\s+)?(?!(?:is|does|was|has|this|its|us|yes|always|less)\b)(\w{3,}s)\b",
     re.IGNORECASE,
 )
+_COMPARES = re.compile(
+    r"\b(less|more|cheaper|pricier|higher|lower|difference|differ\w*|compared?|versus|vs)\b",
+    re.IGNORECASE,
+)
+_OTHERS = re.compile(r"\b(others|everyone else|other (students|applicants))\b", re.IGNORECASE)
 # A sentence that opens by pointing back ("The center also ...") needs the one before it.
 _POINTS_BACK = re.compile(
     r"^(?:[-*•]\s+)?(this|these|that|those|it|they|such|the (center|centre|programme|school|group))\b",
@@ -133,6 +138,18 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
         enumeration = _enumeration(item, evidence) if item is not None else []
     if enumeration:
         return enumeration
+    if _COMPARES.search(query.search_text) and is_list_item(best.text) and best.intents:
+        others = [
+            e
+            for e in evidence
+            if e.chunk_id == best.chunk_id
+            and e is not best
+            and is_list_item(e.text)
+            and set(e.intents) & set(best.intents)
+            and (_OTHERS.search(query.text) or not about_other_applicants(query, e.text))
+        ]
+        if others:  # "do EU students pay less?" is answered by the lines for both groups
+            return sorted([best, *others], key=lambda e: e.order)[:max_quotes]
     if _POINTS_BACK.match(best.text):
         before = next(
             (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order - 1), None

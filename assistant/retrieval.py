@@ -28,6 +28,7 @@ from assistant.understanding import (
     INTENTS_BY_NAME,
     ProgrammeNames,
     Query,
+    about_other_applicants,
     programme_names,
     proper_names,
     stems,
@@ -250,7 +251,7 @@ class SearchIndex:
         wanted = _wanted_route(query)
         if route and wanted and intents:
             score += 0.25 if route == wanted else -0.3
-        score -= 0.4 * _conflicts(query, text)
+        score -= 0.4 * about_other_applicants(query, text)
         return Evidence(
             unit_id=self.snapshot.unit_ids[i],
             doc_id=doc_id,
@@ -296,14 +297,6 @@ def _wanted_route(query: Query) -> str | None:
     if query.flemish_degree is False or query.citizenship in ("non-eea", "resident"):
         return "international"
     return None
-
-
-def _conflicts(query: Query, text: str) -> bool:
-    """The sentence is about applicants other than the one asking (EEA vs non-EEA, degree route)."""
-    if query.citizenship is None:
-        return False
-    about = unit_citizenship(text)
-    return about is not None and about != query.citizenship
 
 
 class HybridRetriever(BaseRetriever):

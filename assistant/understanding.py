@@ -166,11 +166,12 @@ INTENTS: tuple[Intent, ...] = (
         "admission",
         _rx(
             r"\b(admission|admitted|admit|requirements?|required(?! to take)|eligible|eligibility|entry|enter|"
-            r"prerequisites?|qualify|accepted|accept|background|bachelor'?s?|ba|bsc|who can)\b"
+            r"prerequisites?|qualify|accepted|accept|background|bachelor'?s?|ba|bsc|who can|"
+            r"let (me )?in(to)?|final say|who decides)\b"
         ),
         _rx(
             r"\b(bachelor|master|diploma|degree|admission|admitted|allowed to enter|requirements?|"
-            r"ba or bsc|approval|prerequisite|eligible)\b"
+            r"ba or bsc|approval|prerequisite|eligible|accepted|decide)\b"
         ),
         False,
         "admission requirements",
@@ -520,7 +521,10 @@ def _study_mode(text: str) -> str | None:
 # the search text (never replacing the user's), so both retrievers can find it.
 THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        _rx(r"\b(compulsory|mandatory|obligatory|can'?t skip|must take|have to take)\b"),
+        _rx(
+            r"\b(compulsory|mandatory|obligatory|can'?t (i |we )?skip|cannot skip|must (i )?take|"
+            r"(have|need) to take)\b"
+        ),
         "required to take",
     ),
     (_rx(r"\b(abroad|another country|overseas|foreign)\b"), "international exchange foreign"),
@@ -659,6 +663,14 @@ def unit_citizenship(text: str) -> str | None:
     if _EEA.search(text):
         return "eea"
     return None
+
+
+def about_other_applicants(query: Query, text: str) -> bool:
+    """The sentence is about applicants other than the one asking (EEA vs non-EEA)."""
+    if query.citizenship is None:
+        return False
+    about = unit_citizenship(text)
+    return about is not None and about != query.citizenship
 
 
 # Words that carry no topic of their own in a question; never a reason to decline.

@@ -130,3 +130,18 @@ def test_a_sentence_that_points_back_comes_with_the_one_before(assistant: Assist
 def test_part_time_study_is_found_when_written_apart(assistant: Assistant) -> None:
     answer = assistant.ask("Can I do the BME postgrad part-time?")
     assert "spread over 2 years" in answer.text
+
+
+def test_a_comparison_between_groups_quotes_both_groups(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Do students from EU countries get charged less than others for the BME postgraduate?"
+    )
+    assert "840" in answer.text and "4400" in answer.text
+
+
+def test_a_comparison_of_study_modes_keeps_to_the_applicants_group(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "I'm from Spain. How much cheaper is part-time than full-time on the BME postgraduate?"
+    )
+    assert "564" in answer.text
+    assert "4400" not in answer.text
