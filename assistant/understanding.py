@@ -114,7 +114,10 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "location",
-        _rx(r"\b(where|location|located|campus|city|address|place|situated)\b"),
+        _rx(
+            r"\bwhere\b(?!.{0,40}\b(send|apply|submit|register|find|work\w*|end up|get)\b)|"
+            r"\b(location|located|campus|city|address|place|situated)\b"
+        ),
         _rx(r"\b(campus|location|heverlee|gasthuisberg|rapenburg|herestraat|address|hospital)\b"),
         True,
         "location",
@@ -146,10 +149,12 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "organiser",
         _rx(
-            r"\b(organi[sz]es?|organi[sz]ed|runs?|offers?|offered|responsible)\b.{0,40}\b(faculty|department|group)\b|"
-            r"\b(faculty|department|group)\b.{0,40}\b(organi[sz]es?|organi[sz]ed|runs?|offers?|offered)\b"
+            r"\b(organi[sz]es?|organi[sz]ed|runs?|offers?|offered|responsible)\b.{0,40}\b(faculty|department|dept|group)\b|"
+            r"\b(faculty|department|dept|group)\b.{0,40}\b(organi[sz]es?|organi[sz]ed|runs?|offers?|offered)\b"
         ),
-        _rx(r"\borgani[sz]ed by\b|\borgani[sz]e the\b|\bfaculty of\b"),
+        _rx(
+            r"\borgani[sz]ed by\b|\borgani[sz]e the\b|\bfaculty of\b|\bwhich (department|faculty)\b"
+        ),
         False,
         "organising faculty",
         "organiserende faculteit",
@@ -224,7 +229,9 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "tracks",
-        _rx(r"\b(tracks?|speciali[sz]ations?|focus|specialty|specialities|directions?)\b"),
+        _rx(
+            r"\b(tracks?|speciali[sz](ations?|e|ing)|focus( areas?)?|specialty|specialities|directions?)\b"
+        ),
         _rx(r"\b(tracks?|speciali[sz]ations?)\b"),
         False,
         "tracks and specialisations",
@@ -239,6 +246,14 @@ INTENTS: tuple[Intent, ...] = (
         False,
         "internship",
         "stage",
+    ),
+    Intent(
+        "website",
+        _rx(r"\b(website|web ?page|url|web ?site|link(?! between)|homepage)\b"),
+        _rx(r"https?://|\bwww\.|\bwebpage\b|\bwebsite\b"),
+        False,
+        "website",
+        "website",
     ),
     Intent(
         "abroad",
@@ -275,7 +290,7 @@ INTENTS: tuple[Intent, ...] = (
         _rx(
             r"\b(careers?|jobs?|employ\w*|work after|find (work|a job)|go on to|end up|"
             r"after (graduat\w+|the programme|finishing)|"
-            r"prospects?|professions?|opportunit\w+|hired|salary)\b"
+            r"prospects?|professions?|opportunit\w+|hired|salary|academia|industry|working)\b"
         ),
         _rx(r"\b(career|employment|job|industry|phd|research careers?|work)\b"),
         False,
@@ -311,12 +326,15 @@ INTENTS_BY_NAME = {intent.name: intent for intent in INTENTS}
 
 # The question word decides what kind of answer is wanted, when the question asks several things.
 FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"\bhow many (ects|credits?|ec|study points)\b|\bin (ects|credits|ec)\b"), "credits"),
     (_rx(r"\bhow many (years|months)\b|\bhow long\b"), "duration"),
-    (_rx(r"\bhow many (ects|credits?|ec|study points)\b"), "credits"),
     (_rx(r"\bhow much\b(?!.*\b(ects|credits?)\b)"), "fee"),
     (_rx(r"\bwhen\b.{0,60}\b(start|starts|begin|begins|kick off|kicks off)\b"), "start"),
     (_rx(r"\bwhen\b.{0,60}\b(apply|application|register|submit|deadline)"), "deadline"),
-    (_rx(r"^\s*where\b"), "location"),
+    (
+        _rx(r"^\s*where\b(?!.{0,40}\b(send|apply|submit|register|find|work\w*|end up|get)\b)"),
+        "location",
+    ),
     (_rx(r"^\s*who\b"), "contact"),
 )
 
@@ -459,6 +477,7 @@ _ABBREVIATIONS = (
     (_rx(r"\bbiomed\b"), "biomedical"),
     (_rx(r"\bunis?\b"), "university"),
     (_rx(r"\bmasters\b"), "master"),
+    (_rx(r"\bdept\b"), "department"),
 )
 
 
@@ -523,11 +542,16 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         _rx(
             r"\b(compulsory|mandatory|obligatory|can'?t (i |we )?skip|cannot skip|must (i )?take|"
-            r"(have|need) to take)\b"
+            r"(have|has|need|needs) to take)\b"
         ),
         "required to take",
     ),
     (_rx(r"\b(abroad|another country|overseas|foreign)\b"), "international exchange foreign"),
+    (
+        _rx(r"\b(stretch|spread)\b.{0,30}\bover\b|\blonger period\b|\bslower pace\b"),
+        "part time spread over",
+    ),
+    (_rx(r"\bwhat happens (next|then|after)\b|\bnext steps?\b|\bthen what\b"), "after receiving"),
     (_rx(r"\b(dissertation|final project|final paper)\b"), "thesis"),
     (
         _rx(
@@ -555,7 +579,7 @@ def expand_terms(text: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _english(text: str, language: str) -> str:
-    return to_english(text) if language == "nl" else text
+    return spelled_out(to_english(text) if language == "nl" else text)
 
 
 def understand(

@@ -26,6 +26,10 @@ from assistant.understanding import detect_focus, detect_intents, spelled_out, s
         ("Could part of it happen in another country?", "abroad"),
         ("Which papers do I have to add when applying?", "documents"),
         ("How much per year would that be?", "fee"),
+        ("gbiomed website url?", "website"),
+        ("Which dept runs the Leiden master?", "organiser"),
+        ("Where do graduates typically end up working?", "career"),
+        ("Which areas can you specialise in?", "tracks"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
@@ -71,3 +75,13 @@ def test_short_forms_are_spelled_out() -> None:
     assert spelled_out("the biomed postgrad at a Dutch uni") == (
         "the biomedical postgraduate at a Dutch university"
     )
+
+
+def test_where_to_send_or_to_work_is_no_location_question() -> None:
+    assert "location" not in detect_intents("Where do I send my request to get admitted?")
+    assert "location" not in detect_intents("Where do graduates end up working?")
+
+
+def test_credits_asked_for_win_over_how_long() -> None:
+    question = "How long is the internship, in credits?"
+    assert detect_focus(question, detect_intents(question)) == "credits"
