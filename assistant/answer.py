@@ -161,6 +161,9 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
         if len(chosen) >= max_quotes or candidate.score < best.score - QUOTE_GAP:
             break
         if candidate.chunk_id == best.chunk_id or set(candidate.intents) & set(best.intents):
+            listed = _enumeration(candidate, evidence)
+            if listed:  # a short item quoted second still stands with its list
+                return [best, *listed]
             chosen.append(candidate)
     following = next(
         (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order + 1), None
@@ -187,7 +190,7 @@ def _list_of(best: Evidence, evidence: Sequence[Evidence], query: Query) -> list
     return sorted(items, key=lambda e: e.order)[:8]
 
 
-SHORT_ITEM_WORDS = 12  # a list of items this short is an enumeration, read as a whole
+SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a whole
 SHORT_LINE_WORDS = 6  # a line this short, without a full stop, is part of a block (an address)
 
 
@@ -422,7 +425,7 @@ def compose_answer(
         language=query.language,
         retrieved=result.documents,
     )
-    if result.unknown and not query.programmes:
+    if result.unknown and (not query.programmes or _elsewhere(query, result.unknown)):
         found = []  # the question names something (a school, an event) the documents never mention
     if not found:
         return decline(query, documents, base)
@@ -481,6 +484,20 @@ def compose_answer(
     if _is_dated(query, chosen_all):
         text += _past_note(query, [documents[d] for d in candidates], today)
     return replace(base, text=text, answered=True, citations=_citations(chosen_all, documents))
+
+
+def _elsewhere(query: Query, names: Sequence[str]) -> bool:
+    """The programme asked about is at an institution the documents do not cover
+    ("the MSc Biomedical Engineering at TU Delft"), not the asker's own past ("I studied at X")."""
+    return any(
+        re.search(
+            rf"\b(programme|program|master|msc|postgraduate|course|degree|engineering|sciences?|"
+            rf"physics)\s+(at|of|in)\s+(the\s+)?(\w+\s+)?{re.escape(name)}\b",
+            query.text,
+            re.IGNORECASE,
+        )
+        for name in names
+    )
 
 
 def decline(

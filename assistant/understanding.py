@@ -421,8 +421,18 @@ def stems(text: str) -> list[str]:
     ]
 
 
+# "I have a Flemish diploma" says who asks; it does not ask about the programme's diploma.
+_OWN_DEGREE = _rx(
+    r"\b(i have|i've got|i hold|i got|with|holding|my|ik heb)\s+(a|an|the|een)?\s*(\w+\s+){0,3}?"
+    r"(diploma|degree|bachelor'?s?|master'?s?)(\s+(certificate|degree))*\b|"
+    r"\b(flemish|belgian|dutch|foreign|international|vlaams|vlaamse)\s+(diploma|degree)(\s+(certificate|degree))*\b"
+)
+
+
 def detect_intents(text: str) -> tuple[str, ...]:
     found = [intent.name for intent in INTENTS if intent.asks.search(text)]
+    if "degree" in found and not INTENTS_BY_NAME["degree"].asks.search(_OWN_DEGREE.sub(" ", text)):
+        found.remove("degree")
     if "application_fee" in found and "fee" in found:
         found.remove("fee")
     if "teaching_language" in found and "language_requirement" in found:

@@ -145,3 +145,18 @@ def test_a_comparison_of_study_modes_keeps_to_the_applicants_group(assistant: As
     )
     assert "564" in answer.text
     assert "4400" not in answer.text
+
+
+def test_a_programme_at_another_institution_is_declined(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "What are the entry requirements for the MSc Biomedical Engineering at TU Delft?"
+    )
+    assert not answer.answered
+
+
+def test_the_askers_own_diploma_does_not_make_a_diploma_question(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "I studied at Ghent (so Flemish diploma). How do I apply for the BME postgrad?"
+    )
+    assert "POC BMT" in answer.text
+    assert "Motivation letter" in answer.text
