@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.answer import Answer, Citation, compose_answer
 from assistant.config import Settings, get_settings
 from assistant.errors import InputError
+from assistant.llm import text_deltas
 from assistant.understanding import Query, detect_programmes, understand
 
 if TYPE_CHECKING:
@@ -89,15 +90,35 @@ class Assistant:
     def ask(
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
     ) -> Answer:
-        query = self.understand(message, history, programme)
-        return self.backend.phrase(query.text, self.answer_query(query))
+        queries = self._questions_in(message, history, programme)
+        answers = [self.backend.phrase(q.text, self.answer_query(q)) for q in queries]
+        return answers[0] if len(answers) == 1 else joined_answers(answers)
 
     def stream(
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
     ) -> Iterator[str | Answer]:
         """Yield text deltas, then the complete Answer as the last item."""
-        query = self.understand(message, history, programme)
-        yield from self.backend.stream(query.text, self.answer_query(query))
+        queries = self._questions_in(message, history, programme)
+        if len(queries) == 1:
+            yield from self.backend.stream(queries[0].text, self.answer_query(queries[0]))
+            return
+        answers = [self.backend.phrase(q.text, self.answer_query(q)) for q in queries]
+        answer = joined_answers(answers)
+        yield from text_deltas(answer.text)
+        yield answer
+
+    def _questions_in(
+        self, message: str, history: Sequence[Turn], programme: str | None
+    ) -> list[Query]:
+        """'Is it taught in English? And is it still online?' asks two things: one query each,
+        each read with the rest of the message (who is asking) and the programme it names."""
+        message = self._checked(message)
+        questions, context = split_email(message, sub_questions=False)
+        if len(questions) < 2:
+            return [self.understand(message, history, programme)]
+        named = detect_programmes(message, self.retriever.index().names)
+        programme = named[0] if len(named) == 1 else programme
+        return [self.understand(f"{context} {q}".strip(), history, programme) for q in questions]
 
     def _checked(self, message: str) -> str:
         text = message.strip()
@@ -189,8 +210,11 @@ _SIGN_OFF = re.compile(
 )
 
 
-def split_email(text: str) -> tuple[list[str], str]:
-    """The questions an email asks, and the rest of its body (who is asking, which programme)."""
+def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
+    """The questions an email asks, and the rest of its body (who is asking, which programme).
+
+    With ``sub_questions``, one sentence asking two things ("What is the fee, and when is the
+    deadline?") counts as two questions."""
     body = _SIGN_OFF.split(text, maxsplit=1)[0] if _SIGN_OFF.search(text) else text
     body = _GREETING.sub("", body)
     spans: list[tuple[int, int]] = []
@@ -199,7 +223,8 @@ def split_email(text: str) -> tuple[list[str], str]:
             if not any(s <= match.start() < e for s, e in spans):
                 spans.append((match.start(), match.end()))
     spans.sort()
-    questions = [part for s, e in spans for part in _sub_questions(" ".join(body[s:e].split()))]
+    sentences = [" ".join(body[s:e].split()) for s, e in spans]
+    questions = [part for q in sentences for part in (_sub_questions(q) if sub_questions else [q])]
     questions = [
         re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I)
         for q in questions
@@ -249,20 +274,45 @@ REPLY = {
 }
 
 
-def render_reply(questions: Sequence[str], answers: Sequence[Answer], language: str = "en") -> str:
-    words = REPLY.get(language, REPLY["en"])
-    paragraphs = [words["greeting"], words["thanks"]]
+def _numbered_together(answers: Sequence[Answer]) -> tuple[list[str], list[Citation]]:
+    """Each answer's text with its citation marks renumbered to one common source list."""
+    texts: list[str] = []
     sources: list[Citation] = []
-    for question, answer in zip(questions, answers, strict=True):
-        if not answer.answered:
-            paragraphs.append(words["missing"].format(question=question))
-            continue
+    for answer in answers:
         numbers: dict[str, str] = {}
         for number, citation in enumerate(answer.citations, 1):
             if citation not in sources:
                 sources.append(citation)
             numbers[str(number)] = str(sources.index(citation) + 1)
-        paragraphs.append(_renumbered(answer.text, numbers))
+        texts.append(_renumbered(answer.text, numbers))
+    return texts, sources
+
+
+def joined_answers(answers: Sequence[Answer]) -> Answer:
+    """The answers to the questions of one message, as one answer with one list of sources."""
+    texts, sources = _numbered_together(answers)
+    first = answers[0]
+    return replace(
+        first,
+        text="\n\n".join(texts),
+        answered=any(a.answered for a in answers),
+        citations=tuple(sources),
+        programme=first.programme if all(a.programme == first.programme for a in answers) else None,
+        standalone_question=" ".join(a.standalone_question for a in answers),
+        clarification=any(a.clarification for a in answers),
+        retrieved=tuple(dict.fromkeys(d for a in answers for d in a.retrieved)),
+    )
+
+
+def render_reply(questions: Sequence[str], answers: Sequence[Answer], language: str = "en") -> str:
+    words = REPLY.get(language, REPLY["en"])
+    paragraphs = [words["greeting"], words["thanks"]]
+    texts, sources = _numbered_together([a for a in answers if a.answered])
+    answered = iter(texts)
+    for question, answer in zip(questions, answers, strict=True):
+        paragraphs.append(
+            next(answered) if answer.answered else words["missing"].format(question=question)
+        )
     if sources:
         listed = "\n".join(f"[{n}] {c.title}: “{c.quote}”" for n, c in enumerate(sources, 1))
         paragraphs.append(f"{words['sources']}\n{listed}")

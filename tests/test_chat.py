@@ -54,3 +54,22 @@ def test_split_email_splits_a_question_joined_by_and_a_preposition() -> None:
         "When will the timetable be published?",
         "on which campus will my classes be?",
     ]
+
+
+def test_two_questions_in_one_message_are_both_answered(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Is the Leiden biomedical master taught fully in English? And is it still online because of COVID?"
+    )
+    assert "The entire programme is taught in English." in answer.text
+    assert "COVID-19" in answer.text
+    quotes = [c.quote for c in answer.citations]
+    assert len(quotes) == len(set(quotes))
+    assert f"[{len(quotes)}]" in answer.text and f"[{len(quotes) + 1}]" not in answer.text
+    assert answer.programme == "leiden-biomedical-sciences-master"
+
+
+def test_two_questions_stream_as_the_answer_they_make(assistant: Assistant) -> None:
+    message = "When is the non-EEA deadline for the BME postgrad? And what is the non-EEA fee?"
+    *deltas, answer = list(assistant.stream(message))
+    assert "".join(str(d) for d in deltas) == answer.text == assistant.ask(message).text
+    assert "1 March" in answer.text and "4400" in answer.text
