@@ -136,6 +136,8 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     if not enumeration:
         item = _list_asked_for(query, best, usable)
         enumeration = _enumeration(item, evidence) if item is not None else []
+        if item is not None and enumeration and item.score < best.score - QUOTE_GAP:
+            enumeration = [best, *enumeration]  # the sentence that answers, then its list
     if enumeration:
         return enumeration
     if _COMPARES.search(query.search_text) and is_list_item(best.text) and best.intents:
@@ -194,23 +196,24 @@ SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a
 SHORT_LINE_WORDS = 6  # a line this short, without a full stop, is part of a block (an address)
 
 
+LISTED_INTENTS = frozenset({"tracks", "documents"})  # what the documents give as lists
+
+
 def _list_asked_for(query: Query, best: Evidence, usable: Sequence[Evidence]) -> Evidence | None:
-    """'Which tracks ...?' is answered by a list that its lead or heading says is of tracks."""
+    """'Which tracks ...?' is answered by a list that its lead or heading says is of tracks;
+    a question about tracks or documents by a list whose lead is about them."""
     asked = _ASKS_FOR_LIST.search(query.search_text)
-    if asked is None:
-        return None
-    noun = stems(asked.group(1))
-    return next(
-        (
-            e
-            for e in usable
-            if is_list_item(e.text)
-            and e.score >= best.score - QUOTE_GAP
-            and noun
-            and noun[0] in stems(f"{e.lead} {e.heading}")
-        ),
-        None,
-    )
+    noun = stems(asked.group(1)) if asked else []
+    asks_one = query.intents if len(query.intents) == 1 else (query.focus,) if query.focus else ()
+    listed = [INTENTS_BY_NAME[n].answers for n in asks_one if n in LISTED_INTENTS]
+
+    def introduces(item: Evidence) -> bool:
+        if any(pattern.search(item.lead) for pattern in listed):
+            return True
+        named = bool(noun) and noun[0] in stems(f"{item.lead} {item.heading}")
+        return named and item.score >= best.score - QUOTE_GAP
+
+    return next((e for e in usable if is_list_item(e.text) and introduces(e)), None)
 
 
 def _kind(text: str) -> str:
@@ -273,6 +276,12 @@ def answering_documents(
         by_doc.setdefault(item.doc_id, []).append(item)
     if query.programmes:
         by_doc = {d: e for d, e in by_doc.items() if d in query.programmes}
+    if query.said:  # "any other option?" is not answered by what was just said
+        said = " ".join(query.said.split()).lower()
+        by_doc = {
+            d: [e for e in items if unit_display(e.text).lower() not in said]
+            for d, items in by_doc.items()
+        }
     found = [
         (doc, chosen)
         for doc, items in by_doc.items()

@@ -77,7 +77,7 @@ INTENTS: tuple[Intent, ...] = (
         _rx(
             r"\b(deadlines?|due|closing date|last (day|date)|apply (by|before)|register by|"
             r"until when|by when|how late|too late|latest|cut-?off|applications? close|closes?|closing)\b|"
-            r"\bwhen\b.{0,60}\b(apply|application|register|submit|send)|\bapplication (date|period|window)|"
+            r"\bwhen\b(?!\s+(applying|i apply|you apply))(?=.{0,60}\b(apply|application|register|submit|send))|\bapplication (date|period|window)|"
             r"have to be in\b|\bin time\b|\bstill (possible|time) to\b|\bstill (apply|enrol+|register)\b|"
             r"\bstill open for\b|\bby (what|which) date\b|\blate\b"
         ),
@@ -103,8 +103,8 @@ INTENTS: tuple[Intent, ...] = (
         "duration",
         _rx(
             r"\bhow (long|many (years|months))\b|\b(duration|length|takes?|stretch|spread)\b|"
-            r"\bin (one|1|a) year\b|\b(next to|alongside|while|combine)\b.{0,30}\b(job|work\w*)\b|"
-            r"\b(job|work\w*)\b.{0,30}\b(next to|alongside|while|combine)\b|"
+            r"\bin (one|1|a) year\b|\b(next to|alongside|while|combine)\b.{0,60}\b(job|work\w*)\b|"
+            r"\b(job|work\w*)\b.{0,60}\b(next to|alongside|while|combine)\b|"
             r"\b(part|full)[- ]?time\b"
         ),
         _rx(r"\b(\d+|one|two|three) (academic )?years?\b|\(\d+ years?\)|\bspread over\b"),
@@ -196,7 +196,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "procedure",
         _rx(
-            r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|application|procedure|enrol+|register|sign up)\b"
+            r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|application|procedure|enrol+|register|sign up|"
+            r"send (my|the|an?) (request|application|e-?mail))\b"
         ),
         _rx(
             r"\b(apply|application|admission form|register|procedure|send an email|acceptance letter)\b"
@@ -356,7 +357,8 @@ _PART_TIME = _rx(r"\bpart[- ]?time\b|\bparttime\b")
 _FULL_TIME = _rx(r"\bfull[- ]?time\b|\bfulltime\b")
 _FOLLOW_UP = _rx(
     r"^\s*(and|also|or|but|what about|how about|and what|what if|same for|for (the )?(part|full)|"
-    r"in that case|then)\b|\b(it|its|this programme|that programme|this one|that one|there)\b"
+    r"in that case|then)\b|\b(it|its|this programme|that programme|this one|that one|there|those|"
+    r"none of (them|these))\b"
 )
 
 
@@ -375,10 +377,12 @@ class Query:
     follow_up: bool = False
     focus: str | None = None  # the intent the question word asks for, if it asks several
     flemish_degree: bool | None = None
+    said: str = ""  # the previous answer, when the user asks for something other than it
     terms: tuple[str, ...] = field(default=(), compare=False)  # content words of the search text
     stems: tuple[str, ...] = field(default=(), compare=False)  # their stems
 
 
+_ASKS_OTHER = _rx(r"\b(another|other|else|different|alternatives?|none of (those|these|them))\b")
 _AMERICAN = re.compile(r"(?<=[a-z]{4})is(?=(e|es|ed|ing|ation|ations)\b)")  # specialise, -ize
 
 
@@ -423,7 +427,7 @@ def stems(text: str) -> list[str]:
 
 # "I have a Flemish diploma" says who asks; it does not ask about the programme's diploma.
 _OWN_DEGREE = _rx(
-    r"\b(i have|i've got|i hold|i got|with|holding|my|ik heb)\s+(a|an|the|een)?\s*(\w+\s+){0,3}?"
+    r"\b(i have|i've got|i hold|i got|holding|my|ik heb)\s+(a|an|the|een)?\s*(\w+\s+){0,3}?"
     r"(diploma|degree|bachelor'?s?|master'?s?)(\s+(certificate|degree))*\b|"
     r"\b(flemish|belgian|dutch|foreign|international|vlaams|vlaamse)\s+(diploma|degree)(\s+(certificate|degree))*\b"
 )
@@ -557,6 +561,9 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
         "required to take",
     ),
     (_rx(r"\b(abroad|another country|overseas|foreign)\b"), "international exchange foreign"),
+    (_rx(r"\b(instead|alternatives?|replace|substitute|avoid)\b"), "either"),
+    (_rx(r"\byear (two|2)\b|\bsecond year\b"), "2nd year"),
+    (_rx(r"\b(outside|beyond|not (on|in)) the list(ed)?\b|\bnot listed\b"), "other courses"),
     (
         _rx(r"\b(stretch|spread)\b.{0,30}\bover\b|\blonger period\b|\bslower pace\b"),
         "part time spread over",
@@ -621,6 +628,9 @@ def understand(
     previous = _previous_query(names, history)
     if previous is not None and _is_follow_up(query):
         query = _merge(query, previous)
+        replies = [content for role, content in history if role == "assistant"]
+        if replies and _ASKS_OTHER.search(message):
+            query = replace(query, said=replies[-1])
     if not query.programmes and programme and programme in names.phrases:
         query = replace(query, programmes=(programme,))
     return replace(

@@ -160,3 +160,16 @@ def test_the_askers_own_diploma_does_not_make_a_diploma_question(assistant: Assi
     )
     assert "POC BMT" in answer.text
     assert "diploma or certificate" not in answer.text
+
+
+def test_a_question_about_tracks_is_answered_with_the_track_list(assistant: Assistant) -> None:
+    answer = assistant.ask("Are there focus areas in the Leiden/LUMC biomedical master?")
+    assert "Neurosciences" in answer.text
+
+
+def test_when_applying_is_no_deadline_question(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Which papers do I have to add when applying to the BME postgrad as an international student?"
+    )
+    assert "legalized copies of diplomas" in answer.text
+    assert "1 March" not in answer.text

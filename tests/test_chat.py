@@ -73,3 +73,17 @@ def test_two_questions_stream_as_the_answer_they_make(assistant: Assistant) -> N
     *deltas, answer = list(assistant.stream(message))
     assert "".join(str(d) for d in deltas) == answer.text == assistant.ask(message).text
     assert "1 March" in answer.text and "4400" in answer.text
+
+
+def test_asking_for_another_option_skips_what_was_just_said(assistant: Assistant) -> None:
+    history = [
+        Turn("user", "What tracks does the Leiden research master have?"),
+        Turn(
+            "assistant",
+            "Neurosciences; Immunity, Infectious Disease and Tolerance; Data@work "
+            "(data-driven research); and Cancer Pathogenesis and Therapy.",
+        ),
+    ]
+    answer = assistant.ask("Hmm, none of those really fit me. Any other option?", history)
+    assert "design your own track" in answer.text
+    assert "Neurosciences" not in answer.text
