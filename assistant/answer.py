@@ -71,6 +71,9 @@ _WANTS_NUMBER = re.compile(
 )
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
+_COUNTS_PEOPLE = re.compile(
+    r"\bhow many (students|applicants|places|spots|seats|candidates)\b", re.IGNORECASE
+)
 _WANTS_ADDRESS = re.compile(r"(?<!mail )\b(address|adres)\b", re.IGNORECASE)
 _WANTS_PLACE = re.compile(r"\b(which|what) (campus|city|town|building|site)\b", re.IGNORECASE)
 _PLACE_NAME = re.compile(
@@ -97,6 +100,9 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
     """A question asking for a number (or an email address) is only answered by one."""
     if _WANTS_EMAIL.search(query.search_text) and "@" not in item.text:
         return False
+    counted = _COUNTS_PEOPLE.search(query.search_text)
+    if counted and not re.search(rf"\d\S*\s+(\w+\s+)?{counted.group(1)}", item.text, re.I):
+        return False  # "how many students are admitted?" is answered by a count of students
     if _WANTS_ADDRESS.search(query.search_text) and not _STREET.search(item.text):
         return False
     named = _PLACE_NAME.search(unit_display(item.text)) or _STREET.search(item.text)
@@ -436,6 +442,8 @@ def compose_answer(
     )
     if result.unknown and (not query.programmes or _elsewhere(query, result.unknown)):
         found = []  # the question names something (a school, an event) the documents never mention
+    if result.unknown_subject:
+        found = []  # it asks about something (scholarships, a visa) the documents never mention
     if not found:
         return decline(query, documents, base)
     top = _strength(found[0][1])

@@ -29,6 +29,7 @@ from assistant.understanding import (
     ProgrammeNames,
     Query,
     about_other_applicants,
+    detect_intents,
     programme_names,
     proper_names,
     stems,
@@ -72,6 +73,7 @@ class RetrievalResult:
     chunks: tuple[str, ...]
     evidence: tuple[Evidence, ...]  # best first
     unknown: tuple[str, ...] = ()  # names in the question that the corpus never mentions
+    unknown_subject: str | None = None  # what the question asks about, if the corpus never does
 
 
 class SearchIndex:
@@ -215,8 +217,16 @@ class SearchIndex:
         unknown = tuple(
             name for name in proper_names(query.text) if not all(self.known(t) for t in stems(name))
         )
+        subject = query.subject
+        unknown_subject = (
+            subject
+            if subject
+            and not detect_intents(subject)
+            and not all(self.known(t) for t in stems(subject))
+            else None
+        )
         return RetrievalResult(
-            tuple(documents), tuple(c for c, _ in ranked), tuple(evidence), unknown
+            tuple(documents), tuple(c for c, _ in ranked), tuple(evidence), unknown, unknown_subject
         )
 
     def _score(

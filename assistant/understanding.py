@@ -63,7 +63,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "fee",
         _rx(
-            r"\b(fee|fees|tuition|cost|costs|costing|price|pay|paying|payment|expensive|cheap\w*|pricey|"
+            r"\b(fee|fees|tuition|cost|costs|costing|price|pay|paying|payment|expensive|cheap\w*|pricey|amount|"
             r"afford|money|euros?|eur|€|budget|(?<!in )charge[sd]?|set (me|you|us) back)\b|"
             r"how much\b(?! (time|longer|work)\b)(?!.*\b(ects|credits?|ec|faculties|departments)\b)"
         ),
@@ -340,6 +340,30 @@ FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_SUBJECT = _rx(
+    r"\b(?:how (?:much|expensive) (?:is|are) (?:a |an |the )?|"
+    r"how long does it take to (?:get|obtain|receive) (?:a |an |the |my )?|"
+    r"(?:are|is) there (?:any |a |an |some )?|do (?:you|they) (?:have|offer|provide|give) (?:any |a |an |some )?)"
+    r"((?:[\w'-]+ ?){1,4})"
+)
+_SUBJECT_END = _rx(
+    r"\b(for|in|at|of|on|to|with|during|after|before|per|when|if|that|which|from|about|by|"
+    r"i|i'd|i'm|you|we|they|it|or|and)\b.*"
+)
+
+
+def asked_subject(text: str) -> str | None:
+    """The noun that 'Are there scholarships for ...?' or 'How much is a student room?' asks
+    about: the last content word before the rest of the question."""
+    match = _SUBJECT.search(text)
+    if match is None:
+        return None
+    words = [
+        w for w in content_terms(_SUBJECT_END.sub("", match.group(1))) if w not in GENERIC_WORDS
+    ]
+    return words[-1] if words else None
+
+
 def detect_focus(text: str, intents: Sequence[str]) -> str | None:
     for pattern, name in FOCUS:
         if name in intents and pattern.search(text):
@@ -378,6 +402,7 @@ class Query:
     focus: str | None = None  # the intent the question word asks for, if it asks several
     flemish_degree: bool | None = None
     said: str = ""  # the previous answer, when the user asks for something other than it
+    subject: str | None = None  # what "is there a ...?", "how much is a ...?" asks about
     terms: tuple[str, ...] = field(default=(), compare=False)  # content words of the search text
     stems: tuple[str, ...] = field(default=(), compare=False)  # their stems
 
@@ -622,6 +647,7 @@ def understand(
     )
     query = replace(
         query,
+        subject=asked_subject(english),
         focus=detect_focus(english, query.intents),
         flemish_degree=situation.flemish_degree if situation is not None else None,
     )

@@ -173,3 +173,18 @@ def test_when_applying_is_no_deadline_question(assistant: Assistant) -> None:
     )
     assert "legalized copies of diplomas" in answer.text
     assert "1 March" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Are there scholarships for international students in the BME postgrad?",
+        "How much is a student room in Leiden per month?",
+        "How long does it take to get a student visa for the Leiden master?",
+        "How many students get admitted to the Leiden research specialisation each year?",
+    ],
+)
+def test_questions_about_what_the_documents_never_mention_are_declined(
+    assistant: Assistant, question: str
+) -> None:
+    assert not assistant.ask(question).answered

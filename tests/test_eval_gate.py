@@ -1,7 +1,7 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
-The thresholds are the figures measured when they were set (development set 82.6%, held-out 46.8%);
-raise them when answers improve, never lower them to make a change pass.
+The thresholds are the figures measured when they were set (development set of 334 cases 92.5%,
+held-out 53.2%); raise them when answers improve, never lower them to make a change pass.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
     "cases.jsonl": {
-        "accuracy": 0.80,
+        "accuracy": 0.92,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
-        "hit_at_1": 0.95,
+        "hit_at_1": 0.99,
     },
     "cases-heldout.jsonl": {
-        "accuracy": 0.46,
-        "refusal_recall": 0.4,
+        "accuracy": 0.53,
+        "refusal_recall": 0.8,
         "citation_validity": 1.0,
-        "hit_at_1": 0.92,
+        "hit_at_1": 0.95,
     },
 }
 

@@ -6,7 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.understanding import detect_focus, detect_intents, spelled_out, stems
+from assistant.understanding import (
+    asked_subject,
+    detect_focus,
+    detect_intents,
+    spelled_out,
+    stems,
+)
 
 
 @pytest.mark.parametrize(
@@ -85,3 +91,17 @@ def test_where_to_send_or_to_work_is_no_location_question() -> None:
 def test_credits_asked_for_win_over_how_long() -> None:
     question = "How long is the internship, in credits?"
     assert detect_focus(question, detect_intents(question)) == "credits"
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Are there scholarships for international students?", "scholarships"),
+        ("How much is a student room in Leiden per month?", "room"),
+        ("How long does it take to get a student visa?", "visa"),
+        ("Is there a lowest amount I'd be charged?", "amount"),
+        ("When is the deadline?", None),
+    ],
+)
+def test_the_subject_of_an_is_there_question_is_found(question: str, subject: str | None) -> None:
+    assert asked_subject(question) == subject
