@@ -349,6 +349,7 @@ _GLOSSARY: dict[str, str] = {
     "naar": "to",
     "uit": "from",
     "bij": "at",
+    "aan": "at",
     "na": "after",
     "over": "about",
     "ik": "I",

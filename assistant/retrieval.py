@@ -253,7 +253,8 @@ class SearchIndex:
             score += 0.25
         if len(text.split()) < 4 and not intents and not any(ch.isdigit() for ch in text):
             score -= 0.2  # a bare label ("Procedure:", "Name") answers nothing on its own
-        if i in self.title_lines:
+        sole = len(self.units_by_chunk[str(meta["chunk_id"])]) == 1  # a section's one value
+        if i in self.title_lines and not (intents and sole):
             score -= 0.5
         if text.rstrip().endswith(":") and len(text.split()) < 6:
             score -= 0.3  # a label without its list ("Procedure:")

@@ -107,7 +107,9 @@ INTENTS: tuple[Intent, ...] = (
             r"\b(job|work\w*)\b.{0,60}\b(next to|alongside|while|combine)\b|"
             r"\b(part|full)[- ]?time\b"
         ),
-        _rx(r"\b(\d+|one|two|three) (academic )?years?\b|\(\d+ years?\)|\bspread over\b"),
+        _rx(
+            r"\b(\d+|one|two|three|four|five|six) (academic )?years?\b|\(\d+ years?\)|\bspread over\b"
+        ),
         False,
         "duration",
         "duur",
@@ -186,7 +188,7 @@ INTENTS: tuple[Intent, ...] = (
         "documents",
         _rx(
             r"\b(documents?|paperwork|submit|upload|passport|transcripts?|cv|resume|motivation|"
-            r"letter|form|provide|attach|papers|file|dossier|put in|add|bring)\b"
+            r"letter|form|provide|attach|papers|file|dossier|put in|add|bring|send along|include)\b"
         ),
         _rx(r"\b(documents?|cop(y|ies)|transcripts?|cv|motivation|passport|form|diplomas)\b"),
         False,
@@ -196,7 +198,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "procedure",
         _rx(
-            r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|application|procedure|enrol+|register|sign up|"
+            r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|applying|application|procedure|enrol+|register|sign up|"
             r"send (my|the|an?) (request|application|e-?mail))\b"
         ),
         _rx(
@@ -209,7 +211,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "credits",
         _rx(r"\b(ects|credits?|ec|study points?|points)\b"),
-        _rx(r"\b\d+\s*(ects|credits?|ec)\b|^\|.*\|\s*\d+\s*\|$"),
+        _rx(r"\b\d+\s*(ects|credits?|ec)\b|^\|.*\|\s*\d+\s*\|$|\bcredit transfer\b"),
         True,
         "credits",
         "studiepunten",
@@ -291,7 +293,7 @@ INTENTS: tuple[Intent, ...] = (
         _rx(
             r"\b(careers?|jobs?|employ\w*|work after|find (work|a job)|go on to|end up|"
             r"after (graduat\w+|the programme|finishing)|"
-            r"prospects?|professions?|opportunit\w+|hired|salary|academia|industry|working)\b"
+            r"prospects?|professions?|opportunit\w+|hired|salary|academia|industry)\b"
         ),
         _rx(r"\b(career|employment|job|industry|phd|research careers?|work)\b"),
         False,

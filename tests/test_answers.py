@@ -188,3 +188,22 @@ def test_questions_about_what_the_documents_never_mention_are_declined(
     assistant: Assistant, question: str
 ) -> None:
     assert not assistant.ask(question).answered
+
+
+def test_credit_recognition_is_answered_by_the_ects_sentence(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Will credits I earn in KU Leuven's Biomedical Sciences Group be recognised in Europe?"
+    )
+    assert "European Credit Transfer System" in answer.text
+
+
+def test_a_section_whose_one_value_is_a_name_answers_its_heading(assistant: Assistant) -> None:
+    answer = assistant.ask("Which department runs the Leiden biomedical sciences master?")
+    assert "Leiden University Medical Center" in answer.text
+
+
+def test_a_dutch_question_on_the_length_of_a_phd_finds_four_years(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Hoeveel jaar duurt een doctoraat aan de doctoral school biomedische wetenschappen van de KU Leuven?"
+    )
+    assert "four years" in answer.text

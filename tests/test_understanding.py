@@ -36,6 +36,8 @@ from assistant.understanding import (
         ("Which dept runs the Leiden master?", "organiser"),
         ("Where do graduates typically end up working?", "career"),
         ("Which areas can you specialise in?", "tracks"),
+        ("How do I go about applying?", "procedure"),
+        ("What do I have to send along with my application?", "documents"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
