@@ -54,9 +54,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.answer import Answer, Citation
-from assistant.chat import Assistant, ProgrammeInfo, ReplyDraft, Turn, get_assistant
+from assistant.chat import (
+    Assistant,
+    ProgrammeInfo,
+    ReplyDraft,
+    Turn,
+    checked_email,
+    checked_message,
+    get_assistant,
+    latest_turns,
+)
 from assistant.config import Settings, get_settings
-from assistant.errors import AssistantError, IndexNotReadyError, InputError, StoreError
+from assistant.errors import (
+    AssistantError,
+    IndexNotReadyError,
+    InputError,
+    MessageTooLongError,
+    StoreError,
+)
 from assistant.feedback import FeedbackStore, record_feedback
 
 logger = logging.getLogger(__name__)
@@ -495,26 +510,9 @@ def _programme_fields(info: ProgrammeInfo, document_url: DocumentUrl) -> dict[st
     }
 
 
-def check_message(message: str, settings: Settings) -> str:
-    """The question, stripped; InputError when empty, RequestLimitError when over the limit."""
-    if len(message) > settings.max_message_chars:
-        raise RequestLimitError(
-            422,
-            "message_too_long",
-            f"The message is {len(message)} characters long; the limit is "
-            f"{settings.max_message_chars} characters. Shorten it and send it again.",
-        )
-    if not message.strip():
-        raise InputError("The message is empty: write a question.")
-    return message.strip()
-
-
 def recent_history(history: Iterable[HistoryMessage], settings: Settings) -> list[Turn]:
-    """The latest ``max_history_turns`` turns (a question and its answer each); older ones are
-    dropped, not refused, so a long conversation keeps working."""
-    turns = [Turn(role=m.role, content=m.content) for m in history if m.content.strip()]
-    keep = 2 * settings.max_history_turns
-    return turns[-keep:] if keep else []
+    turns = [Turn(role=m.role, content=m.content) for m in history]
+    return latest_turns(turns, settings.max_history_turns)
 
 
 def _conversation(
@@ -522,7 +520,7 @@ def _conversation(
 ) -> tuple[str, list[Turn], str | None]:
     """A chat request as the assistant takes it: the question, recent history, programme."""
     return (
-        check_message(body.message, settings),
+        checked_message(body.message, settings.max_message_chars),
         recent_history(body.history, settings),
         _programme_filter(body.programme, assistant),
     )
@@ -570,6 +568,8 @@ def _stream_items(
 
 def _error_for(exc: Exception) -> tuple[int, str, str]:
     """Status, type and a message a person can act on, for an exception from the assistant."""
+    if isinstance(exc, MessageTooLongError):
+        return 422, "message_too_long", str(exc)
     if isinstance(exc, InputError):
         return 422, "invalid_input", str(exc) or "The request cannot be answered as sent."
     if isinstance(exc, IndexNotReadyError):
@@ -638,7 +638,7 @@ def _conversation_from_openai(
     turns = [(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise InputError("The last message must come from the user: it is the question.")
-    question = check_message(turns[-1][1], settings)
+    question = checked_message(turns[-1][1], settings.max_message_chars)
     history = [HistoryMessage.model_validate({"role": r, "content": t}) for r, t in turns[:-1]]
     return question, recent_history(history, settings)
 
@@ -864,16 +864,8 @@ def draft_reply(
     body: DraftRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
 ) -> DraftOut:
     """Draft a reply to an applicant's email for staff to check; lists what it cannot answer."""
-    if len(body.email) > settings.max_email_chars:
-        raise RequestLimitError(
-            422,
-            "message_too_long",
-            f"The email is {len(body.email)} characters long; the limit is "
-            f"{settings.max_email_chars} characters. Paste only the applicant's message.",
-        )
-    if not body.email.strip():
-        raise InputError("The email is empty: paste the applicant's message.")
-    return draft_out(assistant.draft_reply(body.email.strip()), _document_url_for(request))
+    email_text = checked_email(body.email, settings.max_email_chars)
+    return draft_out(assistant.draft_reply(email_text), _document_url_for(request))
 
 
 @router.post(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant.answer import Answer, Citation, compose_answer
 from assistant.config import Settings, get_settings
-from assistant.errors import InputError
+from assistant.errors import InputError, MessageTooLongError
 from assistant.llm import text_deltas
 from assistant.understanding import Query, detect_programmes, understand
 
@@ -73,10 +73,10 @@ class Assistant:
     ) -> Query:
         message = self._checked(message)
         index = self.retriever.index()
-        turns = [(t.role, t.content[: self.settings.max_message_chars]) for t in history]
-        turns = (
-            turns[-2 * self.settings.max_history_turns :] if self.settings.max_history_turns else []
-        )
+        turns = [
+            (t.role, t.content[: self.settings.max_message_chars])
+            for t in latest_turns(history, self.settings.max_history_turns)
+        ]
         return understand(message, index.names, turns, programme)
 
     def answer_query(self, query: Query) -> Answer:
@@ -121,23 +121,13 @@ class Assistant:
         return [self.understand(f"{context} {q}".strip(), history, programme) for q in questions]
 
     def _checked(self, message: str) -> str:
-        text = message.strip()
-        if not text:
-            raise InputError("the message is empty: ask a question about a programme")
-        if len(text) > self.settings.max_message_chars:
-            raise InputError(
-                f"the message has {len(text)} characters; the limit is {self.settings.max_message_chars}"
-            )
-        return text
+        return checked_message(message, self.settings.max_message_chars)
 
     # -- email replies ----------------------------------------------------------------------
 
     def draft_reply(self, email_text: str) -> ReplyDraft:
         """Answer each question of an applicant's email; list what staff must complete."""
-        if len(email_text) > self.settings.max_email_chars:
-            raise InputError(
-                f"the email has {len(email_text)} characters; the limit is {self.settings.max_email_chars}"
-            )
+        email_text = checked_email(email_text, self.settings.max_email_chars)
         questions, context = split_email(email_text)
         if not questions:
             raise InputError("no question found in the email")
@@ -189,6 +179,36 @@ class Assistant:
         for path in sorted(self.settings.corpus_dir.glob(f"{doc_id}.*")):
             return info, path.read_text(encoding="utf-8", errors="replace")
         raise InputError(f"the document {doc_id!r} is indexed but no longer in the corpus folder")
+
+
+def checked_message(message: str, limit: int) -> str:
+    """The question, stripped; the same rule for every surface."""
+    if len(message) > limit:
+        raise MessageTooLongError(
+            f"The message is {len(message)} characters long; the limit is {limit} characters. "
+            "Shorten it and send it again."
+        )
+    if not message.strip():
+        raise InputError("The message is empty: write a question.")
+    return message.strip()
+
+
+def checked_email(email_text: str, limit: int) -> str:
+    if len(email_text) > limit:
+        raise MessageTooLongError(
+            f"The email is {len(email_text)} characters long; the limit is {limit} characters. "
+            "Paste only the applicant's message."
+        )
+    if not email_text.strip():
+        raise InputError("The email is empty: paste the applicant's message.")
+    return email_text.strip()
+
+
+def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
+    """The last ``max_turns`` exchanges (a question and its answer each); older ones are dropped,
+    not refused, so a long conversation keeps working."""
+    turns = [t for t in history if t.content.strip()]
+    return turns[-2 * max_turns :] if max_turns else []
 
 
 def _standalone(query: Query) -> str:

@@ -44,5 +44,9 @@ class InputError(AssistantError):
     pass
 
 
+class MessageTooLongError(InputError):
+    """A message or an email longer than its limit: the caller must shorten it."""
+
+
 class BackendError(AssistantError):
     pass
