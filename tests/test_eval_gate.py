@@ -1,7 +1,8 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
-The thresholds are the figures measured when they were set (development set of 334 cases 92.5%,
-held-out 53.2%); raise them when answers improve, never lower them to make a change pass.
+The thresholds are the figures measured when they were set (development set of 334 cases 94.3%,
+held-out 53.2%, second held-out 83.3%); raise them when answers improve, never lower them to make
+a change pass. The two held-out files are never tuned on.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
     "cases.jsonl": {
-        "accuracy": 0.92,
+        "accuracy": 0.94,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
@@ -24,6 +25,12 @@ GATES = {
     "cases-heldout.jsonl": {
         "accuracy": 0.53,
         "refusal_recall": 0.8,
+        "citation_validity": 1.0,
+        "hit_at_1": 0.95,
+    },
+    "cases-heldout-2.jsonl": {
+        "accuracy": 0.83,
+        "refusal_recall": 0.75,
         "citation_validity": 1.0,
         "hit_at_1": 0.95,
     },
