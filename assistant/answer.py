@@ -60,6 +60,9 @@ MIN_SCORE_WITH_INTENT = 0.42
 MIN_DENSE_ALONE = 0.45  # a sentence that matches no intent must also be this close in meaning
 QUOTE_GAP = 0.1  # further quotes must score within this of the best one
 AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
+SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a whole
+SHORT_LINE_WORDS = 6  # a line this short, without a full stop, is part of a block (an address)
+LISTED_INTENTS = frozenset({"tracks", "documents"})  # what the documents give as lists
 
 
 _NUMBER_WORDS = (
@@ -76,9 +79,7 @@ _COUNTS_PEOPLE = re.compile(
 )
 _WANTS_ADDRESS = re.compile(r"(?<!mail )\b(address|adres)\b", re.IGNORECASE)
 _WANTS_PLACE = re.compile(r"\b(which|what) (campus|city|town|building|site)\b", re.IGNORECASE)
-_PLACE_NAME = re.compile(
-    r"(?<!^)(?<![.:] )\b[A-Z][a-z]{2,}"
-)  # a capitalised word inside a sentence
+_PLACE_NAME = re.compile(r"(?<!^)(?<![.:] )\b[A-Z][a-z]{2,}")  # capitalised inside a sentence
 _STREET = re.compile(r"\b[A-Z][\w-]+ \d{1,4}\b|\b\d{4} [A-Z]")  # "Herestraat 49", "3000 LEUVEN"
 _ASKS_FOR_LIST = re.compile(
     r"\b(?:what|which)\s+(?:\w+\s+)?(?!(?:is|does|was|has|this|its|us|yes|always|less)\b)(\w{3,}s)\b",
@@ -97,7 +98,8 @@ _POINTS_BACK = re.compile(
 
 
 def _fits_answer_type(query: Query, item: Evidence) -> bool:
-    """A question asking for a number (or an email address) is only answered by one."""
+    """A question asking for a number, an email or street address, a place's name or a count of
+    students is only answered by a sentence that has one."""
     if _WANTS_EMAIL.search(query.search_text) and "@" not in item.text:
         return False
     counted = _COUNTS_PEOPLE.search(query.search_text)
@@ -135,35 +137,9 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     close_in_meaning = best.dense >= MIN_DENSE_ALONE or (best.lexical >= 0.75 and best.dense >= 0.3)
     if best.score < floor or (not best.intents and not close_in_meaning):
         return []
-    listed = _list_of(best, evidence, query)
-    if listed:
-        return [best, *listed]
-    enumeration = _enumeration(best, evidence)
-    if not enumeration:
-        item = _list_asked_for(query, best, usable)
-        enumeration = _enumeration(item, evidence) if item is not None else []
-        if item is not None and enumeration and item.score < best.score - QUOTE_GAP:
-            enumeration = [best, *enumeration]  # the sentence that answers, then its list
-    if enumeration:
-        return enumeration
-    if _COMPARES.search(query.search_text) and is_list_item(best.text) and best.intents:
-        others = [
-            e
-            for e in evidence
-            if e.chunk_id == best.chunk_id
-            and e is not best
-            and is_list_item(e.text)
-            and set(e.intents) & set(best.intents)
-            and (_OTHERS.search(query.text) or not about_other_applicants(query, e.text))
-        ]
-        if others:  # "do EU students pay less?" is answered by the lines for both groups
-            return sorted([best, *others], key=lambda e: e.order)[:max_quotes]
-    if _POINTS_BACK.match(best.text):
-        before = next(
-            (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order - 1), None
-        )
-        if before is not None and not before.text.startswith("|"):
-            return [before, best]
+    shaped = _shaped_answer(query, best, usable, evidence, max_quotes)
+    if shaped:
+        return shaped
     chosen = [best]
     for candidate in usable[1:]:
         if len(chosen) >= max_quotes or candidate.score < best.score - QUOTE_GAP:
@@ -187,6 +163,48 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     return chosen + _other_intents(query, chosen, evidence, floor)
 
 
+def _shaped_answer(
+    query: Query,
+    best: Evidence,
+    usable: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    max_quotes: int,
+) -> list[Evidence]:
+    """Answers whose shape the document or the question decides: a list after its lead, a whole
+    short list or address block, the lines a comparison needs, a sentence with the one it points
+    back to. [] when the best sentence simply stands with its neighbours."""
+    listed = _list_of(best, evidence, query)
+    if listed:
+        return [best, *listed]
+    enumeration = _enumeration(best, evidence)
+    if enumeration:
+        return enumeration
+    item = _list_asked_for(query, best, usable)
+    enumeration = _enumeration(item, evidence) if item is not None else []
+    if item is not None and enumeration:
+        # the sentence that answers comes first when its list scores well below it
+        return [best, *enumeration] if item.score < best.score - QUOTE_GAP else enumeration
+    if _COMPARES.search(query.search_text) and is_list_item(best.text) and best.intents:
+        others = [
+            e
+            for e in evidence
+            if e.chunk_id == best.chunk_id
+            and e is not best
+            and is_list_item(e.text)
+            and set(e.intents) & set(best.intents)
+            and (_OTHERS.search(query.text) or not about_other_applicants(query, e.text))
+        ]
+        if others:  # "do EU students pay less?" is answered by the lines for both groups
+            return sorted([best, *others], key=lambda e: e.order)[:max_quotes]
+    if _POINTS_BACK.match(best.text):
+        before = next(
+            (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order - 1), None
+        )
+        if before is not None and not before.text.startswith("|"):
+            return [before, best]
+    return []
+
+
 def _list_of(best: Evidence, evidence: Sequence[Evidence], query: Query) -> list[Evidence]:
     """A lead-in ("These tracks are:") is answered by its list; a cluster's rule by its courses."""
     if best.text.rstrip().endswith(":"):
@@ -196,13 +214,6 @@ def _list_of(best: Evidence, evidence: Sequence[Evidence], query: Query) -> list
     else:
         return []
     return sorted(items, key=lambda e: e.order)[:8]
-
-
-SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a whole
-SHORT_LINE_WORDS = 6  # a line this short, without a full stop, is part of a block (an address)
-
-
-LISTED_INTENTS = frozenset({"tracks", "documents"})  # what the documents give as lists
 
 
 def _list_asked_for(query: Query, best: Evidence, usable: Sequence[Evidence]) -> Evidence | None:
