@@ -59,8 +59,7 @@ from assistant.chat import (
     ProgrammeInfo,
     ReplyDraft,
     Turn,
-    checked_email,
-    checked_message,
+    checked_input,
     get_assistant,
     latest_turns,
 )
@@ -520,7 +519,7 @@ def _conversation(
 ) -> tuple[str, list[Turn], str | None]:
     """A chat request as the assistant takes it: the question, recent history, programme."""
     return (
-        checked_message(body.message, settings.max_message_chars),
+        checked_input(body.message, settings.max_message_chars),
         recent_history(body.history, settings),
         _programme_filter(body.programme, assistant),
     )
@@ -638,7 +637,7 @@ def _conversation_from_openai(
     turns = [(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise InputError("The last message must come from the user: it is the question.")
-    question = checked_message(turns[-1][1], settings.max_message_chars)
+    question = checked_input(turns[-1][1], settings.max_message_chars)
     history = [HistoryMessage.model_validate({"role": r, "content": t}) for r, t in turns[:-1]]
     return question, recent_history(history, settings)
 
@@ -864,7 +863,7 @@ def draft_reply(
     body: DraftRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
 ) -> DraftOut:
     """Draft a reply to an applicant's email for staff to check; lists what it cannot answer."""
-    email_text = checked_email(body.email, settings.max_email_chars)
+    email_text = checked_input(body.email, settings.max_email_chars, "email")
     return draft_out(assistant.draft_reply(email_text), _document_url_for(request))
 
 

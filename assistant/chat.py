@@ -121,13 +121,13 @@ class Assistant:
         return [self.understand(f"{context} {q}".strip(), history, programme) for q in questions]
 
     def _checked(self, message: str) -> str:
-        return checked_message(message, self.settings.max_message_chars)
+        return checked_input(message, self.settings.max_message_chars)
 
     # -- email replies ----------------------------------------------------------------------
 
     def draft_reply(self, email_text: str) -> ReplyDraft:
         """Answer each question of an applicant's email; list what staff must complete."""
-        email_text = checked_email(email_text, self.settings.max_email_chars)
+        email_text = checked_input(email_text, self.settings.max_email_chars, "email")
         questions, context = split_email(email_text)
         if not questions:
             raise InputError("no question found in the email")
@@ -181,27 +181,25 @@ class Assistant:
         raise InputError(f"the document {doc_id!r} is indexed but no longer in the corpus folder")
 
 
-def checked_message(message: str, limit: int) -> str:
-    """The question, stripped; the same rule for every surface."""
-    if len(message) > limit:
-        raise MessageTooLongError(
-            f"The message is {len(message)} characters long; the limit is {limit} characters. "
-            "Shorten it and send it again."
-        )
-    if not message.strip():
-        raise InputError("The message is empty: write a question.")
-    return message.strip()
+_INPUT_RULES = {  # what to do about a text that is too long, and about an empty one
+    "message": ("Shorten it and send it again.", "The message is empty: write a question."),
+    "email": (
+        "Paste only the applicant's message.",
+        "The email is empty: paste the applicant's message.",
+    ),
+}
 
 
-def checked_email(email_text: str, limit: int) -> str:
-    if len(email_text) > limit:
+def checked_input(text: str, limit: int, kind: Literal["message", "email"] = "message") -> str:
+    """The text, stripped; the same rule on every surface."""
+    too_long, empty = _INPUT_RULES[kind]
+    if len(text) > limit:
         raise MessageTooLongError(
-            f"The email is {len(email_text)} characters long; the limit is {limit} characters. "
-            "Paste only the applicant's message."
+            f"The {kind} is {len(text)} characters long; the limit is {limit} characters. {too_long}"
         )
-    if not email_text.strip():
-        raise InputError("The email is empty: paste the applicant's message.")
-    return email_text.strip()
+    if not text.strip():
+        raise InputError(empty)
+    return text.strip()
 
 
 def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
