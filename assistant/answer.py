@@ -325,6 +325,7 @@ PHRASES = {
         "no_contact": " For questions they do not answer, please contact the programme directly.",
         "scope": " I can answer questions about: {names}.",
         "about": " about the {programme}",
+        "section": "Under “{heading}”:",
     },
     "nl": {
         "intro": "Voor de {programme} ({institution}), {topic}:",
@@ -340,6 +341,7 @@ PHRASES = {
         "no_contact": " Voor vragen die ze niet beantwoorden, neem rechtstreeks contact op met de opleiding.",
         "scope": " Ik kan vragen beantwoorden over: {names}.",
         "about": " over de {programme}",
+        "section": "Onder “{heading}”:",
     },
 }
 
@@ -421,8 +423,21 @@ def _citations(
     )
 
 
-def _numbered(chosen: Sequence[Evidence], start: int) -> str:
-    return " ".join(f"{readable(e)} [{start + i}]" for i, e in enumerate(chosen))
+_FOR_GROUP = re.compile(r"\b(students?|applicants?|citizens?)\b", re.IGNORECASE)
+
+
+def _numbered(chosen: Sequence[Evidence], start: int, language: str) -> str:
+    """The quotes with their citation marks; a quote from a section for one group of applicants
+    ("Admission for students with a Flemish Degree") says so, since it holds for them only."""
+    parts: list[str] = []
+    shown = ""
+    for i, item in enumerate(chosen):
+        section = item.heading.split(" > ")[-1]
+        if _FOR_GROUP.search(section) and section != shown:
+            parts.append(_phrase(language, "section", heading=section))
+            shown = section
+        parts.append(f"{readable(item)} [{start + i}]")
+    return " ".join(parts)
 
 
 def _situation_clause(query: Query) -> str:
@@ -475,7 +490,7 @@ def compose_answer(
             institution=meta["institution"],
             topic=_topic(query, meta, dated),
         )
-        text = f"{_situation_clause(query)}{intro} {_numbered(chosen, 1)}"
+        text = f"{_situation_clause(query)}{intro} {_numbered(chosen, 1, query.language)}"
         if dated:
             text += _past_note(query, [meta], today)
         return replace(
@@ -505,7 +520,7 @@ def compose_answer(
             else ""
         )
         lines.append(
-            f"- {meta['programme'] or meta['title']} ({meta['institution']}{year}): {_numbered(chosen, len(chosen_all) + 1)}"
+            f"- {meta['programme'] or meta['title']} ({meta['institution']}{year}): {_numbered(chosen, len(chosen_all) + 1, query.language)}"
         )
         chosen_all.extend(chosen)
     text = "\n".join(lines).strip()

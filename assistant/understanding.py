@@ -79,7 +79,8 @@ INTENTS: tuple[Intent, ...] = (
             r"until when|by when|how late|too late|latest|cut-?off|applications? close|closes?|closing)\b|"
             r"\bwhen\b(?!\s+(applying|i apply|you apply))(?=.{0,60}\b(apply|application|register|submit|send))|\bapplication (date|period|window)|"
             r"have to be in\b|\bin time\b|\bstill (possible|time) to\b|\bstill (apply|enrol+|register)\b|"
-            r"\bstill open for\b|\bby (what|which) date\b|\blate\b"
+            r"\bstill open for\b|\bby (what|which) date\b|\blate\b|\bto have applied\b|\bhow long before\b|"
+            rf"\b\d{{1,2}} {_MONTH}\b.{{0,20}}\b(date|deadline)\b"
         ),
         _rx(
             rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\bdeadline|\b(have been|are|is) closed\b"
@@ -102,7 +103,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "duration",
         _rx(
-            r"\bhow (long|many (years|months))\b|\b(duration|length|takes?|stretch|spread)\b|"
+            r"\bhow (long(?! before)|many (years|months))\b|\b(duration|length|takes?|stretch|spread)\b|"
             r"\bin (one|1|a) year\b|\b(next to|alongside|while|combine)\b.{0,60}\b(job|work\w*)\b|"
             r"\b(job|work\w*)\b.{0,60}\b(next to|alongside|while|combine)\b|"
             r"\b(part|full)[- ]?time\b"
@@ -330,7 +331,7 @@ INTENTS_BY_NAME = {intent.name: intent for intent in INTENTS}
 # The question word decides what kind of answer is wanted, when the question asks several things.
 FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\bhow many (ects|credits?|ec|study points)\b|\bin (ects|credits|ec)\b"), "credits"),
-    (_rx(r"\bhow many (years|months)\b|\bhow long\b"), "duration"),
+    (_rx(r"\bhow many (years|months)\b|\bhow long\b(?! before)"), "duration"),
     (_rx(r"\bhow much\b(?!.*\b(ects|credits?)\b)"), "fee"),
     (_rx(r"\bwhen\b.{0,60}\b(start|starts|begin|begins|kick off|kicks off)\b"), "start"),
     (_rx(r"\bwhen\b.{0,60}\b(apply|application|register|submit|deadline)"), "deadline"),

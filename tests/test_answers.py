@@ -207,3 +207,16 @@ def test_a_dutch_question_on_the_length_of_a_phd_finds_four_years(assistant: Ass
         "Hoeveel jaar duurt een doctoraat aan de doctoral school biomedische wetenschappen van de KU Leuven?"
     )
     assert "four years" in answer.text
+
+
+def test_a_quote_for_one_group_of_applicants_says_which_group(assistant: Assistant) -> None:
+    answer = assistant.ask("Does the 15 September date for the BME postgrad apply to everybody?")
+    assert "15 September 2024" in answer.text
+    assert "Under “Admission for students with a Flemish Degree”" in answer.text
+
+
+def test_how_long_before_the_start_asks_for_the_deadline(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "How long before the start do non-EEA students need to have applied for the BME postgrad?"
+    )
+    assert "1 March" in answer.text
