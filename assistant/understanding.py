@@ -51,6 +51,9 @@ _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 )
 
+# "Where do I send ...", "where do graduates end up working": where, but not a place to go.
+_NOT_A_PLACE = r"(?!.{0,60}\b(send|apply|submit|register|find|work\w*|end up|get|come from)\b)"
+
 INTENTS: tuple[Intent, ...] = (
     Intent(
         "application_fee",
@@ -64,7 +67,8 @@ INTENTS: tuple[Intent, ...] = (
         "fee",
         _rx(
             r"\b(fee|fees|tuition|cost|costs|costing|price|pay|paying|payment|expensive|cheap\w*|pricey|amount|"
-            r"afford|money|euros?|eur|€|budget|(?<!in )charge[sd]?|set (me|you|us) back)\b|"
+            r"afford|money(?! for (my |your )?(own )?research)|euros?|eur|€|budget|(?<!in )charge[sd]?|"
+            r"set (me|you|us) back)\b|"
             r"how much\b(?! (time|longer|work)\b)(?!.*\b(ects|credits?|ec|faculties|departments)\b)"
         ),
         _rx(r"\d[\d.,]*\s*(euro|eur)\b|€\s*\d"),
@@ -118,7 +122,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "location",
         _rx(
-            r"\bwhere\b(?!.{0,40}\b(send|apply|submit|register|find|work\w*|end up|get)\b)|"
+            rf"\bwhere\b{_NOT_A_PLACE}|"
             r"\b(location|located|campus|city|address|place|situated)\b"
         ),
         _rx(r"\b(campus|location|heverlee|gasthuisberg|rapenburg|herestraat|address|hospital)\b"),
@@ -303,7 +307,11 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "schedule",
-        _rx(r"\b(schedule|timetables?|evening|daytime|during the day|what time|hours|weekends?)\b"),
+        _rx(
+            r"\b(schedule|timetables?|evening|daytime|during the day|what time|hours|weekends?|9-5)\b|"
+            r"\b(next to|alongside|while|combine)\b.{0,60}\b(job|work\w*)\b|"
+            r"\b(job|work\w*)\b.{0,60}\b(next to|alongside|while|combine)\b"
+        ),
         _rx(r"\b(schedule|timetables?|during the day)\b"),
         True,
         "schedule",
@@ -336,7 +344,7 @@ FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\bwhen\b.{0,60}\b(start|starts|begin|begins|kick off|kicks off)\b"), "start"),
     (_rx(r"\bwhen\b.{0,60}\b(apply|application|register|submit|deadline)"), "deadline"),
     (
-        _rx(r"^\s*where\b(?!.{0,40}\b(send|apply|submit|register|find|work\w*|end up|get)\b)"),
+        _rx(rf"^\s*where\b{_NOT_A_PLACE}"),
         "location",
     ),
     (_rx(r"^\s*who\b"), "contact"),
@@ -591,6 +599,8 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\b(abroad|another country|overseas|foreign)\b"), "international exchange foreign"),
     (_rx(r"\b(instead|alternatives?|replace|substitute|avoid)\b"), "either"),
     (_rx(r"\byear (two|2)\b|\bsecond year\b"), "2nd year"),
+    (_rx(r"\b(together|combined|altogether|in total|overall)\b"), "in total"),
+    (_rx(r"\bcomes? from\b|\bsource\b"), "source"),
     (_rx(r"\b(outside|beyond|not (on|in)) the list(ed)?\b|\bnot listed\b"), "other courses"),
     (
         _rx(r"\b(stretch|spread)\b.{0,30}\bover\b|\blonger period\b|\bslower pace\b"),

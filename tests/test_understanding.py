@@ -38,6 +38,7 @@ from assistant.understanding import (
         ("Which areas can you specialise in?", "tracks"),
         ("How do I go about applying?", "procedure"),
         ("What do I have to send along with my application?", "documents"),
+        ("I work a 9-5 job, could I do the programme alongside it?", "schedule"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
@@ -107,3 +108,13 @@ def test_credits_asked_for_win_over_how_long() -> None:
 )
 def test_the_subject_of_an_is_there_question_is_found(question: str, subject: str | None) -> None:
     assert asked_subject(question) == subject
+
+
+def test_where_a_figure_comes_from_is_no_location_question() -> None:
+    assert "location" not in detect_intents(
+        "Where does Leiden's graduate employment figure come from?"
+    )
+
+
+def test_money_for_research_is_no_fee_question() -> None:
+    assert "fee" not in detect_intents("Will Leiden teach me how to get money for my own research?")
