@@ -326,6 +326,7 @@ PHRASES = {
         "scope": " I can answer questions about: {names}.",
         "about": " about the {programme}",
         "section": "Under “{heading}”:",
+        "also": "The documents also say:",
     },
     "nl": {
         "intro": "Voor de {programme} ({institution}), {topic}:",
@@ -342,6 +343,7 @@ PHRASES = {
         "scope": " Ik kan vragen beantwoorden over: {names}.",
         "about": " over de {programme}",
         "section": "Onder “{heading}”:",
+        "also": "De documenten zeggen ook:",
     },
 }
 
@@ -456,8 +458,12 @@ def compose_answer(
     documents: Mapping[str, Mapping[str, str]],
     today: dt.date,
     max_quotes: int = 3,
+    continuing: str | None = None,
 ) -> Answer:
-    """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline."""
+    """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline.
+
+    ``continuing``: the programme the previous answer to the same message was about; an answer
+    about it again goes on without repeating the programme and the applicant's situation."""
     found = answering_documents(query, result, max_quotes)
     base = Answer(
         "",
@@ -483,14 +489,23 @@ def compose_answer(
         doc_id, chosen = found[0]
         meta = documents[doc_id]
         dated = _is_dated(query, chosen)
-        intro = _phrase(
-            query.language,
-            "intro",
-            programme=meta["programme"] or meta["title"],
-            institution=meta["institution"],
-            topic=_topic(query, meta, dated),
-        )
-        text = f"{_situation_clause(query)}{intro} {_numbered(chosen, 1, query.language)}"
+        topic = _topic(query, meta, dated)
+        if doc_id == continuing:
+            label = _label(query, query.language)
+            intro = (
+                (topic[0].upper() + topic[1:] + ":") if label else _phrase(query.language, "also")
+            )
+            situation = ""
+        else:
+            intro = _phrase(
+                query.language,
+                "intro",
+                programme=meta["programme"] or meta["title"],
+                institution=meta["institution"],
+                topic=topic,
+            )
+            situation = _situation_clause(query)
+        text = f"{situation}{intro} {_numbered(chosen, 1, query.language)}"
         if dated:
             text += _past_note(query, [meta], today)
         return replace(

@@ -79,19 +79,31 @@ class Assistant:
         ]
         return understand(message, index.names, turns, programme)
 
-    def answer_query(self, query: Query) -> Answer:
-        """The extractive draft for an understood question."""
+    def answer_query(self, query: Query, continuing: str | None = None) -> Answer:
+        """The extractive draft for an understood question (``continuing``: see compose_answer)."""
         index, result = self.retriever.search(query)
         draft = compose_answer(
-            query, result, index.documents, self.settings.current_date(), self.settings.max_quotes
+            query,
+            result,
+            index.documents,
+            self.settings.current_date(),
+            self.settings.max_quotes,
+            continuing,
         )
         return replace(draft, standalone_question=_standalone(query))
+
+    def _answers(self, queries: Sequence[Query]) -> list[Answer]:
+        """The answers to the questions of one message, each going on from the one before."""
+        answers: list[Answer] = []
+        for query in queries:
+            previous = answers[-1].programme if answers and answers[-1].answered else None
+            answers.append(self.backend.phrase(query.text, self.answer_query(query, previous)))
+        return answers
 
     def ask(
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
     ) -> Answer:
-        queries = self._questions_in(message, history, programme)
-        answers = [self.backend.phrase(q.text, self.answer_query(q)) for q in queries]
+        answers = self._answers(self._questions_in(message, history, programme))
         return answers[0] if len(answers) == 1 else joined_answers(answers)
 
     def stream(
@@ -102,8 +114,7 @@ class Assistant:
         if len(queries) == 1:
             yield from self.backend.stream(queries[0].text, self.answer_query(queries[0]))
             return
-        answers = [self.backend.phrase(q.text, self.answer_query(q)) for q in queries]
-        answer = joined_answers(answers)
+        answer = joined_answers(self._answers(queries))
         yield from text_deltas(answer.text)
         yield answer
 
@@ -113,7 +124,7 @@ class Assistant:
         """'Is it taught in English? And is it still online?' asks two things: one query each,
         each read with the rest of the message (who is asking) and the programme it names."""
         message = self._checked(message)
-        questions, context = split_email(message, sub_questions=False)
+        questions, context = split_email(message)
         if len(questions) < 2:
             return [self.understand(message, history, programme)]
         named = detect_programmes(message, self.retriever.index().names)
@@ -135,7 +146,7 @@ class Assistant:
         named = detect_programmes(email_text, index.names)
         programme = named[0] if len(named) == 1 else None
         background = understand(context, index.names)
-        answers: list[Answer] = []
+        queries: list[Query] = []
         for question in questions:
             # The rest of the email says who asks and about which programme, never what is asked.
             query = self.understand(question[: self.settings.max_message_chars], (), programme)
@@ -146,7 +157,8 @@ class Assistant:
                     citizenship=query.citizenship or background.citizenship,
                     flemish_degree=background.flemish_degree,
                 )
-            answers.append(self.backend.phrase(query.text, self.answer_query(query)))
+            queries.append(query)
+        answers = self._answers(queries)
         unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
         text = render_reply(questions, answers, language=answers[0].language)
         return ReplyDraft(text, tuple(questions), tuple(answers), unanswered)
@@ -254,15 +266,25 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
 
 
 _JOINED = re.compile(
-    r",?\s+(?:and|also|or)\s+(?=(?:(?:on|in|at|for|from|to|by|with) )?(?:what|when|how|which|where|who|whether|if|is|are|can|could|do|does|will|would)\b)"
+    r",?\s+(?:and|also)\s+(?=(?:(?:on|in|at|for|from|to|by|with) )?(?:what|when|how|which|where|who|whether|if|is|are|can|could|do|does|will|would)\b)"
     r"|,\s+(?=(?:what|when|how|which|where|who|whether|is there|are there|can i|do i|does)\b)",
     re.IGNORECASE,
 )
 
 
+_SUBORDINATE = re.compile(  # "If I go part-time, ..."; not "When will ..."
+    r"^(if|as|since|because|although|though|once|given)\b|"
+    r"^(when|after|before|while)\s+(i|i'm|you|we|my|the student)\b",
+    re.IGNORECASE,
+)
+
+
 def _sub_questions(sentence: str) -> list[str]:
-    """'What is the deadline, and how much is the fee?' asks two things; answer each."""
+    """'What is the deadline, and how much is the fee?' asks two things; answer each.
+    'If I go part-time, do I pay less?' asks one: its first part is a condition."""
     parts = [p.strip(" ,") for p in _JOINED.split(sentence) if p.strip(" ,")]
+    if len(parts) > 1 and _SUBORDINATE.match(parts[0]):
+        parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]
     return [p if p.endswith("?") else p + "?" for p in parts] if len(parts) > 1 else [sentence]
 
 
@@ -309,10 +331,16 @@ def _numbered_together(answers: Sequence[Answer]) -> tuple[list[str], list[Citat
 def joined_answers(answers: Sequence[Answer]) -> Answer:
     """The answers to the questions of one message, as one answer with one list of sources."""
     texts, sources = _numbered_together(answers)
+    seen: set[str] = set()
+    kept: list[str] = []
+    for text in texts:  # a note said once (the academic year of the figures) is not repeated
+        lines = [line for line in text.splitlines() if not line.strip() or line not in seen]
+        seen.update(line for line in lines if line.strip())
+        kept.append("\n".join(lines))
     first = answers[0]
     return replace(
         first,
-        text="\n\n".join(texts),
+        text="\n\n".join(kept),
         answered=any(a.answered for a in answers),
         citations=tuple(sources),
         programme=first.programme if all(a.programme == first.programme for a in answers) else None,

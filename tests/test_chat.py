@@ -87,3 +87,18 @@ def test_asking_for_another_option_skips_what_was_just_said(assistant: Assistant
     answer = assistant.ask("Hmm, none of those really fit me. Any other option?", history)
     assert "design your own track" in answer.text
     assert "Neurosciences" not in answer.text
+
+
+def test_a_condition_before_the_question_is_not_split_off() -> None:
+    questions, _ = split_email(
+        "If I do the BME postgrad part-time, do I pay the same fee in year two?"
+    )
+    assert questions == ["If I do the BME postgrad part-time, do I pay the same fee in year two?"]
+
+
+def test_two_questions_in_one_sentence_are_answered_as_two(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "What is the non-EEA fee for the BME postgrad, and when is the non-EEA deadline?"
+    )
+    assert "4400" in answer.text and "1 March" in answer.text
+    assert answer.text.count("Postgraduate Programme in Biomedical Engineering (KU Leuven)") == 1

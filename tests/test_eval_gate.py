@@ -1,7 +1,7 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
-The thresholds are the figures measured when they were set (development set of 334 cases 94.3%,
-held-out 53.2%, second held-out 83.3%); raise them when answers improve, never lower them to make
+The thresholds are the figures measured when they were set (development set of 334 cases 94.6%,
+held-out 57.4%, second held-out 83.3%); raise them when answers improve, never lower them to make
 a change pass. The two held-out files are never tuned on.
 """
 
@@ -23,7 +23,7 @@ GATES = {
         "hit_at_1": 0.99,
     },
     "cases-heldout.jsonl": {
-        "accuracy": 0.53,
+        "accuracy": 0.57,
         "refusal_recall": 0.8,
         "citation_validity": 1.0,
         "hit_at_1": 0.95,
