@@ -1057,7 +1057,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unexpected error on %s", request.url.path, exc_info=exc)
         _, type_, message = _error_for(exc)
-        return _json_error(500, type_, message)
+        # the server drops the connection after an unexpected error: say so, clients reconnect
+        return _json_error(500, type_, message, {"Connection": "close"})
 
 
 # --------------------------------------------------------------------------- the app

@@ -576,6 +576,21 @@ def test_assistant_errors_map_to_statuses_with_an_actionable_message_and_no_inte
         assert secret not in response.text
 
 
+def test_after_an_unexpected_error_the_next_request_on_the_same_client_succeeds(
+    tmp_path: Path,
+) -> None:
+    fake = ScriptedAssistant(error=RuntimeError("boom"))
+    app = create_app(settings_for(tmp_path), fake, ui=False)
+    with serve_in_thread(app) as base, httpx.Client(base_url=base) as client:
+        failed = client.post("/api/chat", json={"message": "q"})
+        fake.error = None
+        answered = client.post("/api/chat", json={"message": "q"})
+
+    assert failed.status_code == 500
+    assert failed.headers["connection"] == "close"
+    assert answered.status_code == 200
+
+
 def test_an_error_after_the_stream_started_arrives_as_an_error_event(tmp_path: Path) -> None:
     fake = ScriptedAssistant(stream_error=RuntimeError("boom at /srv/secret"))
     with serve_in_thread(create_app(settings_for(tmp_path), fake, ui=False)) as base:
