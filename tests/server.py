@@ -35,19 +35,45 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_up(
-    url: str, timeout: float = 120.0, process: subprocess.Popen | None = None
+@contextlib.contextmanager
+def running_process(
+    command: Sequence[str],
+    ready_url: str,
+    log_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120.0,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server in its own process, logging to ``log_path``: started, awaited until ``ready_url``
+    answers 200, and stopped on exit (terminated, then killed if it lingers)."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_ready(ready_url, process, log_path, timeout)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def _wait_until_ready(
+    url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} before it answered")
-        try:
-            httpx.get(url, timeout=2.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{tail}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
 @contextlib.contextmanager
@@ -80,21 +106,11 @@ def serve_in_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
         sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=log
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(f"{base}/widget.js", process=process)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    base = f"http://127.0.0.1:{port}"
+    with running_process(
+        command, f"{base}/widget.js", log_path, env={**os.environ, **env}, cwd=PROJECT_ROOT
+    ):
+        yield base
 
 
 # --------------------------------------------------------------------------- a scripted assistant

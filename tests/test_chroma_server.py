@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from assistant.chat import Assistant, build_assistant
 from assistant.config import Settings
 from assistant.store import IngestReport, active_generation, index_corpus, open_client
 from tests.conftest import BME, CORPUS, FIGURE_QUESTIONS, UNANSWERED_QUESTION, make_settings
-from tests.server import free_port, serve_in_thread
+from tests.server import free_port, running_process, serve_in_thread
 
 pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]
 
@@ -62,44 +61,12 @@ The registration fee for the Winter School in Biomechanics is 290 euro.
 def chroma_server(data_dir: Path, log_path: Path) -> Iterator[int]:
     """``chroma run`` on a free 127.0.0.1 port, answering its heartbeat; stopped on exit."""
     port = free_port()
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [
-                str(CHROMA_CLI),
-                "run",
-                "--path",
-                str(data_dir),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_for_heartbeat(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, log_path)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
-
-
-def _wait_for_heartbeat(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"chroma run exited with {process.returncode}:\n{tail}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"the Chroma server did not answer {url} within {STARTUP_SECONDS:.0f} s")
+    command = [
+        str(CHROMA_CLI), "run", "--path", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    heartbeat = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    with running_process(command, heartbeat, log_path, timeout=STARTUP_SECONDS):
+        yield port
 
 
 @pytest.fixture(scope="module")
