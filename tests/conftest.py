@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer import Answer
 from assistant.chat import Assistant, build_assistant
 from assistant.config import PROJECT_ROOT, Settings, apply_offline_environment
 from assistant.store import index_corpus
@@ -32,6 +33,15 @@ FIGURE_QUESTIONS = [
     ("What IELTS score do I need for Leiden?", "6.0", LEIDEN),
     ("How many ECTS is Biomedical Data Processing?", "6 ECTS", BME),
 ]
+
+
+def assert_answers_with(answer: Answer, figure: str, source: str) -> None:
+    """A figure question's answer: answered, with the figure, citing the document that has it."""
+    assert answer.answered
+    assert figure in answer.text
+    assert source in {c.source for c in answer.citations}
+
+
 # No document gives it: it must be declined.
 UNANSWERED_QUESTION = "What is the tuition fee for the medical physics certificate?"
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.chat import Assistant
-from tests.conftest import CORPUS, FIGURE_QUESTIONS, UNANSWERED_QUESTION
+from tests.conftest import CORPUS, FIGURE_QUESTIONS, UNANSWERED_QUESTION, assert_answers_with
 
 
 def corpus_text(doc_id: str) -> str:
@@ -18,10 +18,7 @@ def corpus_text(doc_id: str) -> str:
 def test_question_is_answered_with_the_right_figure_and_source(
     assistant: Assistant, question: str, figure: str, source: str
 ) -> None:
-    answer = assistant.ask(question)
-    assert answer.answered
-    assert figure in answer.text
-    assert source in {c.source for c in answer.citations}
+    assert_answers_with(assistant.ask(question), figure, source)
 
 
 def test_fee_for_the_medical_physics_certificate_is_declined(assistant: Assistant) -> None:
