@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from assistant.corpus import is_list_item, table_cells, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
@@ -97,20 +98,43 @@ _POINTS_BACK = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class _AnswerType:
+    """What kind of sentence a question needs, read once from its words."""
+
+    email: bool
+    address: bool
+    place: bool
+    number: bool
+    count_of: re.Pattern[str] | None  # "how many students": a number before "students"
+
+
+@lru_cache(maxsize=1024)
+def _answer_type(question: str) -> _AnswerType:
+    counted = _COUNTS_PEOPLE.search(question)
+    return _AnswerType(
+        email=bool(_WANTS_EMAIL.search(question)),
+        address=bool(_WANTS_ADDRESS.search(question)),
+        place=bool(_WANTS_PLACE.search(question)),
+        number=bool(_WANTS_NUMBER.search(question)),
+        count_of=re.compile(rf"\d\S*\s+(\w+\s+)?{counted.group(1)}", re.I) if counted else None,
+    )
+
+
 def _fits_answer_type(query: Query, item: Evidence) -> bool:
     """A question asking for a number, an email or street address, a place's name or a count of
     students is only answered by a sentence that has one."""
-    if _WANTS_EMAIL.search(query.search_text) and "@" not in item.text:
+    wanted = _answer_type(query.search_text)
+    text = item.text
+    if wanted.email and "@" not in text:
         return False
-    counted = _COUNTS_PEOPLE.search(query.search_text)
-    if counted and not re.search(rf"\d\S*\s+(\w+\s+)?{counted.group(1)}", item.text, re.I):
-        return False  # "how many students are admitted?" is answered by a count of students
-    if _WANTS_ADDRESS.search(query.search_text) and not _STREET.search(item.text):
+    if wanted.count_of and not wanted.count_of.search(text):
         return False
-    named = _PLACE_NAME.search(unit_display(item.text)) or _STREET.search(item.text)
-    if _WANTS_PLACE.search(query.search_text) and not named:
+    if wanted.address and not _STREET.search(text):
+        return False
+    if wanted.place and not (_PLACE_NAME.search(unit_display(text)) or _STREET.search(text)):
         return False  # "which campus?" is answered by a name, not by "on-campus"
-    return not _WANTS_NUMBER.search(query.search_text) or bool(_HAS_NUMBER.search(item.text))
+    return not wanted.number or bool(_HAS_NUMBER.search(text))
 
 
 def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int) -> list[Evidence]:
