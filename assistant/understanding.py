@@ -204,7 +204,8 @@ INTENTS: tuple[Intent, ...] = (
         "procedure",
         _rx(
             r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|applying|application|procedure|enrol+|register|sign up|"
-            r"send (my|the|an?) (request|application|e-?mail))\b"
+            r"send (my|the|an?) (request|application|e-?mail)|what (happens|do i do) (next|now|then|after)|"
+            r"next steps?|what now)\b"
         ),
         _rx(
             r"\b(apply|application|admission form|register|procedure|send an email|acceptance letter)\b"
@@ -348,6 +349,12 @@ FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
         "location",
     ),
     (_rx(r"^\s*who\b"), "contact"),
+    (
+        _rx(
+            r"\bhow (do|can|should|would|to) (i |we |you )?(\w+ )?(apply|register|enrol+|sign up)\b"
+        ),
+        "procedure",
+    ),
 )
 
 
@@ -492,7 +499,9 @@ class ProgrammeNames:
 
     phrases: Mapping[str, tuple[str, ...]]  # doc id -> lower-case alias phrases
     words: Mapping[str, tuple[str, ...]]  # doc id -> distinctive words
-    institutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # doc id -> words
+    institutions: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # its institution's own words
 
 
 def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeNames:
@@ -519,7 +528,21 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
         doc_id: tuple(w for w in content_terms(meta.get("institution", "")) if len(w) > 2)
         for doc_id, meta in documents.items()
     }
-    return ProgrammeNames(phrases, distinctive, institutions)
+    institution_of = {doc_id: meta.get("institution", "") for doc_id, meta in documents.items()}
+    own_names = {  # words only one institution's documents use: "Leiden", "LUMC", "Leuven"
+        doc_id: tuple(
+            w
+            for w in words
+            if w not in GENERIC_WORDS
+            and not any(
+                w in title_words[other]
+                for other in documents
+                if institution_of[other] != institution_of[doc_id]
+            )
+        )
+        for doc_id, words in institutions.items()
+    }
+    return ProgrammeNames(phrases, distinctive, own_names)
 
 
 _ABBREVIATIONS = (
@@ -552,6 +575,9 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
             scores[doc_id] = scores.get(doc_id, 0) + hits
         if doc_id in scores and tokens & set(names.institutions.get(doc_id, ())):
             scores[doc_id] += 0.5
+    named_institution = {d for d, words in names.institutions.items() if tokens & set(words)}
+    if named_institution:  # "research at KU Leuven" is not about Leiden's research specialisation
+        scores = {d: s for d, s in scores.items() if d in named_institution}
     if not scores or max(scores.values()) < minimum:
         return ()
     best = max(scores.values())

@@ -6,10 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from assistant.chat import Assistant
 from assistant.understanding import (
     asked_subject,
     detect_focus,
     detect_intents,
+    detect_programmes,
     spelled_out,
     stems,
 )
@@ -39,6 +41,7 @@ from assistant.understanding import (
         ("How do I go about applying?", "procedure"),
         ("What do I have to send along with my application?", "documents"),
         ("I work a 9-5 job, could I do the programme alongside it?", "schedule"),
+        ("I was accepted, what happens next?", "procedure"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
@@ -52,6 +55,23 @@ def test_who_is_in_charge_is_no_fee_question() -> None:
 def test_question_word_decides_between_two_intents() -> None:
     question = "For how many years would I be paying that?"
     assert detect_focus(question, detect_intents(question)) == "duration"
+
+
+def test_how_do_i_register_asks_for_the_procedure() -> None:
+    question = "I have my acceptance letter, how do I actually register?"
+    assert detect_focus(question, detect_intents(question)) == "procedure"
+
+
+def test_naming_an_institution_rules_out_the_other_institutions_programmes(
+    assistant: Assistant,
+) -> None:
+    names = assistant.retriever.index().names
+    assert detect_programmes("the Leiden research master", names) == (
+        "leiden-biomedical-sciences-master",
+    )
+    assert "leiden-biomedical-sciences-master" not in detect_programmes(
+        "Does KU Leuven do research on stem cells?", names
+    )
 
 
 def test_stemming_gives_the_same_stems_from_many_threads_at_once() -> None:
