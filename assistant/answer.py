@@ -171,7 +171,7 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
         if candidate.chunk_id == best.chunk_id or set(candidate.intents) & set(best.intents):
             listed = _enumeration(candidate, evidence)
             if listed:  # a short item quoted second still stands with its list
-                return [best, *listed]
+                return [*chosen, *listed]
             chosen.append(candidate)
     following = next(
         (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order + 1), None
@@ -393,15 +393,17 @@ def readable(item: Evidence) -> str:
     )
 
 
-def _label(query: Query, language: str) -> str:
-    for name in query.intents:
+def _label(query: Query, language: str, chosen: Sequence[Evidence] = ()) -> str:
+    """What the answer is about: what the question word asks for, else what the quotes answer."""
+    answered = [n for n in query.intents if any(n in e.intents for e in chosen)]
+    for name in [query.focus] if query.focus else answered or query.intents:
         intent = INTENTS_BY_NAME[name]
         return intent.label_nl if language == "nl" else intent.label_en
     return ""
 
 
-def _topic(query: Query, meta: Mapping[str, str], dated: bool) -> str:
-    label = _label(query, query.language)
+def _topic(query: Query, meta: Mapping[str, str], dated: bool, chosen: Sequence[Evidence]) -> str:
+    label = _label(query, query.language, chosen)
     if not label:
         return _phrase(query.language, "general")
     year = meta.get("academic_year", "")
@@ -513,9 +515,9 @@ def compose_answer(
         doc_id, chosen = found[0]
         meta = documents[doc_id]
         dated = _is_dated(query, chosen)
-        topic = _topic(query, meta, dated)
+        topic = _topic(query, meta, dated, chosen)
         if doc_id == continuing:
-            label = _label(query, query.language)
+            label = _label(query, query.language, chosen)
             intro = (
                 (topic[0].upper() + topic[1:] + ":") if label else _phrase(query.language, "also")
             )

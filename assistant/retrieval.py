@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 RRF_K = 60
 CANDIDATE_CHUNKS = 8
 REFRESH_SECONDS = 2.0
+_DEGREE_LEVELS = frozenset(stems("bachelor master"))
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,14 @@ class SearchIndex:
         return frozenset(stems(words)) | frozenset(stems(" ".join(GENERIC_WORDS)))
 
     def topic_stems(self, query: Query) -> list[str]:
-        return [t for t in query.stems if t not in self.name_stems]
+        """What the question asks about: its words less the programmes' names. A degree level the
+        named programme's own name does not carry ("is a bachelor enough for the postgraduate?")
+        is asked about."""
+        if not query.programmes:
+            return [t for t in query.stems if t not in self.name_stems]
+        own = " ".join(p for doc_id in query.programmes for p in self.names.phrases.get(doc_id, ()))
+        asked = _DEGREE_LEVELS - set(stems(own))
+        return [t for t in query.stems if t not in self.name_stems or t in asked]
 
     @cached_property
     def title_lines(self) -> frozenset[int]:

@@ -217,3 +217,16 @@ def test_how_long_before_the_start_asks_for_the_deadline(assistant: Assistant) -
         "How long before the start do non-EEA students need to have applied for the BME postgrad?"
     )
     assert "1 March" in answer.text
+
+
+def test_after_the_acceptance_letter_comes_the_registration(assistant: Assistant) -> None:
+    answer = assistant.ask("I have my acceptance letter for the BME postgrad, how can I register?")
+    assert "webinschrijving" in answer.text
+    assert "application procedure" in answer.text
+
+
+def test_a_degree_level_the_programme_is_not_named_by_is_what_is_asked(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Do I need a master's or will a bachelor do for the BME postgraduate?")
+    assert "Minimally a three or four-year bachelor degree" in answer.text
