@@ -59,6 +59,9 @@ DATED = frozenset({"fee", "deadline", "start", "invoice", "schedule"})
 MIN_SCORE = 0.5  # a sentence that matches no intent must be at least this close
 MIN_SCORE_WITH_INTENT = 0.42
 MIN_DENSE_ALONE = 0.45  # a sentence that matches no intent must also be this close in meaning
+FOCUS_ELSEWHERE_LEXICAL = (
+    0.5  # without what the question word asks for, half its words must be there
+)
 QUOTE_GAP = 0.1  # further quotes must score within this of the best one
 AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
 SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a whole
@@ -154,6 +157,11 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
         return []
     else:
         usable, floor = list(evidence), MIN_SCORE
+    if query.focus and query.focus not in wanted:
+        # what the question word asks for is not in the document: only a sentence with the
+        # question's own words answers ("who coordinates clinical studies?"), not one about
+        # something else it asks ("who is the certificate's coordinator?" by its diploma)
+        usable = [e for e in usable if e.lexical >= FOCUS_ELSEWHERE_LEXICAL]
     usable = [e for e in usable if _fits_answer_type(query, e)]
     if not usable:
         return []

@@ -52,7 +52,9 @@ _MONTH = (
 )
 
 # "Where do I send ...", "where do graduates end up working": where, but not a place to go.
-_NOT_A_PLACE = r"(?!.{0,60}\b(send|apply|submit|register|find|work\w*|end up|get|come from)\b)"
+_NOT_A_PLACE = (
+    r"(?!.{0,60}\b(send|apply|submit|register|find|read|learn more|work\w*|end up|get|come from)\b)"
+)
 
 INTENTS: tuple[Intent, ...] = (
     Intent(
@@ -204,7 +206,7 @@ INTENTS: tuple[Intent, ...] = (
         "procedure",
         _rx(
             r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|applying|application|procedure|enrol+|register|sign up|"
-            r"send (my|the|an?) (request|application|e-?mail)|what (happens|do i do) (next|now|then|after)|"
+            r"send (my|the|an?) (\w+ )?(request|application|e-?mail)|what (happens|do i do) (next|now|then|after)|"
             r"next steps?|what now)\b"
         ),
         _rx(
@@ -258,7 +260,9 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "website",
-        _rx(r"\b(website|web ?page|url|web ?site|link(?! between)|homepage)\b"),
+        _rx(
+            r"\b(website|web ?page|url|web ?site|link(?! between)|homepage|(read|find out|learn) more)\b"
+        ),
         _rx(r"https?://|\bwww\.|\bwebpage\b|\bwebsite\b"),
         False,
         "website",

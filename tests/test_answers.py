@@ -230,3 +230,15 @@ def test_a_degree_level_the_programme_is_not_named_by_is_what_is_asked(
 ) -> None:
     answer = assistant.ask("Do I need a master's or will a bachelor do for the BME postgraduate?")
     assert "Minimally a three or four-year bachelor degree" in answer.text
+
+
+def test_who_question_about_a_person_the_document_does_not_name_is_declined(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Who is in charge of the medical physics certificate?")
+    assert not answer.answered
+
+
+def test_where_to_read_more_is_answered_with_the_website(assistant: Assistant) -> None:
+    answer = assistant.ask("Where can I read more about the Biomedical Sciences Group online?")
+    assert "gbiomed.kuleuven.be" in answer.text

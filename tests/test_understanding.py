@@ -42,6 +42,8 @@ from assistant.understanding import (
         ("What do I have to send along with my application?", "documents"),
         ("I work a 9-5 job, could I do the programme alongside it?", "schedule"),
         ("I was accepted, what happens next?", "procedure"),
+        ("To whom do I send my admission request?", "procedure"),
+        ("Where can I read more about the group?", "website"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
