@@ -132,7 +132,10 @@ class SearchIndex:
 
     @cached_property
     def names(self) -> ProgrammeNames:
-        return programme_names(self.documents)
+        texts: dict[str, list[str]] = {}
+        for meta, text in zip(self.snapshot.unit_metas, self.snapshot.unit_texts, strict=True):
+            texts.setdefault(str(meta["doc_id"]), []).append(text)
+        return programme_names(self.documents, {d: " ".join(t) for d, t in texts.items()})
 
     def known(self, term: str) -> bool:
         """Whether a (stemmed) word occurs in the corpus, allowing for a typo in longer words."""

@@ -508,7 +508,11 @@ class ProgrammeNames:
     )  # its institution's own words
 
 
-def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeNames:
+def programme_names(
+    documents: Mapping[str, Mapping[str, str]], texts: Mapping[str, str] | None = None
+) -> ProgrammeNames:
+    """How each document is named. A title word that another document's text also uses
+    ("research", "group", "certificate") does not name the document on its own."""
     phrases: dict[str, tuple[str, ...]] = {}
     title_words: dict[str, set[str]] = {}
     for doc_id, meta in documents.items():
@@ -524,8 +528,15 @@ def programme_names(documents: Mapping[str, Mapping[str, str]]) -> ProgrammeName
     for words_of_doc in title_words.values():
         for word in words_of_doc:
             counts[word] = counts.get(word, 0) + 1
+    used = {doc_id: set(content_terms(text)) for doc_id, text in (texts or {}).items()}
     distinctive = {
-        doc_id: tuple(sorted(w for w in words if counts[w] == 1))
+        doc_id: tuple(
+            sorted(
+                w
+                for w in words
+                if counts[w] == 1 and not any(w in used[d] for d in used if d != doc_id)
+            )
+        )
         for doc_id, words in title_words.items()
     }
     institutions = {

@@ -76,6 +76,14 @@ def test_naming_an_institution_rules_out_the_other_institutions_programmes(
     )
 
 
+def test_a_title_word_other_documents_also_use_names_no_programme(assistant: Assistant) -> None:
+    names = assistant.retriever.index().names
+    assert detect_programmes("Which research institutes does that group work with?", names) == ()
+    assert detect_programmes("How long does the physics certificate take?", names) == (
+        "kul-medical-physics-certificate",
+    )
+
+
 def test_stemming_gives_the_same_stems_from_many_threads_at_once() -> None:
     text = "deadlines applications courses credits processing registration " * 20
     expected = stems(text)
