@@ -514,10 +514,9 @@ def compose_answer(
         return decline(query, documents, base)
     top = _strength(found[0][1])
     candidates = [doc for doc, chosen in found if _strength(chosen) >= top - AMBIGUITY_GAP]
-    several = (
-        not query.programmes
-        and len(candidates) > 1
-        and bool(PROGRAMME_SPECIFIC & set(query.intents))
+    several = len(candidates) > 1 and (
+        len(query.programmes) > 1  # a name that fits several ("the biomedical sciences master")
+        or (not query.programmes and bool(PROGRAMME_SPECIFIC & set(query.intents)))
     )
     if not several:
         doc_id, chosen = found[0]

@@ -195,7 +195,8 @@ INTENTS: tuple[Intent, ...] = (
         "documents",
         _rx(
             r"\b(documents?|paperwork|submit|upload|passport|transcripts?|cv|resume|motivation|"
-            r"letter|form|provide|attach|papers|file|dossier|put in|add|bring|send along|include)\b"
+            r"letter|form|provide|attach|papers|file|dossier|put in|put together|gather|add|bring|"
+            r"send along|include)\b"
         ),
         _rx(r"\b(documents?|cop(y|ies)|transcripts?|cv|motivation|passport|form|diplomas)\b"),
         False,
@@ -582,12 +583,22 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
     lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
     tokens = set(tokenize(text))
     scores: dict[str, float] = {}
-    for doc_id, phrases in names.phrases.items():
-        if any(f" {' '.join(tokenize(p))} " in lowered for p in phrases):
-            scores[doc_id] = scores.get(doc_id, 0) + 3
-        hits = len(tokens & set(names.words[doc_id]))
-        if hits:
-            scores[doc_id] = scores.get(doc_id, 0) + hits
+    named = {
+        doc_id
+        for doc_id, phrases in names.phrases.items()
+        if any(f" {' '.join(tokenize(p))} " in lowered for p in phrases)
+    }
+    if not named:  # "the biomedical sciences master": a name in other words' order
+        said = set(stems(text))
+        named = {
+            doc_id
+            for doc_id, phrases in names.phrases.items()
+            if any(len(stems(p)) > 1 and set(stems(p)) <= said for p in phrases)
+        }
+    for doc_id in names.phrases:
+        score = 3 * (doc_id in named) + len(tokens & set(names.words[doc_id]))
+        if score:
+            scores[doc_id] = score
         if doc_id in scores and tokens & set(names.institutions.get(doc_id, ())):
             scores[doc_id] += 0.5
     named_institution = {d for d, words in names.institutions.items() if tokens & set(words)}

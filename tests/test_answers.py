@@ -242,3 +242,9 @@ def test_who_question_about_a_person_the_document_does_not_name_is_declined(
 def test_where_to_read_more_is_answered_with_the_website(assistant: Assistant) -> None:
     answer = assistant.ask("Where can I read more about the Biomedical Sciences Group online?")
     assert "gbiomed.kuleuven.be" in answer.text
+
+
+def test_a_name_that_fits_two_programmes_is_answered_for_both(assistant: Assistant) -> None:
+    answer = assistant.ask("Which jobs do graduates of the biomedical sciences master get?")
+    assert "Master of Biomedical Sciences (KU Leuven)" in answer.text
+    assert "Master Biomedical Sciences, Research specialisation" in answer.text

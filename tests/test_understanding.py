@@ -44,6 +44,7 @@ from assistant.understanding import (
         ("I was accepted, what happens next?", "procedure"),
         ("To whom do I send my admission request?", "procedure"),
         ("Where can I read more about the group?", "website"),
+        ("What do I need to put together for my application?", "documents"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
@@ -82,6 +83,14 @@ def test_a_title_word_other_documents_also_use_names_no_programme(assistant: Ass
     assert detect_programmes("How long does the physics certificate take?", names) == (
         "kul-medical-physics-certificate",
     )
+
+
+def test_a_name_in_other_words_order_names_every_programme_it_fits(assistant: Assistant) -> None:
+    names = assistant.retriever.index().names
+    assert set(detect_programmes("jobs after the biomedical sciences master?", names)) == {
+        "kul-biomedical-sciences-master",
+        "leiden-biomedical-sciences-master",
+    }
 
 
 def test_stemming_gives_the_same_stems_from_many_threads_at_once() -> None:
