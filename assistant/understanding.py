@@ -73,7 +73,7 @@ INTENTS: tuple[Intent, ...] = (
             r"set (me|you|us) back)\b|"
             r"how much\b(?! (time|longer|work)\b)(?!.*\b(ects|credits?|ec|faculties|departments)\b)"
         ),
-        _rx(r"\d[\d.,]*\s*(euro|eur)\b|€\s*\d"),
+        _rx(r"\d[\d.,]*\s*(euro|eur)\b|€\s*\d|\b(registration|tuition) fees?\b"),
         True,
         "tuition fee",
         "collegegeld",
@@ -567,6 +567,7 @@ _ABBREVIATIONS = (
     (_rx(r"\bunis?\b"), "university"),
     (_rx(r"\bmasters\b"), "master"),
     (_rx(r"\bdept\b"), "department"),
+    (_rx(r"\bexams?\b"), "examination"),
 )
 
 

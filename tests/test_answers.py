@@ -248,3 +248,10 @@ def test_a_name_that_fits_two_programmes_is_answered_for_both(assistant: Assista
     answer = assistant.ask("Which jobs do graduates of the biomedical sciences master get?")
     assert "Master of Biomedical Sciences (KU Leuven)" in answer.text
     assert "Master Biomedical Sciences, Research specialisation" in answer.text
+
+
+def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Does the BME postgrad fee stay the same in my second part-time year?")
+    assert "the 2nd year will increase to the new fee" in answer.text

@@ -123,6 +123,7 @@ def test_short_forms_are_spelled_out() -> None:
     assert spelled_out("the biomed postgrad at a Dutch uni") == (
         "the biomedical postgraduate at a Dutch university"
     )
+    assert spelled_out("a predoctoral exam") == "a predoctoral examination"
 
 
 def test_where_to_send_or_to_work_is_no_location_question() -> None:
