@@ -84,7 +84,7 @@ INTENTS: tuple[Intent, ...] = (
             r"\b(deadlines?|due|closing date|last (day|date)|apply (by|before)|register by|"
             r"until when|by when|how late|too late|latest|cut-?off|applications? close|closes?|closing)\b|"
             r"\bwhen\b(?!\s+(applying|i apply|you apply))(?=.{0,60}\b(apply|application|register|submit|send))|\bapplication (date|period|window)|"
-            r"have to be in\b|\bin time\b|\bstill (possible|time) to\b|\bstill (apply|enrol+|register)\b|"
+            r"have to be in\b|\bin time\b|\bstill (possible|time) to\b|\bstill (apply|enrol+|register|sign up|get in|join)\b|"
             r"\bstill open for\b|\bby (what|which) date\b|\blate\b|\bto have applied\b|\bhow long before\b|"
             rf"\b\d{{1,2}} {_MONTH}\b.{{0,20}}\b(date|deadline)\b"
         ),
@@ -196,7 +196,7 @@ INTENTS: tuple[Intent, ...] = (
         _rx(
             r"\b(documents?|paperwork|submit|upload|passport|transcripts?|cv|resume|motivation|"
             r"letter|form|provide|attach|papers|file|dossier|put in|put together|gather|add|bring|"
-            r"send along|include)\b"
+            r"send along|include|contain|mention)\b"
         ),
         _rx(r"\b(documents?|cop(y|ies)|transcripts?|cv|motivation|passport|form|diplomas)\b"),
         False,
@@ -291,7 +291,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "contact",
         _rx(
-            r"\b(contact|e-?mail|reach|phone|call|coordinator|coordinat\w+|in charge|responsible|"
+            r"\b(contact|e-?mail(?!.{0,30}\b(contain|include|mention)\b)|reach|phone|call|coordinator|coordinat\w+|in charge|responsible|"
             r"who (should|can|do) i (ask|write|contact|talk))\b"
         ),
         _rx(r"\b(coordination|practical information|contact|prof\.|ms\.|herestraat|http)\b"),

@@ -45,10 +45,16 @@ from assistant.understanding import (
         ("To whom do I send my admission request?", "procedure"),
         ("Where can I read more about the group?", "website"),
         ("What do I need to put together for my application?", "documents"),
+        ("Can I still sign up this year?", "deadline"),
+        ("What should my email contain?", "documents"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
     assert intent in detect_intents(question)
+
+
+def test_an_email_to_write_is_no_contact_question() -> None:
+    assert "contact" not in detect_intents("What should my e-mail to the programme contain?")
 
 
 def test_who_is_in_charge_is_no_fee_question() -> None:
