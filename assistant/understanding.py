@@ -181,11 +181,12 @@ INTENTS: tuple[Intent, ...] = (
         _rx(
             r"\b(admission|admitted|admit|requirements?|required(?! to take)|eligible|eligibility|entry|enter|"
             r"prerequisites?|qualify|accepted|accept|background|bachelor'?s?|ba|bsc|who can|"
-            r"let (me )?in(to)?|final say|who decides)\b"
+            r"let (me )?in(to)?|final say|who decides|(should|must|do|need to) i (already )?know|"
+            r"prior knowledge|background knowledge)\b"
         ),
         _rx(
             r"\b(bachelor|master|diploma|degree|admission|admitted|allowed to enter|requirements?|"
-            r"ba or bsc|approval|prerequisite|eligible|accepted|decide)\b"
+            r"ba or bsc|approval|prerequisite|eligible|accepted|decide|well versed)\b"
         ),
         False,
         "admission requirements",

@@ -47,6 +47,7 @@ from assistant.understanding import (
         ("What do I need to put together for my application?", "documents"),
         ("Can I still sign up this year?", "deadline"),
         ("What should my email contain?", "documents"),
+        ("Is there prior knowledge I need?", "admission"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
