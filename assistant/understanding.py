@@ -655,7 +655,13 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\byear (two|2)\b|\bsecond year\b"), "2nd year"),
     (_rx(r"\b(together|combined|altogether|in total|overall)\b"), "in total"),
     (_rx(r"\bcomes? from\b|\bsource\b"), "source"),
-    (_rx(r"\b(outside|beyond|not (on|in)) the list(ed)?\b|\bnot listed\b"), "other courses"),
+    (
+        _rx(
+            r"\b(outside|beyond|(not|isn'?t|aren'?t) (on|in))\b.{0,30}\blist(s|ed)?\b|\bnot listed\b|"
+            r"\b(another|other|different) faculty\b|\bfrom the \w+ faculty\b"
+        ),
+        "other courses elected approval",
+    ),
     (
         _rx(r"\b(stretch|spread)\b.{0,30}\bover\b|\blonger period\b|\bslower pace\b"),
         "part time spread over",
@@ -669,7 +675,7 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
         "on-campus online",
     ),
     (_rx(r"\b(tumou?r|oncology)\b"), "cancer"),
-    (_rx(r"\b(funding|fund|money for (my )?research)\b"), "grants"),
+    (_rx(r"\b(funding|fund|money for (my |your )?(own )?research)\b"), "grants"),
     (_rx(r"\b(website|web page|webpage|site|url)\b"), "http webpage"),
     (_rx(r"\b(bill|billed)\b"), "invoice"),
     (_rx(r"\b(start-?up|own business|entrepreneur\w*)\b"), "business entrepreneurial"),
@@ -678,6 +684,8 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\b(final say|decides?|decision)\b"), "committee decide"),
     (_rx(r"\b(emphasis|focus(es)? on|stress(es)?)\b"), "strongly focuses"),
     (_rx(r"\b(shape|design|choose) my own\b|\bpersonali[sz]ed\b"), "individually tailored"),
+    (_rx(r"\b(ce[- ]?mark\w*|fda|regulations?|regulatory|legislation)\b"), "regulatory affairs"),
+    (_rx(r"\bhow (is|are)\b.{0,80}\b(organi[sz]ed|structured|set up)\b"), "structured around"),
 )
 
 

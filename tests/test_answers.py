@@ -255,3 +255,18 @@ def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
 ) -> None:
     answer = assistant.ask("Does the BME postgrad fee stay the same in my second part-time year?")
     assert "the 2nd year will increase to the new fee" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Can I take an elective that isn't in the BME course lists?", "programme director"),
+        ("Which BME postgrad course covers medical device regulations?", "Regulatory Affairs"),
+        ("How is the KU Leuven doctoral school in biomedical sciences set up?", "twelve"),
+        ("Can Leiden's research master teach me how to find money for my own research?", "grants"),
+    ],
+)
+def test_applicants_words_find_the_documents_words(
+    assistant: Assistant, question: str, expected: str
+) -> None:
+    assert expected in assistant.ask(question).text
