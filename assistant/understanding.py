@@ -367,7 +367,8 @@ FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
 _SUBJECT = _rx(
     r"\b(?:how (?:much|expensive) (?:is|are) (?:a |an |the )?|"
     r"how long does it take to (?:get|obtain|receive) (?:a |an |the |my )?|"
-    r"(?:are|is) there (?:any |a |an |some )?|do (?:you|they) (?:have|offer|provide|give) (?:any |a |an |some )?)"
+    r"(?:are|is) there (?:any |a |an |some )?|do (?:you|they) (?:have|offer|provide|give) (?:any |a |an |some )?|"
+    r"(?:(?:get|gets|getting|be|being) |(?:are|is) (?:[\w'-]+ ){0,3})(?=(?:paid|salaried|remunerated|compensated)\b))"
     r"((?:[\w'-]+ ?){1,4})"
 )
 _SUBJECT_END = _rx(

@@ -151,6 +151,7 @@ def test_credits_asked_for_win_over_how_long() -> None:
         ("How long does it take to get a student visa?", "visa"),
         ("Is there a lowest amount I'd be charged?", "amount"),
         ("When is the deadline?", None),
+        ("Will I be paid during the internship?", "paid"),
     ],
 )
 def test_the_subject_of_an_is_there_question_is_found(question: str, subject: str | None) -> None:
