@@ -1,8 +1,8 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
-The thresholds are the figures measured when they were set (development set of 334 cases 94.6%,
-held-out 57.4%, second held-out 83.3%); raise them when answers improve, never lower them to make
-a change pass. The two held-out files are never tuned on.
+The thresholds are the figures measured when they were set (development set of 434 cases 95.6%,
+held-out 61.7%, second held-out 83.3%, third held-out 78.3%); raise them when answers improve,
+never lower them to make a change pass. The held-out files are never tuned on.
 """
 
 from __future__ import annotations
@@ -17,22 +17,28 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
     "cases.jsonl": {
-        "accuracy": 0.94,
+        "accuracy": 0.95,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
     },
     "cases-heldout.jsonl": {
-        "accuracy": 0.57,
+        "accuracy": 0.61,
         "refusal_recall": 0.8,
         "citation_validity": 1.0,
-        "hit_at_1": 0.95,
+        "hit_at_1": 0.97,
     },
     "cases-heldout-2.jsonl": {
         "accuracy": 0.83,
         "refusal_recall": 0.75,
         "citation_validity": 1.0,
-        "hit_at_1": 0.95,
+        "hit_at_1": 0.99,
+    },
+    "cases-heldout-3.jsonl": {
+        "accuracy": 0.78,
+        "refusal_recall": 1.0,
+        "citation_validity": 1.0,
+        "hit_at_1": 0.98,
     },
 }
 
