@@ -685,6 +685,11 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\b(final say|decides?|decision)\b"), "committee decide"),
     (_rx(r"\b(emphasis|focus(es)? on|stress(es)?)\b"), "strongly focuses"),
     (_rx(r"\b(shape|design|choose) my own\b|\bpersonali[sz]ed\b"), "individually tailored"),
+    (
+        _rx(r"\bprofessional bachelor|\bhogeschool\b|\buniversity of applied sciences\b"),
+        "academic bachelor",
+    ),
+    (_rx(r"\b(backgrounds?(?! knowledge)|fields? of study|majors?|disciplines?)\b"), "discipline"),
     (_rx(r"\b(ce[- ]?mark\w*|fda|regulations?|regulatory|legislation)\b"), "regulatory affairs"),
     (_rx(r"\bhow (is|are)\b.{0,80}\b(organi[sz]ed|structured|set up)\b"), "structured around"),
 )

@@ -262,6 +262,7 @@ def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
     ("question", "expected"),
     [
         ("Can I take an elective that isn't in the BME course lists?", "programme director"),
+        ("Which fields of study does the BME postgraduate accept?", "mechanical, electrical"),
         ("Which BME postgrad course covers medical device regulations?", "Regulatory Affairs"),
         ("How is the KU Leuven doctoral school in biomedical sciences set up?", "twelve"),
         ("Can Leiden's research master teach me how to find money for my own research?", "grants"),
