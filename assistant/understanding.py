@@ -229,7 +229,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "courses",
         _rx(
-            r"\b(courses?|modules?|subjects?|classes|curriculum|electives?|clusters?|taught|learn|"
+            r"\b(courses?|modules?|subjects?|classes|curriculum|electives?|clusters?|"
+            r"taught(?! in (english|dutch))|learn|"
             r"lectures?|[a-z]\d{2}[a-z0-9]{3})\b"
         ),
         _rx(

@@ -180,6 +180,7 @@ def test_when_applying_is_no_deadline_question(assistant: Assistant) -> None:
         "How long does it take to get a student visa for the Leiden master?",
         "How many students get admitted to the Leiden research specialisation each year?",
         "Are interns paid during the medical physics certificate's hospital internship?",
+        "Is the medical physics postgraduate taught in Dutch?",
     ],
 )
 def test_questions_about_what_the_documents_never_mention_are_declined(
