@@ -506,8 +506,12 @@ def compose_answer(
         language=query.language,
         retrieved=result.documents,
     )
-    if result.unknown and (not query.programmes or _elsewhere(query, result.unknown)):
-        found = []  # the question names something (a school, an event) the documents never mention
+    if result.unknown and (
+        not query.programmes
+        or _elsewhere(query, result.unknown)
+        or _asked_for(query, result.unknown)
+    ):
+        found = []  # the question names something (a school, a test) the documents never mention
     if result.unknown_subject:
         found = []  # it asks about something (scholarships, a visa) the documents never mention
     if not found:
@@ -584,6 +588,20 @@ def _elsewhere(query: Query, names: Sequence[str]) -> bool:
         re.search(
             rf"\b(programme|program|master|msc|postgraduate|course|degree|engineering|sciences?|"
             rf"physics)\s+(at|of|in)\s+(the\s+)?(\w+\s+)?{re.escape(name)}\b",
+            query.text,
+            re.IGNORECASE,
+        )
+        for name in names
+    )
+
+
+def _asked_for(query: Query, names: Sequence[str]) -> bool:
+    """A test or grade asked for as a requirement ("do I need the GRE?", "minimum GPA"), not
+    the asker's own background ("my BSc from IIT")."""
+    return any(
+        re.search(
+            rf"\b(take|need|needs|require[sd]?|submit|minimum|min|expect)\s+((a|an|the|my|any)\s+)?"
+            rf"{re.escape(name)}\b|\b{re.escape(name)}\s+(score|result|requirement)s?\b",
             query.text,
             re.IGNORECASE,
         )

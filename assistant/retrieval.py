@@ -138,8 +138,9 @@ class SearchIndex:
         return programme_names(self.documents, {d: " ".join(t) for d, t in texts.items()})
 
     def known(self, term: str) -> bool:
-        """Whether a (stemmed) word occurs in the corpus, allowing for a typo in longer words."""
-        if term in self.vocabulary or term.isdigit():
+        """Whether a (stemmed) word occurs in the corpus or a programme's names, allowing for a
+        typo in longer words."""
+        if term in self.vocabulary or term in self.name_stems or term.isdigit():
             return True
         if term not in self._spelled:
             self._spelled[term] = len(term) >= 5 and bool(self.spelling(term))

@@ -843,11 +843,12 @@ GENERIC_WORDS = frozenset(
 )
 
 
-_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)*")
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)*|\b[A-Z]{2,6}\b")
 
 
 def proper_names(text: str) -> list[str]:
-    """Capitalised names inside a sentence ("Harvard Medical School"), countries excepted."""
+    """Capitalised names inside a sentence ("Harvard Medical School") and acronyms ("GRE"),
+    countries excepted."""
     found: list[str] = []
     for match in _PROPER.finditer(text.strip()):
         name = match.group(0)

@@ -273,3 +273,18 @@ def test_applicants_words_find_the_documents_words(
     assistant: Assistant, question: str, expected: str
 ) -> None:
     assert expected in assistant.ask(question).text
+
+
+def test_a_test_or_grade_the_documents_never_name_is_declined_as_a_requirement(
+    assistant: Assistant,
+) -> None:
+    assert not assistant.ask("Does the BME postgraduate require the GMAT?").answered
+    assert assistant.ask("Is there a minimum TOEFL score for the Leiden master?").answered
+
+
+def test_an_unknown_school_in_the_askers_background_is_no_reason_to_decline(
+    assistant: Assistant,
+) -> None:
+    assert assistant.ask(
+        "I got my bachelor at IIT Bombay. Can I apply to the BME postgrad?"
+    ).answered
