@@ -76,6 +76,9 @@ _WANTS_NUMBER = re.compile(
     r"\b(how (much|many|long)|minimum|maximum|min|score|percentage|percent|rate|average|hoeveel|hoelang)\b",
     re.IGNORECASE,
 )
+_WANTS_PERCENT = re.compile(
+    r"\b(percentage|percent|proportion|(acceptance|admission|success) rate)\b|%", re.IGNORECASE
+)
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
 _COUNTS_PEOPLE = re.compile(
@@ -109,6 +112,7 @@ class _AnswerType:
     address: bool
     place: bool
     number: bool
+    percent: bool
     count_of: re.Pattern[str] | None  # "how many students": a number before "students"
 
 
@@ -120,6 +124,7 @@ def _answer_type(question: str) -> _AnswerType:
         address=bool(_WANTS_ADDRESS.search(question)),
         place=bool(_WANTS_PLACE.search(question)),
         number=bool(_WANTS_NUMBER.search(question)),
+        percent=bool(_WANTS_PERCENT.search(question)),
         count_of=re.compile(rf"\d\S*\s+(\w+\s+)?{counted.group(1)}", re.I) if counted else None,
     )
 
@@ -130,6 +135,8 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
     wanted = _answer_type(query.search_text)
     text = item.text
     if wanted.email and "@" not in text:
+        return False
+    if wanted.percent and not re.search(r"%|\bper ?cent", text):
         return False
     if wanted.count_of and not wanted.count_of.search(text):
         return False

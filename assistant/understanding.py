@@ -368,7 +368,9 @@ FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
 _SUBJECT = _rx(
     r"\b(?:how (?:much|expensive) (?:is|are) (?:a |an |the )?|"
     r"how long does it take to (?:get|obtain|receive) (?:a |an |the |my )?|"
-    r"(?:are|is) there (?:any |a |an |some )?|do (?:you|they) (?:have|offer|provide|give) (?:any |a |an |some )?|"
+    r"(?:are|is) there (?:any |a |an |some )?|"
+    r"do (?:you|they) (?:have|offer|provide|give) (?:any |a |an |some )?|"
+    r"(?:do|does) (?!i |we )(?:[\w'-]+ ){1,3}?(?:offer|provide|guarantee|arrange)s? (?:any |a |an |some )?|"
     r"(?:(?:get|gets|getting|be|being) |(?:are|is) (?:[\w'-]+ ){0,3})(?=(?:paid|salaried|remunerated|compensated)\b))"
     r"((?:[\w'-]+ ?){1,4})"
 )

@@ -181,6 +181,8 @@ def test_when_applying_is_no_deadline_question(assistant: Assistant) -> None:
         "How many students get admitted to the Leiden research specialisation each year?",
         "Are interns paid during the medical physics certificate's hospital internship?",
         "Is the medical physics postgraduate taught in Dutch?",
+        "Does KU Leuven arrange accommodation for BME postgraduate students?",
+        "What is the acceptance rate of the Leiden research master?",
     ],
 )
 def test_questions_about_what_the_documents_never_mention_are_declined(

@@ -152,6 +152,8 @@ def test_credits_asked_for_win_over_how_long() -> None:
         ("Is there a lowest amount I'd be charged?", "amount"),
         ("When is the deadline?", None),
         ("Will I be paid during the internship?", "paid"),
+        ("Does the university provide accommodation?", "accommodation"),
+        ("Do I have to send a CV?", None),
     ],
 )
 def test_the_subject_of_an_is_there_question_is_found(question: str, subject: str | None) -> None:
