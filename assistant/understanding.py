@@ -820,11 +820,13 @@ def unit_citizenship(text: str) -> str | None:
 
 
 def about_other_applicants(query: Query, text: str) -> bool:
-    """The sentence is about applicants other than the one asking (EEA vs non-EEA)."""
-    if query.citizenship is None:
-        return False
+    """The sentence is about applicants other than the one asking (EEA vs non-EEA, living in
+    Belgium or not)."""
     about = unit_citizenship(text)
-    return about is not None and about != query.citizenship
+    abroad = query.situation is not None and query.situation.resident_in_belgium is False
+    if about == "resident" and abroad and query.citizenship != "resident":
+        return True  # "I live in Chile": not the line for those living in Belgium
+    return query.citizenship is not None and about is not None and about != query.citizenship
 
 
 # Words that carry no topic of their own in a question; never a reason to decline.

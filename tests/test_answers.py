@@ -290,3 +290,11 @@ def test_an_unknown_school_in_the_askers_background_is_no_reason_to_decline(
     assert assistant.ask(
         "I got my bachelor at IIT Bombay. Can I apply to the BME postgrad?"
     ).answered
+
+
+def test_living_abroad_leaves_out_the_line_for_those_living_in_belgium(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("I live in Peru. By when must I apply to the BME postgraduate?")
+    assert "1 March" in answer.text
+    assert "living in Belgium" not in answer.text
