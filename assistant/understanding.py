@@ -358,7 +358,8 @@ FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"^\s*who\b"), "contact"),
     (
         _rx(
-            r"\bhow (do|can|should|would|to) (i |we |you )?(\w+ )?(apply|register|enrol+|sign up)\b"
+            r"\bhow (do|can|should|would|to) (i |we |you )?(\w+ )?(apply|register|enrol+|sign up)\b|"
+            r"\bhow (does|do|will) (the )?(applying|application|registration|enrol+ment)\b"
         ),
         "procedure",
     ),

@@ -67,8 +67,14 @@ def test_question_word_decides_between_two_intents() -> None:
     assert detect_focus(question, detect_intents(question)) == "duration"
 
 
-def test_how_do_i_register_asks_for_the_procedure() -> None:
-    question = "I have my acceptance letter, how do I actually register?"
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I have my acceptance letter, how do I actually register?",
+        "How does the application work, is there a form to fill in?",
+    ],
+)
+def test_how_applying_works_asks_for_the_procedure(question: str) -> None:
     assert detect_focus(question, detect_intents(question)) == "procedure"
 
 
