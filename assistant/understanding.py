@@ -779,8 +779,13 @@ def _is_follow_up(query: Query) -> bool:
 
 def _merge(query: Query, previous: Query) -> Query:
     intents = query.intents or previous.intents
-    if query.intents and set(query.intents) <= {"duration"} and previous.intents:
-        # "and part-time?" names a study mode, not a new topic
+    if (
+        query.intents
+        and set(query.intents) <= {"duration", "procedure"}
+        and query.focus != "procedure"
+        and previous.intents
+    ):
+        # "and part-time?", "and if I register part-time?" name a study mode, not a new topic
         intents = previous.intents if query.study_mode else query.intents
     programmes = query.programmes or previous.programmes
     topic = " ".join(

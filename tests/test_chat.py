@@ -18,6 +18,15 @@ def test_follow_up_keeps_programme_and_topic(assistant: Assistant) -> None:
     assert "tuition fee" in answer.standalone_question
 
 
+def test_a_follow_up_changing_the_study_mode_keeps_the_topic(assistant: Assistant) -> None:
+    history = [
+        Turn("user", "How much is the BME postgraduate for a non-EEA student?"),
+        Turn("assistant", "A non-EEA student pays 4400 euro for a full-time registration."),
+    ]
+    answer = assistant.ask("And if I enrol part-time?", history)
+    assert "2200" in answer.text
+
+
 def test_dutch_question_is_answered_with_dutch_framing(assistant: Assistant) -> None:
     answer = assistant.ask(
         "Wat kost het inschrijvingsgeld voor niet-EER studenten in het BME postgraduaat?"
