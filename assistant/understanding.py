@@ -316,7 +316,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "schedule",
         _rx(
-            r"\b(schedule|timetables?|evening|daytime|during the day|what time|hours|weekends?|9-5)\b|"
+            r"\b(schedule|timetables?|evenings?|daytime|during the day|what time|hours|weekends?|"
+            r"9-(to-)?5|nine to five)\b|"
             r"\b(next to|alongside|while|combine)\b.{0,60}\b(job|work\w*)\b|"
             r"\b(job|work\w*)\b.{0,60}\b(next to|alongside|while|combine)\b"
         ),

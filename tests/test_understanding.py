@@ -48,6 +48,8 @@ from assistant.understanding import (
         ("Can I still sign up this year?", "deadline"),
         ("What should my email contain?", "documents"),
         ("Is there prior knowledge I need?", "admission"),
+        ("Are lectures in the evenings?", "schedule"),
+        ("I work nine to five, is that a problem?", "schedule"),
     ],
 )
 def test_question_words_map_to_what_is_asked(question: str, intent: str) -> None:
