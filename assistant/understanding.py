@@ -208,7 +208,7 @@ INTENTS: tuple[Intent, ...] = (
         "procedure",
         _rx(
             r"\b(how (do|can|to) (i )?(apply|register|enrol+)|apply|applying|application|procedure|enrol+|register|sign up|"
-            r"send (my|the|an?) (\w+ )?(request|application|e-?mail)|what (happens|do i do) (next|now|then|after)|"
+            r"send (my|the|an?) (\w+ )?(request|application|e-?mail)|what (happens|do i do|should i do) (next|now|then|after|with (it|this|that))|"
             r"next steps?|what now)\b"
         ),
         _rx(

@@ -42,6 +42,7 @@ from assistant.understanding import (
         ("What do I have to send along with my application?", "documents"),
         ("I work a 9-5 job, could I do the programme alongside it?", "schedule"),
         ("I was accepted, what happens next?", "procedure"),
+        ("The letter came, what do I do with it?", "procedure"),
         ("To whom do I send my admission request?", "procedure"),
         ("Where can I read more about the group?", "website"),
         ("What do I need to put together for my application?", "documents"),
