@@ -181,7 +181,7 @@ INTENTS: tuple[Intent, ...] = (
         _rx(
             r"\b(admission|admitted|admit|requirements?|required(?! to take)|eligible|eligibility|entry|enter|"
             r"prerequisites?|qualify|accepted|accept|background|bachelor'?s?|ba|bsc|who can|"
-            r"let (me )?in(to)?|final say|who decides|(should|must|do|need to) i (already )?know|"
+            r"let (me )?in(to)?|final say|who (\w+ ){0,2}decides?|acceptable|(should|must|do|need to) i (already )?know|"
             r"prior knowledge|background knowledge)\b"
         ),
         _rx(
@@ -847,6 +847,7 @@ GENERIC_WORDS = frozenset(
     universities school master masters postgrad postgraduate bachelor year years month
     months time times day days week weeks today new first second next last end soon later
     already yet usually normally typically exactly option options choice choose chose good
+    alternative alternatives substitute replacement
     best better fine correct right wrong true false find found look see say said mean means
     give given gives make makes take takes taking happen happens happening work works apply
     applying applied application

@@ -50,6 +50,7 @@ from assistant.understanding import (
         ("What should my email contain?", "documents"),
         ("Is there prior knowledge I need?", "admission"),
         ("Are lectures in the evenings?", "schedule"),
+        ("Who gets to decide if my diploma is acceptable?", "admission"),
         ("I work nine to five, is that a problem?", "schedule"),
     ],
 )
@@ -163,6 +164,7 @@ def test_credits_asked_for_win_over_how_long() -> None:
         ("Will I be paid during the internship?", "paid"),
         ("Does the university provide accommodation?", "accommodation"),
         ("Do I have to send a CV?", None),
+        ("Is there an alternative for that course?", None),
     ],
 )
 def test_the_subject_of_an_is_there_question_is_found(question: str, subject: str | None) -> None:
