@@ -511,9 +511,9 @@ class ProgrammeNames:
 
     phrases: Mapping[str, tuple[str, ...]]  # doc id -> lower-case alias phrases
     words: Mapping[str, tuple[str, ...]]  # doc id -> distinctive words
-    institutions: Mapping[str, tuple[str, ...]] = field(
-        default_factory=dict
-    )  # its institution's own words
+    # doc id -> the words only its institution's documents use
+    institutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)  # doc id -> its text, lower-cased
 
 
 def programme_names(
@@ -565,7 +565,8 @@ def programme_names(
         )
         for doc_id, words in institutions.items()
     }
-    return ProgrammeNames(phrases, distinctive, own_names)
+    lowered = {doc_id: " ".join(text.lower().split()) for doc_id, text in (texts or {}).items()}
+    return ProgrammeNames(phrases, distinctive, own_names, lowered)
 
 
 _ABBREVIATIONS = (
@@ -612,6 +613,11 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
     named_institution = {d for d, words in names.institutions.items() if tokens & set(words)}
     if named_institution:  # "research at KU Leuven" is not about Leiden's research specialisation
         scores = {d: s for d, s in scores.items() if d in named_institution}
+    if not scores:  # a name only one document uses ("the Biomedical Library") names it
+        for name in proper_names(text):
+            holders = [d for d, body in names.texts.items() if name.lower() in body]
+            if len(name.split()) > 1 and len(holders) == 1:
+                scores[holders[0]] = minimum
     if not scores or max(scores.values()) < minimum:
         return ()
     best = max(scores.values())

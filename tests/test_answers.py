@@ -183,6 +183,7 @@ def test_when_applying_is_no_deadline_question(assistant: Assistant) -> None:
         "Is the medical physics postgraduate taught in Dutch?",
         "Does KU Leuven arrange accommodation for BME postgraduate students?",
         "What is the acceptance rate of the Leiden research master?",
+        "Is the Biomedical Library open on Sundays?",
     ],
 )
 def test_questions_about_what_the_documents_never_mention_are_declined(

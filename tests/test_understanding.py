@@ -110,6 +110,13 @@ def test_a_name_in_other_words_order_names_every_programme_it_fits(assistant: As
     }
 
 
+def test_a_name_only_one_document_uses_names_that_document(assistant: Assistant) -> None:
+    names = assistant.retriever.index().names
+    assert detect_programmes("Where is the Biomedical Library?", names) == (
+        "kul-biomedical-sciences-group",
+    )
+
+
 def test_stemming_gives_the_same_stems_from_many_threads_at_once() -> None:
     text = "deadlines applications courses credits processing registration " * 20
     expected = stems(text)
