@@ -691,7 +691,7 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\b(website|web page|webpage|site|url)\b"), "http webpage"),
     (_rx(r"\b(bill|billed)\b"), "invoice"),
     (_rx(r"\b(start-?up|own business|entrepreneur\w*)\b"), "business entrepreneurial"),
-    (_rx(r"\b(companies|spin-?offs?|firms)\b"), "spin-off companies industry"),
+    (_rx(r"\b(companies|spin-?offs?|firms)\b"), "spin-off companies"),
     (_rx(r"\b(grads|alumni)\b"), "graduates"),
     (_rx(r"\b(final say|decides?|decision)\b"), "committee decide"),
     (_rx(r"\b(emphasis|focus(es)? on|stress(es)?)\b"), "strongly focuses"),
