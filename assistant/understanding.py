@@ -195,7 +195,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "documents",
         _rx(
-            r"\b(documents?|paperwork|submit|upload|passport|transcripts?|cv|resume|motivation|"
+            r"\b(documents?|paperwork|submit|upload|passport|transcripts?|cv|resume|motivation|cop(y|ies)|"
             r"letter|form|provide|attach|papers|file|dossier|put in|put together|gather|add|bring|"
             r"send along|include|contain|mention)\b"
         ),
@@ -701,6 +701,7 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
         "academic bachelor",
     ),
     (_rx(r"\b(backgrounds?(?! knowledge)|fields? of study|majors?|disciplines?)\b"), "discipline"),
+    (_rx(r"\b(stamp\w*|certified|notari[sz]ed|apostille|sworn)\b"), "legalized"),
     (_rx(r"\b(ce[- ]?mark\w*|fda|regulations?|regulatory|legislation)\b"), "regulatory affairs"),
     (_rx(r"\bhow (is|are)\b.{0,80}\b(organi[sz]ed|structured|set up)\b"), "structured around"),
 )
