@@ -221,8 +221,8 @@ def _shaped_answer(
     item = _list_asked_for(query, best, usable)
     enumeration = _enumeration(item, evidence) if item is not None else []
     if item is not None and enumeration:
-        # the sentence that answers comes first when its list scores well below it
-        return [best, *enumeration] if item.score < best.score - QUOTE_GAP else enumeration
+        # the best sentence comes first ("you can even design your own track"), then the list
+        return enumeration if best in enumeration else [best, *enumeration]
     if _COMPARES.search(query.search_text) and is_list_item(best.text) and best.intents:
         others = [
             e

@@ -301,3 +301,8 @@ def test_living_abroad_leaves_out_the_line_for_those_living_in_belgium(
     answer = assistant.ask("I live in Peru. By when must I apply to the BME postgraduate?")
     assert "1 March" in answer.text
     assert "living in Belgium" not in answer.text
+
+
+def test_the_best_sentence_stays_before_the_list_asked_for(assistant: Assistant) -> None:
+    answer = assistant.ask("What if none of the Leiden tracks suits me?")
+    assert "design your own track" in answer.text
