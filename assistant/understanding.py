@@ -682,7 +682,9 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\b(dissertation|final project|final paper)\b"), "thesis"),
     (
         _rx(
-            r"\b(remote(ly)?|distance learning|from home|online (classes|courses|lectures|study))\b"
+            r"\b(remote(ly)?|distance learning|from home|online (classes|courses|lectures|study))\b|"
+            r"\b(study|follow|attend)\b.{0,40}\bonline\b|\b(do|take) (it|this|the \w+) online\b|"
+            r"\bonline\b.{0,15}\b(possible|option)"
         ),
         "on-campus online",
     ),

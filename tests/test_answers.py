@@ -271,6 +271,7 @@ def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
         ("How is the KU Leuven doctoral school in biomedical sciences set up?", "twelve"),
         ("Which firms were started from KU Leuven biomedical research?", "Thrombogenics"),
         ("Must my diploma copies for the BME postgrad be notarised?", "legalized copies"),
+        ("Could I follow the BME postgraduate online from abroad?", "on-campus"),
         ("Can Leiden's research master teach me how to find money for my own research?", "grants"),
     ],
 )
