@@ -79,6 +79,12 @@ _WANTS_NUMBER = re.compile(
 _WANTS_PERCENT = re.compile(
     r"\b(percentage|percent|proportion|(acceptance|admission|success) rate)\b|%", re.IGNORECASE
 )
+_WANTS_DATE = re.compile(r"\b(what|which|exact) (date|day)\b", re.IGNORECASE)
+_HAS_DATE = re.compile(
+    r"\d|\b(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)\b",
+    re.IGNORECASE,
+)
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 _WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
 _COUNTS_PEOPLE = re.compile(
@@ -113,6 +119,7 @@ class _AnswerType:
     place: bool
     number: bool
     percent: bool
+    date: bool
     count_of: re.Pattern[str] | None  # "how many students": a number before "students"
 
 
@@ -125,18 +132,21 @@ def _answer_type(question: str) -> _AnswerType:
         place=bool(_WANTS_PLACE.search(question)),
         number=bool(_WANTS_NUMBER.search(question)),
         percent=bool(_WANTS_PERCENT.search(question)),
+        date=bool(_WANTS_DATE.search(question)),
         count_of=re.compile(rf"\d\S*\s+(\w+\s+)?{counted.group(1)}", re.I) if counted else None,
     )
 
 
 def _fits_answer_type(query: Query, item: Evidence) -> bool:
-    """A question asking for a number, an email or street address, a place's name or a count of
-    students is only answered by a sentence that has one."""
+    """A question asking for a number, a percentage, a date, an email or street address, a place's
+    name or a count of students is only answered by a sentence that has one."""
     wanted = _answer_type(query.search_text)
     text = item.text
     if wanted.email and "@" not in text:
         return False
     if wanted.percent and not re.search(r"%|\bper ?cent", text):
+        return False
+    if wanted.date and not _HAS_DATE.search(text):
         return False
     if wanted.count_of and not wanted.count_of.search(text):
         return False

@@ -251,7 +251,8 @@ class SearchIndex:
         weight = sum(self.idf.get(t, 3.0) for t in terms) or 1.0
         lexical = sum(self.idf.get(t, 3.0) for t in terms if _mentions(self.unit_tokens[i], t))
         lexical /= weight
-        cue = _cue_text(text, heading)
+        sole = len(self.units_by_chunk[str(meta["chunk_id"])]) == 1  # a section's one value
+        cue = _cue_text(text, heading, sole)
         intents = tuple(name for name in query.intents if INTENTS_BY_NAME[name].answers.search(cue))
 
         doc_id = str(meta["doc_id"])
@@ -265,7 +266,6 @@ class SearchIndex:
             score += 0.25
         if len(text.split()) < 4 and not intents and not any(ch.isdigit() for ch in text):
             score -= 0.2  # a bare label ("Procedure:", "Name") answers nothing on its own
-        sole = len(self.units_by_chunk[str(meta["chunk_id"])]) == 1  # a section's one value
         if i in self.title_lines and not (intents and sole):
             score -= 0.5
         if text.rstrip().endswith(":") and len(text.split()) < 6:
@@ -297,10 +297,12 @@ def _mentions(tokens: set[str], term: str) -> bool:
     return term in tokens or ("-" in term and all(p in tokens for p in term.split("-") if p))
 
 
-def _cue_text(text: str, heading: str) -> str:
-    """A section's bare value ("Expected November 2022") read with its heading for intent cues."""
-    if len(text.split()) < 6 and not text.startswith("|"):
-        return f"{heading.split(' > ')[-1]}: {text}"
+def _cue_text(text: str, heading: str, sole: bool) -> str:
+    """A section's bare value ("Expected November 2022"), or the one sentence answering a question
+    heading ("When is the graduation ceremony?"), read with its heading for intent cues."""
+    title = heading.split(" > ")[-1]
+    if (len(text.split()) < 6 and not text.startswith("|")) or (sole and title.endswith("?")):
+        return f"{title}: {text}"
     return text
 
 

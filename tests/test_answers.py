@@ -184,6 +184,7 @@ def test_when_applying_is_no_deadline_question(assistant: Assistant) -> None:
         "Does KU Leuven arrange accommodation for BME postgraduate students?",
         "What is the acceptance rate of the Leiden research master?",
         "Is the Biomedical Library open on Sundays?",
+        "What is the exact date of the BME postgraduate graduation ceremony?",
     ],
 )
 def test_questions_about_what_the_documents_never_mention_are_declined(
@@ -307,3 +308,10 @@ def test_living_abroad_leaves_out_the_line_for_those_living_in_belgium(
 def test_the_best_sentence_stays_before_the_list_asked_for(assistant: Assistant) -> None:
     answer = assistant.ask("What if none of the Leiden tracks suits me?")
     assert "design your own track" in answer.text
+
+
+def test_the_one_sentence_under_a_question_heading_answers_that_question(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("When does the BME graduation ceremony take place?")
+    assert "Beraadslagingen en bekendmaking resultaten" in answer.text
