@@ -273,6 +273,10 @@ def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
         ("Which firms were started from KU Leuven biomedical research?", "Thrombogenics"),
         ("Must my diploma copies for the BME postgrad be notarised?", "legalized copies"),
         ("Could I follow the BME postgraduate online from abroad?", "on-campus"),
+        (
+            "What are the prospects after the KU Leuven Master of Biomedical Sciences?",
+            "pharmaceutical",
+        ),
         ("Can Leiden's research master teach me how to find money for my own research?", "grants"),
     ],
 )
