@@ -696,7 +696,7 @@ THESAURUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\b(companies|spin-?offs?|firms)\b"), "spin-off companies"),
     (_rx(r"\b(grads|alumni)\b"), "graduates"),
     (_rx(r"\b(leads? to|prospects?|outcomes?|expect after)\b"), "prepared for a career"),
-    (_rx(r"\b(final say|decides?|decision)\b"), "committee decide"),
+    (_rx(r"\b(final say|decides?|decision)\b"), "committee decide approval"),
     (_rx(r"\b(emphasis|focus(es)? on|stress(es)?)\b"), "strongly focuses"),
     (_rx(r"\b(shape|design|choose) my own\b|\bpersonali[sz]ed\b"), "individually tailored"),
     (

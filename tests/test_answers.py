@@ -274,6 +274,10 @@ def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
         ("Must my diploma copies for the BME postgrad be notarised?", "legalized copies"),
         ("Could I follow the BME postgraduate online from abroad?", "on-campus"),
         (
+            "I studied chemistry. Who makes the decision on whether I can enter the BME postgraduate?",
+            "Permanent Education Committee",
+        ),
+        (
             "What are the prospects after the KU Leuven Master of Biomedical Sciences?",
             "pharmaceutical",
         ),
