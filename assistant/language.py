@@ -226,6 +226,8 @@ _GLOSSARY: dict[str, str] = {
     "lessen": "classes",
     "les": "classes",
     "stage": "internship",
+    "nadruk": "emphasis",
+    "waar ligt de nadruk": "what is the emphasis",
     "stages": "internship",
     # application and admission
     "aanmelden": "application deadline",

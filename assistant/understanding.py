@@ -252,6 +252,14 @@ INTENTS: tuple[Intent, ...] = (
         "afstudeerrichtingen",
     ),
     Intent(
+        "emphasis",
+        _rx(r"\b(emphasis|emphasi[sz]es?|focus(es)? on|main focus|stress(es)? on)\b"),
+        _rx(r"\b(focus(es)? on|emphasis)\b"),
+        False,
+        "emphasis",
+        "nadruk",
+    ),
+    Intent(
         "internship",
         _rx(
             r"\b(internships?|placements?|traineeship|hands-on|practical training|work placement)\b"
@@ -357,6 +365,7 @@ FOCUS: tuple[tuple[re.Pattern[str], str], ...] = (
         "location",
     ),
     (_rx(r"^\s*who\b"), "contact"),
+    (_rx(r"\b(main focus|emphasis)\b"), "emphasis"),
     (
         _rx(
             r"\bhow (do|can|should|would|to) (i |we |you )?(\w+ )?(apply|register|enrol+|sign up)\b|"

@@ -273,6 +273,7 @@ def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
         ("Which firms were started from KU Leuven biomedical research?", "Thrombogenics"),
         ("Must my diploma copies for the BME postgrad be notarised?", "legalized copies"),
         ("Could I follow the BME postgraduate online from abroad?", "on-campus"),
+        ("What is the main focus of the medical physics certificate?", "quality assurance"),
         (
             "I studied chemistry. Who makes the decision on whether I can enter the BME postgraduate?",
             "Permanent Education Committee",

@@ -207,6 +207,7 @@ def test_detection_is_fast() -> None:
         ("Hoeveel opleidingsonderdelen zijn er?", "how many courses are"),
         ("Hoeveel doctoraatsprogramma's zijn er?", "how many programmes are"),
         ("Waar vind ik de datum?", "where find I the date"),
+        ("Waar ligt de nadruk?", "what is the emphasis"),
         ("Hoeveel studiepunten is Inleiding in Celbiologie en Anatomie van de Mens?",
          "how many ECTS credits is Inleiding in Celbiologie en Anatomie van de Mens"),
         ("Wat kost het voor niet-EER-studenten?", "what tuition fee the for non-EEA students"),
