@@ -253,7 +253,10 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
             if not any(s <= match.start() < e for s, e in spans):
                 spans.append((match.start(), match.end()))
     spans.sort()
-    sentences = [" ".join(body[s:e].split()) for s, e in spans]
+    sentences = [
+        _with_referent(" ".join(body[s:e].split()), body[spans[i - 1][1] if i else 0 : s])
+        for i, (s, e) in enumerate(spans)
+    ]
     questions = [part for q in sentences for part in (_sub_questions(q) if sub_questions else [q])]
     questions = [
         re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I)
@@ -263,6 +266,18 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
     for s, e in reversed(spans):
         rest = rest[:s] + " " + rest[e:]
     return [q for q in questions if len(q.split()) >= 2], " ".join(rest.split())
+
+
+_REFERS_BACK = re.compile(r"\b(it|its|this one|that one)\b", re.IGNORECASE)
+
+
+def _with_referent(question: str, before: str) -> str:
+    """'I saw there is a course on implants. How many ECTS is it?': the statement just before a
+    question that says "it" is what the question is about."""
+    statements = [p for p in re.split(r"(?<=[.!:])\s+|\n+", before.strip()) if p.strip()]
+    if _REFERS_BACK.search(question) and statements and len(statements[-1].split()) >= 3:
+        return f"{statements[-1].strip()} {question}"
+    return question
 
 
 _JOINED = re.compile(

@@ -52,6 +52,10 @@ _MONTH = (
 )
 
 # "Where do I send ...", "where do graduates end up working": where, but not a place to go.
+# "where" asking a question ("where is ...", "where are the classes"), not "a project where you"
+_ASKS_WHERE = (
+    r"(?:'s\b|\s+(?:is|are|do|does|can|could|will|would|should|was|were|exactly|the|in)\b|\s*\?|$)"
+)
 _NOT_A_PLACE = (
     r"(?!.{0,60}\b(send|apply|submit|register|find|read|learn more|work\w*|end up|get|come from)\b)"
 )
@@ -124,7 +128,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "location",
         _rx(
-            rf"\bwhere\b{_NOT_A_PLACE}|"
+            rf"\bwhere{_ASKS_WHERE}{_NOT_A_PLACE}|"
             r"\b(location|located|campus|city|address|place|situated)\b"
         ),
         _rx(r"\b(campus|location|heverlee|gasthuisberg|rapenburg|herestraat|address|hospital)\b"),

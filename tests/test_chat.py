@@ -55,6 +55,13 @@ def test_split_email_separates_questions_from_context() -> None:
     assert "Brazilian" in context
 
 
+def test_a_question_saying_it_keeps_the_statement_before_it() -> None:
+    questions, _ = split_email(
+        "Dear team,\n\nI saw there is a course on implants. How many ECTS is it?\n\nBest, Jo"
+    )
+    assert questions == ["I saw there is a course on implants. How many ECTS is it?"]
+
+
 def test_split_email_splits_a_question_joined_by_and_a_preposition() -> None:
     questions, _ = split_email(
         "Hi,\n\nWhen will the timetable be published, and on which campus will my classes be?\n\nTomás"

@@ -152,6 +152,7 @@ def test_short_forms_are_spelled_out() -> None:
 
 def test_where_to_send_or_to_work_is_no_location_question() -> None:
     assert "location" not in detect_intents("Where do I send my request to get admitted?")
+    assert "location" not in detect_intents("Is there a project where you design devices?")
     assert "location" not in detect_intents("Where do graduates end up working?")
 
 
