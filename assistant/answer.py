@@ -59,9 +59,7 @@ DATED = frozenset({"fee", "deadline", "start", "invoice", "schedule"})
 MIN_SCORE = 0.5  # a sentence that matches no intent must be at least this close
 MIN_SCORE_WITH_INTENT = 0.42
 MIN_DENSE_ALONE = 0.45  # a sentence that matches no intent must also be this close in meaning
-FOCUS_ELSEWHERE_LEXICAL = (
-    0.5  # without what the question word asks for, half its words must be there
-)
+FOCUS_ELSEWHERE_LEXICAL = 0.5  # share of the question's words needed when its focus is absent
 QUOTE_GAP = 0.1  # further quotes must score within this of the best one
 AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
 SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a whole
