@@ -740,6 +740,9 @@ def understand(
     programme: str | None = None,
 ) -> Query:
     """Understand a message in the light of the conversation so far (role, content pairs)."""
+    replies = [content for role, content in history if role == "assistant"]
+    if replies:
+        message = resolved_ordinal(message, replies[-1])
     language = detect_language(message)
     english = expand_terms(_english(message, language))
     situation = detect_situation(message)
@@ -771,6 +774,37 @@ def understand(
     return replace(
         query, terms=tuple(content_terms(query.search_text)), stems=tuple(stems(query.search_text))
     )
+
+
+_ORDINAL = _rx(
+    r"\bthe (first|second|third|fourth|fifth|last)(?: (?:one|course|track|option|item)\b|(?=\s*[?.!,]|\s*$))"
+)
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_QUOTED_ITEM = re.compile(r"“([^”]{2,80})”|\b([A-Z][^\[\]“”:]{1,80}?) \([A-Z0-9]{6}\): \d+ ECTS")
+_PROSE_LIST = re.compile(r"(?:\b(?:are|is|contains?|includes?|:)\s+)([^.:;]+,[^.:;]+)")
+
+
+def listed_items(reply: str) -> list[str]:
+    """The items a previous answer listed: its quoted items and course rows, else the items of a
+    list in its prose ("contains A, B and C")."""
+    quoted = [(a or b).strip() for a, b in _QUOTED_ITEM.findall(reply)]
+    if len(quoted) >= 2:
+        return quoted
+    lists = _PROSE_LIST.findall(reply)
+    if not lists:
+        return []
+    parts = re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", max(lists, key=len))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def resolved_ordinal(message: str, reply: str) -> str:
+    """'How many credits is the first one?' after a list: the first item of that list."""
+    match = _ORDINAL.search(message)
+    items = listed_items(reply) if match else []
+    index = _ORDINALS[match.group(1).lower()] if match else 0
+    if match is None or not items or index >= len(items):
+        return message
+    return message[: match.start()] + items[index] + message[match.end() :]
 
 
 def _previous_query(names: ProgrammeNames, history: Sequence[tuple[str, str]]) -> Query | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.chat import Assistant, Turn, split_email
+from assistant.understanding import resolved_ordinal
 
 
 def test_follow_up_keeps_programme_and_topic(assistant: Assistant) -> None:
@@ -118,3 +119,22 @@ def test_two_questions_in_one_sentence_are_answered_as_two(assistant: Assistant)
     )
     assert "4400" in answer.text and "1 March" in answer.text
     assert answer.text.count("Postgraduate Programme in Biomedical Engineering (KU Leuven)") == 1
+
+
+def test_the_first_one_is_the_first_item_of_the_list_just_given(assistant: Assistant) -> None:
+    history = [
+        Turn("user", "Which extra electives does the BME postgrad list?"),
+        Turn(
+            "assistant",
+            "The list contains Bioinformatics, Medical Equipment and Regulatory Affairs.",
+        ),
+    ]
+    answer = assistant.ask("How many credits is the last one?", history)
+    assert "Regulatory Affairs" in answer.standalone_question
+    assert "Regulatory Affairs (H0N43A): 3 ECTS" in answer.text
+
+
+def test_an_ordinal_that_names_no_list_item_is_left_alone() -> None:
+    reply = "The tracks: “Neurosciences” [1] “Data@work (data-driven research)” [2]"
+    assert resolved_ordinal("Is the first year hard?", reply) == "Is the first year hard?"
+    assert resolved_ordinal("and the second one?", reply) == "and Data@work (data-driven research)?"
