@@ -207,7 +207,11 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
         and not following.text.startswith("|")
     ):
         chosen.append(following)  # the next sentence often completes the answer
-    return chosen + _other_intents(query, chosen, evidence, floor)
+    return (
+        chosen
+        + _other_intents(query, chosen, evidence, floor)
+        + _other_groups(query, chosen, usable)
+    )
 
 
 def _shaped_answer(
@@ -308,6 +312,38 @@ def _enumeration(best: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]
     ):
         return []
     return sorted(run, key=lambda e: e.order)[:10]
+
+
+_EVERYONE = re.compile(
+    r"\b(everybody|everyone|all (applicants|students)|every (applicant|student))\b", re.IGNORECASE
+)
+
+
+def _other_groups(
+    query: Query, chosen: Sequence[Evidence], usable: Sequence[Evidence]
+) -> list[Evidence]:
+    """'Does the 15 September date apply to everybody?': what the section for the other group
+    of applicants says on the same point."""
+    best = chosen[0]
+    section = best.heading.split(" > ")[-1]
+    if not (_EVERYONE.search(query.text) and _FOR_GROUP.search(section) and best.intents):
+        return []
+    other = next(
+        (
+            e
+            for e in usable
+            if set(e.intents) & set(best.intents)
+            and e.heading != best.heading
+            and _FOR_GROUP.search(e.heading.split(" > ")[-1])
+        ),
+        None,
+    )
+    if other is None:
+        return []
+    same = [
+        e for e in usable if e.chunk_id == other.chunk_id and set(e.intents) & set(best.intents)
+    ]
+    return sorted(same, key=lambda e: e.order)[:4]
 
 
 def _other_intents(

@@ -324,3 +324,11 @@ def test_the_one_sentence_under_a_question_heading_answers_that_question(
 ) -> None:
     answer = assistant.ask("When does the BME graduation ceremony take place?")
     assert "Beraadslagingen en bekendmaking resultaten" in answer.text
+
+
+def test_whether_a_groups_rule_holds_for_everyone_quotes_the_other_group(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Is the BME postgrad deadline of 15 September the same for everyone?")
+    assert "15 September 2024" in answer.text
+    assert "1 March for applications of non-EEA citizens" in answer.text
