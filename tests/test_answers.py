@@ -231,13 +231,6 @@ def test_after_the_acceptance_letter_comes_the_registration(assistant: Assistant
     assert "application procedure" in answer.text
 
 
-def test_a_degree_level_the_programme_is_not_named_by_is_what_is_asked(
-    assistant: Assistant,
-) -> None:
-    answer = assistant.ask("Do I need a master's or will a bachelor do for the BME postgraduate?")
-    assert "Minimally a three or four-year bachelor degree" in answer.text
-
-
 def test_who_question_about_a_person_the_document_does_not_name_is_declined(
     assistant: Assistant,
 ) -> None:
@@ -245,22 +238,10 @@ def test_who_question_about_a_person_the_document_does_not_name_is_declined(
     assert not answer.answered
 
 
-def test_where_to_read_more_is_answered_with_the_website(assistant: Assistant) -> None:
-    answer = assistant.ask("Where can I read more about the Biomedical Sciences Group online?")
-    assert "gbiomed.kuleuven.be" in answer.text
-
-
 def test_a_name_that_fits_two_programmes_is_answered_for_both(assistant: Assistant) -> None:
     answer = assistant.ask("Which jobs do graduates of the biomedical sciences master get?")
     assert "Master of Biomedical Sciences (KU Leuven)" in answer.text
     assert "Master Biomedical Sciences, Research specialisation" in answer.text
-
-
-def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
-    assistant: Assistant,
-) -> None:
-    answer = assistant.ask("Does the BME postgrad fee stay the same in my second part-time year?")
-    assert "the 2nd year will increase to the new fee" in answer.text
 
 
 @pytest.mark.parametrize(
@@ -283,9 +264,30 @@ def test_a_question_on_how_the_fee_changes_finds_the_sentence_about_the_fee(
             "pharmaceutical",
         ),
         ("Can Leiden's research master teach me how to find money for my own research?", "grants"),
+        # a degree level the named programme's name does not carry is what is asked
+        (
+            "Do I need a master's or will a bachelor do for the BME postgraduate?",
+            "Minimally a three or four-year bachelor degree",
+        ),
+        (
+            "Where can I read more about the Biomedical Sciences Group online?",
+            "gbiomed.kuleuven.be",
+        ),
+        # a sentence about the fee answers a fee question without a figure
+        (
+            "Does the BME postgrad fee stay the same in my second part-time year?",
+            "the 2nd year will increase to the new fee",
+        ),
+        # the best sentence stays before the list the question asks for
+        ("What if none of the Leiden tracks suits me?", "design your own track"),
+        # the one sentence under a question heading answers that question
+        (
+            "When does the BME graduation ceremony take place?",
+            "Beraadslagingen en bekendmaking resultaten",
+        ),
     ],
 )
-def test_applicants_words_find_the_documents_words(
+def test_question_is_answered_with_the_sentence_that_says_it(
     assistant: Assistant, question: str, expected: str
 ) -> None:
     assert expected in assistant.ask(question).text
@@ -312,18 +314,6 @@ def test_living_abroad_leaves_out_the_line_for_those_living_in_belgium(
     answer = assistant.ask("I live in Peru. By when must I apply to the BME postgraduate?")
     assert "1 March" in answer.text
     assert "living in Belgium" not in answer.text
-
-
-def test_the_best_sentence_stays_before_the_list_asked_for(assistant: Assistant) -> None:
-    answer = assistant.ask("What if none of the Leiden tracks suits me?")
-    assert "design your own track" in answer.text
-
-
-def test_the_one_sentence_under_a_question_heading_answers_that_question(
-    assistant: Assistant,
-) -> None:
-    answer = assistant.ask("When does the BME graduation ceremony take place?")
-    assert "Beraadslagingen en bekendmaking resultaten" in answer.text
 
 
 def test_whether_a_groups_rule_holds_for_everyone_quotes_the_other_group(
