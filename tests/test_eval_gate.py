@@ -1,7 +1,7 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
-The thresholds are the figures measured when they were set (development set of 534 cases 95.7%,
-held-out 61.7%, second held-out 83.3%, third held-out 78.3%); raise them when answers improve,
+The thresholds are the figures measured when they were set (development set of 534 cases 95.9%,
+held-out 66.0%, second held-out 85.0%, third held-out 78.3%); raise them when answers improve,
 never lower them to make a change pass. The held-out files are never tuned on.
 """
 
@@ -23,14 +23,14 @@ GATES = {
         "hit_at_1": 0.99,
     },
     "cases-heldout.jsonl": {
-        "accuracy": 0.61,
+        "accuracy": 0.65,
         "refusal_recall": 0.8,
         "citation_validity": 1.0,
-        "hit_at_1": 0.97,
+        "hit_at_1": 0.99,
     },
     "cases-heldout-2.jsonl": {
-        "accuracy": 0.83,
-        "refusal_recall": 0.75,
+        "accuracy": 0.85,
+        "refusal_recall": 0.875,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
     },
