@@ -600,7 +600,9 @@ def spelled_out(text: str) -> str:
 
 
 def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> tuple[str, ...]:
-    """Documents the text names: a full alias counts most, a distinctive word less."""
+    """Documents the text names: a full alias (or all its words) counts most, a distinctive word
+    less; a named institution rules out the other's documents; failing all that, a name only one
+    document uses names it."""
     text = spelled_out(text)
     lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
     tokens = set(tokenize(text))
