@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit with status 1 when accuracy is below X (a fraction, e.g. 0.8)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--blind",
+        action="store_true",
+        help="print totals only, no case or category (for held-out files); no reports written",
+    )
     return parser
 
 
@@ -78,7 +83,7 @@ def main(
             cases,
             assistant,
             reference=reference,
-            on_result=None if args.quiet else _Progress(len(cases), "ours"),
+            on_result=None if args.quiet or args.blind else _Progress(len(cases), "ours"),
         )
         baseline: EvalReport | None = None
         if args.baseline:
@@ -89,22 +94,22 @@ def main(
                 cases,
                 baseline_assistant,
                 reference=reference,
-                on_result=None if args.quiet else _Progress(len(cases), "baseline"),
+                on_result=None if args.quiet or args.blind else _Progress(len(cases), "baseline"),
             )
     except (AssistantError, NotImplementedError) as exc:
         print(f"error: cannot run the assistant: {exc or type(exc).__name__}", file=sys.stderr)
         return 2
 
-    print(format_console(report, baseline))
+    print(format_console(report, baseline, blind=args.blind))
     meta = {
         "cases_file": str(args.cases),
         "corpus_dir": str(settings.corpus_dir),
         "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
     }
-    if args.out:
+    if args.out and not args.blind:
         write_json(args.out, report_json(report, baseline, meta))
         print(f"JSON report: {args.out}")
-    if args.html:
+    if args.html and not args.blind:
         write_html(args.html, render_html(report, baseline, meta))
         print(f"HTML report: {args.html}")
 

@@ -6,7 +6,11 @@ A line looks like::
      "history": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}],
      "expect": {"facts": [["4400", "4 400"], ["2200"]], "refuse": false,
                 "sources": ["kul-biomedical-engineering-postgraduate"], "forbid": ["10 euro"],
-                "clarify_ok": false}}
+                "clarify_ok": false, "gaps": 1}}
+
+``gaps``: how many questions of a message the documents do not answer; the reply must mark at
+least one as unanswered. A case with no facts, sources, gaps or refusal is small talk (a
+greeting, a thank-you): it passes with a reply that neither declines nor quotes.
 
 ``history`` and every ``expect`` key are optional. Category ``email`` means the question is a
 whole email, answered through ``Assistant.draft_reply``.
@@ -29,7 +33,7 @@ EMAIL_CATEGORY = "email"
 DEFAULT_CATEGORY = "uncategorised"
 
 _CASE_KEYS = {"id", "category", "question", "history", "expect"}
-_EXPECT_KEYS = {"facts", "refuse", "sources", "forbid", "clarify_ok"}
+_EXPECT_KEYS = {"facts", "refuse", "sources", "forbid", "clarify_ok", "gaps"}
 
 
 class CaseFormatError(ValueError):
@@ -45,6 +49,12 @@ class Expect:
     sources: tuple[str, ...] = ()  # one of these document ids must be cited
     forbid: tuple[str, ...] = ()  # none of these may appear
     clarify_ok: bool = False  # a clarifying question naming two candidates also passes
+    gaps: int = 0  # questions of the message the documents do not answer: each must be marked
+
+    @property
+    def small_talk(self) -> bool:
+        """A greeting or a thank-you: nothing to answer from the documents, nothing to decline."""
+        return not (self.refuse or self.facts or self.sources or self.gaps)
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,15 @@ def _expect(value: Any, where: str) -> Expect:
         sources=_strings(value.get("sources", []), "expect.sources", where),
         forbid=_strings(value.get("forbid", []), "expect.forbid", where),
         clarify_ok=_flag(value, "clarify_ok", where),
+        gaps=_count(value, "gaps", where),
     )
+
+
+def _count(value: dict[str, Any], key: str, where: str) -> int:
+    number = value.get(key, 0)
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise CaseFormatError(f"{where}: 'expect.{key}' must be a whole number >= 0")
+    return number
 
 
 def _fact_groups(value: Any, where: str) -> tuple[tuple[str, ...], ...]:

@@ -103,6 +103,8 @@ class Outcome:
     citations: tuple[Citation, ...] = ()
     retrieved: tuple[str, ...] = ()
     error: str | None = None  # "ExceptionType: message" when the call raised
+    gaps: int = 0  # questions of the message the reply marks as not answered by the documents
+    small_talk: bool = False  # a reply to a greeting or a thank-you
 
     @property
     def declined(self) -> bool:
@@ -196,6 +198,10 @@ def judge(expect: Expect, outcome: Outcome, reference: Reference) -> Verdict:
         return Verdict(False, f"error: {outcome.error}")
     if expect.refuse:
         return _judge_refusal(expect, outcome)
+    if expect.small_talk:
+        if outcome.small_talk:
+            return Verdict(True)
+        return Verdict(False, "small talk answered as a question")
     if outcome.clarification:
         if not expect.clarify_ok:
             return Verdict(False, "asked for clarification but should answer")
@@ -218,6 +224,10 @@ def judge(expect: Expect, outcome: Outcome, reference: Reference) -> Verdict:
         if not set(cited) & set(expect.sources):
             shown = ", ".join(cited) if cited else "nothing"
             return Verdict(False, f"cited {shown}, expected one of {list(expect.sources)}")
+    if expect.gaps and not outcome.gaps:
+        return Verdict(
+            False, f"{expect.gaps} question(s) not answered by the documents, none marked"
+        )
     return Verdict(True)
 
 

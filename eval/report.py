@@ -74,12 +74,19 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(header), "  ".join("-" * width for width in widths), *map(line, rows)]
 
 
-def format_console(report: EvalReport, baseline: EvalReport | None = None) -> str:
-    """Per-category table, failures with their reason, then every metric (next to the baseline)."""
-    lines = [*_category_table(report.summary, baseline.summary if baseline else None), ""]
+def format_console(
+    report: EvalReport, baseline: EvalReport | None = None, blind: bool = False
+) -> str:
+    """Per-category table, failures with their reason, then every metric (next to the baseline).
+    ``blind``: totals only, no case is shown (a held-out file stays unread)."""
+    lines = (
+        []
+        if blind
+        else [*_category_table(report.summary, baseline.summary if baseline else None), ""]
+    )
     failures = report.failures
     lines.append(f"Failures ({len(failures)})" if failures else "Failures: none")
-    for result in failures:
+    for result in [] if blind else failures:
         lines.append(f"  {result.case.id} [{result.case.category}] {result.why}")
         lines.append(f"      Q: {_shorten(result.case.question)}")
         lines.append(f"      A: {_shorten(result.outcome.text)}")

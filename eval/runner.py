@@ -161,6 +161,8 @@ def outcome_of_answer(answer: Answer) -> Outcome:
         clarification=answer.clarification,
         citations=tuple(answer.citations),
         retrieved=tuple(answer.retrieved),
+        gaps=answer.gaps,
+        small_talk=answer.small_talk,
     )
 
 
@@ -176,6 +178,8 @@ def outcome_of_draft(draft: ReplyDraft) -> Outcome:
         answered=any(answer.answered for answer in draft.answers),
         citations=tuple(citations),
         retrieved=tuple(retrieved),
+        gaps=len(draft.unanswered),
+        small_talk=all(answer.small_talk for answer in draft.answers),
     )
 
 
