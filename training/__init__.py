@@ -1,0 +1,1 @@
+"""Training the reader from the project's own labelled questions (not imported at run time)."""
