@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: install install-test run ingest serve test eval bench lint
+.PHONY: install install-test run ingest serve test eval bench lint train
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ eval: ingest
 
 bench: ingest
 	$(PY) -m bench
+
+# Retrain the shipped reader (assistant/models/reader/) from training/data: about 20 minutes.
+train: install
+	$(PIP) install -e '.[train]'
+	$(PY) -m training.reader --seed 13
 
 lint: install-test
 	$(VENV)/bin/ruff check assistant eval tests bench ingest.py

@@ -1,0 +1,149 @@
+"""The trained reader: how likely a quotable unit answers a question, as a probability.
+
+A cross-encoder fine-tuned from the shipped MiniLM on the project's own labelled questions
+(``training/``), exported to ONNX and quantised to int8, shipped in ``assistant/models/reader``.
+Its folder holds ``model.onnx``, ``tokenizer.json`` and ``reader.json`` (the input format, the
+maximum length and the answer threshold calibrated on the training data's validation split).
+Loaded on first use with ONNX Runtime and the tokenizers library; no torch, no download.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.corpus import table_cells, unit_display
+from assistant.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.retrieval import Evidence
+    from assistant.understanding import Query
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_READER_DIR = Path(__file__).resolve().parent / "models" / "reader"
+MAX_QUESTION_WORDS = 60  # of a long message the reader reads its end, where the question is
+MAX_PREVIOUS_WORDS = 30  # of the previous question, read before a follow-up
+
+
+@dataclass(frozen=True)
+class ReaderCard:
+    """What ``reader.json`` says about the model beside it."""
+
+    max_length: int
+    threshold: float  # a unit at or above this probability answers the question
+    seed: int = 0
+    trained_on: int = 0  # training questions
+
+    @classmethod
+    def read(cls, path: Path) -> ReaderCard:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                max_length=int(raw["max_length"]),
+                threshold=float(raw["threshold"]),
+                seed=int(raw.get("seed", 0)),
+                trained_on=int(raw.get("trained_on", 0)),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigurationError(f"{path}: not a readable reader card: {exc}") from exc
+
+
+def unit_passage(text: str, heading: str, lead: str = "", columns: Sequence[str] = ()) -> str:
+    """How the reader sees a unit: its section path, the list's lead, the unit as read."""
+    if text.startswith("|") and columns:
+        cells = table_cells(text)
+        body = "; ".join(f"{c}: {v}" for c, v in zip(columns, cells, strict=False))
+    else:
+        body = unit_display(text)
+    lead = f"{lead} " if lead else ""
+    return f"{heading}: {lead}{body}" if heading else f"{lead}{body}"
+
+
+def reader_question(question: str, previous: str | None = None) -> str:
+    """The question as the reader reads it; a follow-up carries the question before it."""
+    question = " ".join(question.split()[-MAX_QUESTION_WORDS:])
+    if previous:
+        return f"{' '.join(previous.split()[-MAX_PREVIOUS_WORDS:])} || {question}"
+    return question
+
+
+class Reader:
+    """Scores (question, passage) pairs; thread-safe, one ONNX session per process."""
+
+    def __init__(self, folder: Path, threads: int = 1) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.folder = folder
+        self.card = ReaderCard.read(folder / "reader.json")
+        try:
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            self.session = onnxruntime.InferenceSession(
+                str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # the file is missing or not a model: say which
+            raise ConfigurationError(f"cannot load the reader from {folder}: {exc}") from exc
+        self.tokenizer.enable_truncation(self.card.max_length, direction="left")
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self._lock = threading.Lock()
+
+    @property
+    def threshold(self) -> float:
+        return self.card.threshold
+
+    def score(self, question: str, passages: Sequence[str]) -> list[float]:
+        """The probability that each passage answers the question."""
+        if not passages:
+            return []
+        import numpy as np
+
+        with self._lock:  # a tokenizer with padding state is not shared across threads
+            encodings = self.tokenizer.encode_batch([(question, p) for p in passages])
+        feed: dict[str, Any] = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        logits: np.ndarray = self.session.run(
+            None, {k: v for k, v in feed.items() if k in self._inputs}
+        )[0]
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits.reshape(-1)))]
+
+
+@lru_cache(maxsize=2)
+def load_reader(folder: str | None = None, threads: int = 1) -> Reader:
+    """The reader in ``folder`` (default: the one shipped with the package), loaded once."""
+    return Reader(Path(folder) if folder else DEFAULT_READER_DIR, threads)
+
+
+def evidence_passage(item: Evidence) -> str:
+    return unit_passage(item.text, item.heading, item.lead, item.columns)
+
+
+def query_question(query: Query) -> str:
+    """What the reader reads for an understood question: the user's words in English, after the
+    previous question of the conversation."""
+    return reader_question(query.english or query.text, query.previous or None)
+
+
+def read_evidence(
+    reader: Reader, query: Query, evidence: Sequence[Evidence], candidates: int
+) -> list[tuple[Evidence, float]]:
+    """The best ``candidates`` of the retrieved evidence with the reader's probability each,
+    most probable first."""
+    shortlist = list(evidence[:candidates])
+    scores = reader.score(query_question(query), [evidence_passage(e) for e in shortlist])
+    return sorted(zip(shortlist, scores, strict=True), key=lambda pair: -pair[1])

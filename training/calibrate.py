@@ -1,0 +1,54 @@
+"""Recalibrate a trained reader's threshold on the validation split, without training:
+``python -m training.calibrate [--reader DIR] [--seed 13]`` (the seed of its training run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.config import PROJECT_ROOT, Settings, apply_offline_environment
+from assistant.reader import DEFAULT_READER_DIR
+from training.questions import load_records, split_records
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reader", type=Path, default=DEFAULT_READER_DIR)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    apply_offline_environment()
+    from assistant.chat import build_assistant
+    from assistant.store import index_corpus
+    from training.evaluation import onnx_scorer
+    from training.examples import build_examples
+    from training.reader import VALIDATION_SHARE, validate
+
+    _, held_back = split_records(load_records(), VALIDATION_SHARE, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            corpus_dir=PROJECT_ROOT / "corpus",
+            store_dir=Path(tmp) / "index",
+            feedback_db=Path(tmp) / "feedback.sqlite3",
+            reader="off",
+        )
+        index_corpus(settings)
+        examples = build_examples(
+            build_assistant(settings), held_back, args.seed, labelled_too=False
+        )
+    result = validate(examples, onnx_scorer(args.reader))
+    card_path = args.reader / "reader.json"
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["threshold"] = result.threshold
+    card["validation_int8"] = asdict(result)
+    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(asdict(result), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
