@@ -7,8 +7,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.corpus import is_list_item, table_cells, unit_display
+from assistant.errors import ConfigurationError
 from assistant.retrieval import Evidence, RetrievalResult
 from assistant.understanding import INTENTS_BY_NAME, Query, about_other_applicants, stems
 
@@ -33,6 +35,9 @@ class Answer:
     language: str = "en"
     clarification: bool = False  # the text asks the user which programme they mean
     retrieved: tuple[str, ...] = field(default=(), compare=False)  # doc ids, best first
+    gaps: int = 0  # questions of the message that the documents do not answer
+    note: str = ""  # the last line of the text when it dates the figures ("Note: ...")
+    small_talk: bool = False  # a greeting or a thank-you, answered in kind
 
 
 # --- choosing the evidence -------------------------------------------------------------------
@@ -400,12 +405,14 @@ PHRASES = {
         "topic_year": "the {label} for the academic year {year}",
         "general": "the documents say",
         "past": "Note: these figures were published for the academic year {year}; please confirm the current ones with the programme.",
+        "undated": "Note: the document does not say which academic year this is for; please confirm it with the programme.",
         "several": "The documents give the {label} for more than one programme:",
         "clarify": "Which programme do you mean? The documents give the {label} for: {names}.",
-        "decline": "I could not find this in the documents I have{about}.",
-        "covers": " They cover: {topics}.",
-        "contact": " For questions they do not answer, contact {contact}.",
-        "no_contact": " For questions they do not answer, please contact the programme directly.",
+        "decline": "I could not find the answer to {question} in the documents I have{about}.",
+        "this": "this",
+        "covers": " They do answer questions such as {questions}",
+        "contact": " For what they do not say, please contact {contact}.",
+        "no_contact": " For what they do not say, please contact the programme directly.",
         "scope": " I can answer questions about: {names}.",
         "about": " about the {programme}",
         "section": "Under “{heading}”:",
@@ -417,10 +424,12 @@ PHRASES = {
         "topic_year": "{label} voor het academiejaar {year}",
         "general": "zeggen de documenten",
         "past": "Let op: deze gegevens werden gepubliceerd voor het academiejaar {year}; controleer de actuele gegevens bij de opleiding.",
+        "undated": "Let op: het document vermeldt niet voor welk academiejaar dit geldt; controleer het bij de opleiding.",
         "several": "De documenten vermelden {label} voor meer dan één opleiding:",
         "clarify": "Welke opleiding bedoel je? De documenten vermelden {label} voor: {names}.",
-        "decline": "Ik kon dit niet vinden in de documenten die ik heb{about}.",
-        "covers": " Ze behandelen: {topics}.",
+        "decline": "Ik kon het antwoord op {question} niet vinden in de documenten die ik heb{about}.",
+        "this": "deze vraag",
+        "covers": " Ze beantwoorden wel vragen zoals {questions}",
         "contact": " Voor vragen die ze niet beantwoorden, neem contact op met {contact}.",
         "no_contact": " Voor vragen die ze niet beantwoorden, neem rechtstreeks contact op met de opleiding.",
         "scope": " Ik kan vragen beantwoorden over: {names}.",
@@ -476,7 +485,18 @@ def _is_dated(query: Query, chosen: Sequence[Evidence]) -> bool:
     )
 
 
+def institution_name(meta: Mapping[str, str]) -> str:
+    """'Leiden University / LUMC (Leiden University Medical Center)' reads 'Leiden University /
+    LUMC' inside the parentheses of an answer."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", meta.get("institution", "")) or meta.get(
+        "institution", ""
+    )
+
+
 def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date) -> str:
+    """One note for the reply: the figures' academic year is over, or the document gives none."""
+    if any(not m.get("academic_year") for m in metas):
+        return "\n" + _phrase(query.language, "undated")
     years = sorted(
         {
             m.get("academic_year", "")
@@ -544,12 +564,15 @@ def compose_answer(
     today: dt.date,
     max_quotes: int = 3,
     continuing: str | None = None,
+    chosen: Sequence[tuple[str, list[Evidence]]] | None = None,
 ) -> Answer:
     """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline.
 
     ``continuing``: the programme the previous answer to the same message was about; an answer
-    about it again goes on without repeating the programme and the applicant's situation."""
-    found = answering_documents(query, result, max_quotes)
+    about it again goes on without repeating the programme and the applicant's situation.
+    ``chosen``: the quotes per document, already chosen by the reader ([] declines); without it
+    the rules choose."""
+    found = list(chosen) if chosen is not None else answering_documents(query, result, max_quotes)
     base = Answer(
         "",
         False,
@@ -557,13 +580,17 @@ def compose_answer(
         language=query.language,
         retrieved=result.documents,
     )
-    if result.unknown and (
-        not query.programmes
-        or _elsewhere(query, result.unknown)
-        or _asked_for(query, result.unknown)
+    if (
+        chosen is None
+        and result.unknown
+        and (
+            not query.programmes
+            or _elsewhere(query, result.unknown)
+            or _asked_for(query, result.unknown)
+        )
     ):
         found = []  # the question names something (a school, a test) the documents never mention
-    if result.unknown_subject:
+    if chosen is None and result.unknown_subject:
         found = []  # it asks about something (scholarships, a visa) the documents never mention
     if not found:
         return decline(query, documents, base)
@@ -589,23 +616,23 @@ def compose_answer(
                 query.language,
                 "intro",
                 programme=meta["programme"] or meta["title"],
-                institution=meta["institution"],
+                institution=institution_name(meta),
                 topic=topic,
             )
             situation = _situation_clause(query)
         text = f"{situation}{intro} {_numbered(chosen, 1, query.language)}"
-        if dated:
-            text += _past_note(query, [meta], today)
+        note = _past_note(query, [meta], today) if dated else ""
         return replace(
             base,
-            text=text,
+            text=text + note,
+            note=note.strip(),
             answered=True,
             citations=_citations(chosen, documents),
             programme=doc_id,
         )
     if len(candidates) > 2:
         names = ", ".join(
-            f"{documents[d]['programme'] or documents[d]['title']} ({documents[d]['institution']})"
+            f"{documents[d]['programme'] or documents[d]['title']} ({institution_name(documents[d])})"
             for d in candidates
         )
         text = _phrase(query.language, "clarify", label=_label(query, query.language), names=names)
@@ -623,13 +650,22 @@ def compose_answer(
             else ""
         )
         lines.append(
-            f"- {meta['programme'] or meta['title']} ({meta['institution']}{year}): {_numbered(chosen, len(chosen_all) + 1, query.language)}"
+            f"- {meta['programme'] or meta['title']} ({institution_name(meta)}{year}): {_numbered(chosen, len(chosen_all) + 1, query.language)}"
         )
         chosen_all.extend(chosen)
     text = "\n".join(lines).strip()
-    if _is_dated(query, chosen_all):
-        text += _past_note(query, [documents[d] for d in candidates], today)
-    return replace(base, text=text, answered=True, citations=_citations(chosen_all, documents))
+    note = (
+        _past_note(query, [documents[d] for d in candidates], today)
+        if _is_dated(query, chosen_all)
+        else ""
+    )
+    return replace(
+        base,
+        text=text + note,
+        note=note.strip(),
+        answered=True,
+        citations=_citations(chosen_all, documents),
+    )
 
 
 def _elsewhere(query: Query, names: Sequence[str]) -> bool:
@@ -665,7 +701,8 @@ def decline(
     documents: Mapping[str, Mapping[str, str]],
     base: Answer,
 ) -> Answer:
-    """Say plainly that the documents do not answer, what they do cover, and whom to ask."""
+    """Say plainly that the documents do not answer, offer questions they do answer, and say
+    whom to ask."""
     language = query.language
     programmes = [d for d in query.programmes if d in documents]
     if len(programmes) == 1:
@@ -674,23 +711,140 @@ def decline(
             language,
             "decline",
             about=_phrase(language, "about", programme=meta["programme"] or meta["title"]),
+            question=_asked(query),
         )
-        topics = ", ".join(_topics(meta))
-        if topics:
-            text += _phrase(language, "covers", topics=topics)
-        contact = "; ".join(
-            line.strip() for line in meta.get("contact", "").splitlines() if line.strip()
-        )
+        offered = suggested_questions(programmes[0], query.english or query.text)
+        if offered and language == "en":
+            text += _phrase(language, "covers", questions=" ".join(f"“{q}”" for q in offered))
+        contact = " ".join(meta.get("contact", "").split())
         text += (
             _phrase(language, "contact", contact=contact)
             if contact
             else _phrase(language, "no_contact")
         )
-        return replace(base, text=text, programme=programmes[0])
+        return replace(base, text=text, programme=programmes[0], gaps=1)
     names = "; ".join(f"{m['title']}" for m in documents.values())
-    text = _phrase(language, "decline", about="") + _phrase(language, "scope", names=names)
-    return replace(base, text=text)
+    text = _phrase(language, "decline", about="", question=_asked(query)) + _phrase(
+        language, "scope", names=names
+    )
+    return replace(base, text=text, gaps=1)
 
 
-def _topics(meta: Mapping[str, str]) -> list[str]:
-    return [t for t in meta.get("topics", "").split("|") if t][:6]
+ASKED_WORDS = 25  # a question this long is repeated in its decline
+
+
+def _asked(query: Query) -> str:
+    """The question a decline is about: repeated when one of several or short, else 'this'."""
+    asked = " ".join((query.asked or query.text).split())
+    if query.asked or len(asked.split()) <= ASKED_WORDS:
+        return f"“{asked}”"
+    return _phrase(query.language, "this")
+
+
+SUGGESTIONS_FILE = Path(__file__).resolve().parent / "data" / "suggestions.yaml"
+OFFERED = 3
+
+
+@lru_cache(maxsize=1)
+def _suggestions() -> dict[str, tuple[str, ...]]:
+    import yaml
+
+    try:
+        raw = yaml.safe_load(SUGGESTIONS_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"{SUGGESTIONS_FILE}: cannot be read: {exc}") from exc
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and all(isinstance(q, str) for q in v) for v in raw.values()
+    ):
+        raise ConfigurationError(f"{SUGGESTIONS_FILE}: a document id maps to a list of questions")
+    return {str(k): tuple(v) for k, v in raw.items()}
+
+
+def suggested_questions(doc_id: str, question: str) -> list[str]:
+    """Up to three questions the document answers, those sharing most words with the question
+    first."""
+    asked = set(stems(question))
+    offered = _suggestions().get(doc_id, ())
+    ranked = sorted(offered, key=lambda q: -len(asked & set(stems(q))))
+    return list(ranked[:OFFERED])
+
+
+# --- the reader's choice ---------------------------------------------------------------------
+
+READER_GAP = 0.3  # further quotes must be within this probability of the best one
+
+
+def reader_choice(
+    query: Query,
+    read: Sequence[tuple[Evidence, float]],
+    evidence: Sequence[Evidence],
+    threshold: float,
+    max_quotes: int,
+) -> list[tuple[str, list[Evidence]]]:
+    """The quotes per document that the reader finds answer the question, best document first;
+    [] when no unit reaches the threshold (the documents are silent). A quote keeps the list it
+    introduces and the sentence it points back to."""
+    if not read or read[0][1] < threshold:
+        return []
+    top = read[0][1]
+    by_doc: dict[str, list[Evidence]] = {}
+    for item, probability in read:
+        if probability >= threshold and probability >= top - READER_GAP:
+            by_doc.setdefault(item.doc_id, []).append(item)
+    found: list[tuple[str, list[Evidence]]] = []
+    for doc_id, accepted in by_doc.items():
+        best = accepted[0]
+        own = [e for e in evidence if e.doc_id == doc_id]
+        shaped = _shaped_answer(query, best, accepted, own, max_quotes)
+        quotes = list(shaped) if shaped else [best]
+        for item in accepted[1:]:
+            if len(quotes) >= max_quotes:
+                break
+            if item not in quotes:
+                quotes.append(item)
+        found.append((doc_id, sorted(quotes, key=lambda e: (e.chunk_id != best.chunk_id, e.order))))
+    return found
+
+
+# --- small talk ------------------------------------------------------------------------------
+
+SMALL_TALK_WORDS = frozenset(
+    """hi hello hey hiya dear thanks thank you thx ta cheers great good nice ok okay perfect
+    awesome super cool bye goodbye morning afternoon evening that helps helped helpful lot much
+    so very really appreciated appreciate it this is was all for the a answer help bedankt dank
+    je u wel hallo hoi dag goedemorgen goedemiddag merci top fijn""".split()  # noqa: SIM905
+)
+THANKS_WORDS = frozenset(
+    {"thanks", "thank", "thx", "ta", "cheers", "appreciate", "appreciated", "bedankt", "dank"}
+    | {"merci"}
+)
+SMALL_TALK = {
+    "en": {
+        "hello": "Hello! ",
+        "thanks": "You're welcome! ",
+        "offer": "Ask me anything about the programmes: fees, deadlines, admission, courses "
+        "or whom to contact.",
+    },
+    "nl": {
+        "hello": "Hallo! ",
+        "thanks": "Graag gedaan! ",
+        "offer": "Stel gerust een vraag over de opleidingen: kosten, deadlines, toelating, "
+        "vakken of contactpersonen.",
+    },
+}
+
+
+def is_small_talk(text: str) -> bool:
+    """A greeting or a thank-you that asks nothing ("hi", "thanks, that helps!")."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return bool(words) and "?" not in text and all(w in SMALL_TALK_WORDS for w in words)
+
+
+def small_talk_answer(query: Query) -> Answer:
+    """Thanks are welcomed, a greeting is returned; both offer what can be asked."""
+    words = SMALL_TALK.get(query.language, SMALL_TALK["en"])
+    thanked = bool(set(re.findall(r"[a-z]+", query.text.lower())) & THANKS_WORDS)
+    text = words["thanks" if thanked else "hello"] + words["offer"]
+    return Answer(
+        text, False, standalone_question=query.text, language=query.language, small_talk=True
+    )

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from assistant.answer import Answer, Citation, compose_answer
+from assistant.answer import (
+    Answer,
+    Citation,
+    compose_answer,
+    is_small_talk,
+    reader_choice,
+    small_talk_answer,
+)
 from assistant.config import Settings, get_settings
 from assistant.errors import InputError, MessageTooLongError
 from assistant.llm import text_deltas
+from assistant.reader import Reader, load_reader, read_evidence
 from assistant.understanding import Query, detect_programmes, understand
 
 if TYPE_CHECKING:
     from assistant.llm import AnswerBackend
-    from assistant.retrieval import HybridRetriever, SearchIndex
+    from assistant.retrieval import Evidence, HybridRetriever, SearchIndex
 
 logger = logging.getLogger(__name__)
 
@@ -81,16 +89,43 @@ class Assistant:
 
     def answer_query(self, query: Query, continuing: str | None = None) -> Answer:
         """The extractive draft for an understood question (``continuing``: see compose_answer)."""
+        if is_small_talk(query.english or query.text):
+            return small_talk_answer(query)
         index, result = self.retriever.search(query)
-        draft = compose_answer(
-            query,
-            result,
-            index.documents,
-            self.settings.current_date(),
-            self.settings.max_quotes,
-            continuing,
-        )
+
+        def compose(chosen: Sequence[tuple[str, list[Evidence]]] | None = None) -> Answer:
+            return compose_answer(
+                query,
+                result,
+                index.documents,
+                self.settings.current_date(),
+                self.settings.max_quotes,
+                continuing,
+                chosen,
+            )
+
+        mode = self.settings.reader
+        if mode == "off":
+            draft = compose()
+        else:
+            read = read_evidence(
+                self.reader(), query, result.evidence, self.settings.reader_candidates
+            )
+            chosen = reader_choice(
+                query, read, result.evidence, self.reader().threshold, self.settings.max_quotes
+            )
+            draft = (
+                compose(chosen)
+                if mode == "alone"
+                else _checked_by_reader(compose(), chosen, compose)
+            )
         return replace(draft, standalone_question=_standalone(query))
+
+    def reader(self) -> Reader:
+        return load_reader(
+            str(self.settings.reader_dir) if self.settings.reader_dir else None,
+            self.settings.torch_threads,
+        )
 
     def _answers(self, queries: Sequence[Query]) -> list[Answer]:
         """The answers to the questions of one message, each going on from the one before."""
@@ -129,7 +164,10 @@ class Assistant:
             return [self.understand(message, history, programme)]
         named = detect_programmes(message, self.retriever.index().names)
         programme = named[0] if len(named) == 1 else programme
-        return [self.understand(f"{context} {q}".strip(), history, programme) for q in questions]
+        return [
+            replace(self.understand(f"{context} {q}".strip(), history, programme), asked=q)
+            for q in questions
+        ]
 
     def _checked(self, message: str) -> str:
         return checked_input(message, self.settings.max_message_chars)
@@ -149,7 +187,10 @@ class Assistant:
         queries: list[Query] = []
         for question in questions:
             # The rest of the email says who asks and about which programme, never what is asked.
-            query = self.understand(question[: self.settings.max_message_chars], (), programme)
+            query = replace(
+                self.understand(question[: self.settings.max_message_chars], (), programme),
+                asked=question,
+            )
             if query.situation is None and background.situation is not None:
                 query = replace(
                     query,
@@ -160,7 +201,9 @@ class Assistant:
             queries.append(query)
         answers = self._answers(queries)
         unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
-        text = render_reply(questions, answers, language=answers[0].language)
+        text = render_reply(
+            questions, answers, language=answers[0].language, name=sender_name(email_text)
+        )
         return ReplyDraft(text, tuple(questions), tuple(answers), unanswered)
 
     # -- the documents ----------------------------------------------------------------------
@@ -219,6 +262,33 @@ def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
     not refused, so a long conversation keeps working."""
     turns = [t for t in history if t.content.strip()]
     return turns[-2 * max_turns :] if max_turns else []
+
+
+def _checked_by_reader(
+    ruled: Answer,
+    chosen: Sequence[tuple[str, list[Evidence]]],
+    compose: Callable[[Sequence[tuple[str, list[Evidence]]]], Answer],
+) -> Answer:
+    """The rules' answer stands when the reader finds the documents answer and agrees with one
+    of its quotes (the rules shape lists, tables and comparisons well); when the reader finds
+    no answer, the documents are silent; otherwise the reader's own choice is quoted."""
+    if not chosen:
+        return compose([])
+    if ruled.clarification:
+        return ruled
+    accepted = {(doc, e.text) for doc, items in chosen for e in items}
+    quoted = {(c.source, c.quote) for c in ruled.citations}
+    if ruled.answered and any(
+        (doc, quote_text) in quoted for doc, quote_text in _quoted_forms(accepted)
+    ):
+        return ruled
+    return compose(chosen)
+
+
+def _quoted_forms(units: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    from assistant.corpus import unit_display
+
+    return {(doc, text if text.startswith("|") else unit_display(text)) for doc, text in units}
 
 
 def _standalone(query: Query) -> str:
@@ -314,19 +384,46 @@ def _renumbered(text: str, numbers: dict[str, str]) -> str:
 REPLY = {
     "en": {
         "greeting": "Dear applicant,",
+        "greeting_name": "Dear {name},",
         "thanks": "Thank you for your email and your interest in our programmes.",
         "missing": "[TO COMPLETE BY STAFF: the documents do not answer this question: “{question}”]",
+        "check_year": "[TO CHECK BY STAFF: the figures above come from the documents for the academic year {year}; check that they still hold.]",
+        "check_undated": "[TO CHECK BY STAFF: the documents give no academic year for the figures above; check that they still hold.]",
         "sources": "Sources:",
         "sign_off": "Kind regards,\nThe admissions team",
     },
     "nl": {
         "greeting": "Beste kandidaat,",
+        "greeting_name": "Beste {name},",
         "thanks": "Bedankt voor je e-mail en je interesse in onze opleidingen.",
         "missing": "[AAN TE VULLEN DOOR MEDEWERKER: de documenten beantwoorden deze vraag niet: “{question}”]",
+        "check_year": "[NA TE KIJKEN DOOR MEDEWERKER: de gegevens hierboven komen uit de documenten voor het academiejaar {year}; controleer of ze nog gelden.]",
+        "check_undated": "[NA TE KIJKEN DOOR MEDEWERKER: de documenten vermelden geen academiejaar voor de gegevens hierboven; controleer of ze nog gelden.]",
         "sources": "Bronnen:",
         "sign_off": "Met vriendelijke groeten,\nHet admissions team",
     },
 }
+
+_SIGNATURE_NAME = re.compile(r"^[A-ZÀ-Ý][\w'’.-]+(?: [A-ZÀ-Ý][\w'’.-]+){0,3}$")
+
+
+def sender_name(email_text: str) -> str | None:
+    """The name an email is signed with ("Best regards,\nAna Souza" -> "Ana Souza"), if any."""
+    match = _SIGN_OFF.search(email_text)
+    if match is None:
+        return None
+    after = re.sub(
+        r"^\s*(kind regards|best regards|regards|best wishes|best|sincerely|thanks|thank you|"
+        r"many thanks|cheers)\b[,!.]?",
+        "",
+        match.group(0),
+        flags=re.I,
+    )
+    for line in after.splitlines():
+        line = line.strip(" ,")
+        if line:
+            return line if _SIGNATURE_NAME.match(line) else None
+    return None
 
 
 def _numbered_together(answers: Sequence[Answer]) -> tuple[list[str], list[Citation]]:
@@ -355,30 +452,67 @@ def joined_answers(answers: Sequence[Answer]) -> Answer:
     first = answers[0]
     return replace(
         first,
-        text="\n\n".join(kept),
+        text="\n\n".join(k for k in kept if k.strip()),
         answered=any(a.answered for a in answers),
+        gaps=sum(a.gaps for a in answers),
+        small_talk=all(a.small_talk for a in answers),
         citations=tuple(sources),
         programme=first.programme if all(a.programme == first.programme for a in answers) else None,
         standalone_question=" ".join(a.standalone_question for a in answers),
         clarification=any(a.clarification for a in answers),
         retrieved=tuple(dict.fromkeys(d for a in answers for d in a.retrieved)),
+        note="",
     )
 
 
-def render_reply(questions: Sequence[str], answers: Sequence[Answer], language: str = "en") -> str:
+def render_reply(
+    questions: Sequence[str],
+    answers: Sequence[Answer],
+    language: str = "en",
+    name: str | None = None,
+) -> str:
+    """The draft staff send: a greeting by name when the email is signed, each question answered
+    once, each gap and each dated figure marked for staff, the sources listed once."""
     words = REPLY.get(language, REPLY["en"])
-    paragraphs = [words["greeting"], words["thanks"]]
-    texts, sources = _numbered_together([a for a in answers if a.answered])
+    greeting = words["greeting_name"].format(name=name) if name else words["greeting"]
+    paragraphs = [greeting, words["thanks"]]
+    undated = [
+        replace(a, text=a.text.removesuffix(a.note).rstrip()) if a.note else a for a in answers
+    ]
+    texts, sources = _numbered_together([a for a in undated if a.answered])
     answered = iter(texts)
+    said: set[str] = set()
+    checks: list[str] = []
     for question, answer in zip(questions, answers, strict=True):
+        if not answer.answered:
+            paragraphs.append(words["missing"].format(question=question))
+            continue
+        text = next(answered)
+        if text not in said:  # two questions answered by the same quotes: answered once
+            paragraphs.append(text)
+            said.add(text)
+        if answer.note and answer.note not in checks:
+            checks.append(answer.note)
+    for note in checks:
+        year = re.search(r"\d{4}\s*-\s*\d{2,4}(?:, \d{4}\s*-\s*\d{2,4})*", note)
         paragraphs.append(
-            next(answered) if answer.answered else words["missing"].format(question=question)
+            words["check_year"].format(year=year.group(0)) if year else words["check_undated"]
         )
     if sources:
-        listed = "\n".join(f"[{n}] {c.title}: “{c.quote}”" for n, c in enumerate(sources, 1))
+        listed = "\n".join(
+            f"[{n}] {c.title}, {c.heading.split(' > ')[-1] or c.title}: “{_plain_quote(c.quote)}”"
+            for n, c in enumerate(sources, 1)
+        )
         paragraphs.append(f"{words['sources']}\n{listed}")
     paragraphs.append(words["sign_off"])
     return "\n\n".join(paragraphs)
+
+
+def _plain_quote(quote: str) -> str:
+    """A table row read as text in a list of sources ("H03I2A – Biomedical Data Processing – 6")."""
+    from assistant.corpus import unit_display
+
+    return unit_display(quote) if quote.startswith("|") else quote
 
 
 @lru_cache(maxsize=1)

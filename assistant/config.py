@@ -56,6 +56,16 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, description="Threads per embedding call; 1 keeps answers steady."
     )
 
+    reader: Literal["with_rules", "alone", "off"] = Field(
+        default="with_rules",
+        description="How answers are chosen: the trained reader with the remaining rules, "
+        "the reader alone, or the rules alone.",
+    )
+    reader_dir: Path | None = Field(
+        default=None, description="Folder of a reader model; default: the one shipped."
+    )
+    reader_candidates: int = Field(default=16, ge=1, le=64)
+
     top_k: int = Field(default=5, ge=1, le=50)
     max_quotes: int = Field(default=3, ge=1, le=10)
 

@@ -446,6 +446,9 @@ class Query:
     flemish_degree: bool | None = None
     said: str = ""  # the previous answer, when the user asks for something other than it
     subject: str | None = None  # what "is there a ...?", "how much is a ...?" asks about
+    english: str = ""  # the user's words in English (Dutch translated), nothing added
+    previous: str = ""  # the user's previous message in the conversation, if any
+    asked: str = ""  # the question itself, when it is one of several in a message
     terms: tuple[str, ...] = field(default=(), compare=False)  # content words of the search text
     stems: tuple[str, ...] = field(default=(), compare=False)  # their stems
 
@@ -746,11 +749,15 @@ def understand(
     if replies:
         message = resolved_ordinal(message, replies[-1])
     language = detect_language(message)
-    english = expand_terms(_english(message, language))
+    plain = _english(message, language)
+    english = expand_terms(plain)
     situation = detect_situation(message)
+    asked_before = [content for role, content in history if role == "user"]
     query = Query(
         text=message,
         search_text=english,
+        english=plain,
+        previous=asked_before[-1] if asked_before else "",
         language=language,
         intents=detect_intents(without_names(english, names)),
         # A programme given by the page or the email yields only to a clearly named other one.

@@ -322,3 +322,26 @@ def test_whether_a_groups_rule_holds_for_everyone_quotes_the_other_group(
     answer = assistant.ask("Is the BME postgrad deadline of 15 September the same for everyone?")
     assert "15 September 2024" in answer.text
     assert "1 March for applications of non-EEA citizens" in answer.text
+
+
+def _offered() -> list[tuple[str, str]]:
+    from assistant.answer import _suggestions
+
+    return [(doc, q) for doc, questions in _suggestions().items() for q in questions]
+
+
+@pytest.mark.parametrize(("doc_id", "question"), _offered())
+def test_every_question_a_decline_offers_is_answered_from_its_document(
+    assistant: Assistant, doc_id: str, question: str
+) -> None:
+    answer = assistant.ask(question, programme=doc_id)
+    assert answer.answered
+    assert doc_id in {c.source for c in answer.citations}
+
+
+def test_a_decline_offers_questions_and_gives_a_clean_contact_line(assistant: Assistant) -> None:
+    answer = assistant.ask("Can I defer my start in the BME postgraduate by a year?")
+    assert not answer.answered
+    assert "They do answer questions such as “" in answer.text
+    assert "Prof. Frederik Maes (coordination)" in answer.text
+    assert ":;" not in answer.text and "Practical information:;" not in answer.text

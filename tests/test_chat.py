@@ -138,3 +138,27 @@ def test_an_ordinal_that_names_no_list_item_is_left_alone() -> None:
     reply = "The tracks: “Neurosciences” [1] “Data@work (data-driven research)” [2]"
     assert resolved_ordinal("Is the first year hard?", reply) == "Is the first year hard?"
     assert resolved_ordinal("and the second one?", reply) == "and Data@work (data-driven research)?"
+
+
+def test_a_staff_draft_greets_the_signer_answers_once_and_marks_dated_figures(
+    assistant: Assistant,
+) -> None:
+    draft = assistant.draft_reply(
+        "Hello,\n\nI'm from Kenya. What is the tuition fee for the BME postgraduate full-time? "
+        "How much would the BME postgraduate cost me per year full-time?\n\nKind regards,\nAmina Otieno"
+    )
+    assert draft.text.startswith("Dear Amina Otieno,")
+    assert draft.text.count("4400 euro (full-time registration)”") == 2  # the answer, the source
+    assert (
+        "[TO CHECK BY STAFF: the figures above come from the documents for the academic year 2024-2025"
+        in draft.text
+    )
+    assert "please confirm" not in draft.text
+
+
+def test_an_unsigned_email_is_answered_to_the_applicant() -> None:
+    from assistant.chat import sender_name
+
+    assert sender_name("What is the fee?\n\nThanks!") is None
+    assert sender_name("What is the fee?\n\nBest,\nJo") == "Jo"
+    assert sender_name("What is the fee?\nBest regards, Ana Souza") == "Ana Souza"

@@ -1,0 +1,115 @@
+"""The trained reader: shipped with the package, loaded offline, and deciding with the real index
+whether the documents answer (an honest decline for what they leave open)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.chat import Assistant
+from assistant.errors import ConfigurationError
+from assistant.reader import DEFAULT_READER_DIR, Reader, load_reader, reader_question, unit_passage
+
+BME = "kul-biomedical-engineering-postgraduate"
+LEIDEN = "leiden-biomedical-sciences-master"
+
+
+def test_the_shipped_reader_is_one_small_file_with_its_card() -> None:
+    model = DEFAULT_READER_DIR / "model.onnx"
+    assert model.stat().st_size <= 30 * 1024 * 1024
+    card = json.loads((DEFAULT_READER_DIR / "reader.json").read_text(encoding="utf-8"))
+    assert 0 < card["threshold"] < 1
+    assert card["trained_on"] >= 2500
+
+
+def test_a_broken_reader_card_names_its_file(tmp_path: Path) -> None:
+    (tmp_path / "reader.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"reader\.json"):
+        Reader(tmp_path)
+
+
+def test_a_missing_model_says_which_folder(tmp_path: Path) -> None:
+    (tmp_path / "reader.json").write_text('{"max_length": 64, "threshold": 0.5}', "utf-8")
+    with pytest.raises(ConfigurationError, match=re.escape(str(tmp_path))):
+        Reader(tmp_path)
+
+
+def test_the_answering_sentence_outscores_the_other_groups_line() -> None:
+    reader = load_reader()
+    fee = "Tuition fee"
+    non_eea = unit_passage("non-EEA student: 4400 euro (full-time registration)", fee)
+    eea = unit_passage("EEA student: 840 euro (full-time registration)", fee)
+    question = "I'm from India. How much is a year of the BME postgraduate full-time?"
+    right, wrong = reader.score(question, [non_eea, eea])
+    assert right >= reader.threshold
+    assert right > wrong
+
+
+def test_a_follow_up_is_read_with_the_question_before_it() -> None:
+    assert reader_question("and part-time?", "What does the BME postgrad cost for non-EEA?") == (
+        "What does the BME postgrad cost for non-EEA? || and part-time?"
+    )
+
+
+def test_a_long_message_is_read_at_its_end_where_the_question_is() -> None:
+    message = "I studied in Ghent. " * 40 + "What is the deadline?"
+    assert reader_question(message).endswith("What is the deadline?")
+    assert len(reader_question(message).split()) <= 60
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can I appeal if the BME postgraduate rejects my application?",
+        "Is there parking for students at the Leiden biomedical sciences master?",
+        "Can I pay the tuition fee of the BME postgraduate in monthly instalments?",
+    ],
+)
+def test_what_the_documents_leave_open_is_declined(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.answered
+    assert answer.gaps == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "figure", "source"),
+    [
+        (
+            "hey, non EU here, how much wld the bme postgrad cost me per year full time?",
+            "4400",
+            BME,
+        ),
+        ("what IELTS score does Leiden want from me?", "6.0", LEIDEN),
+    ],
+)
+def test_questions_as_people_write_them_are_answered(
+    assistant: Assistant, question: str, figure: str, source: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.answered
+    assert figure in answer.text
+    assert source in {c.source for c in answer.citations}
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"), [("hi", "Hello!"), ("thanks, that helps!", "You're welcome!")]
+)
+def test_a_greeting_or_thanks_gets_a_friendly_reply_not_a_decline(
+    assistant: Assistant, message: str, opening: str
+) -> None:
+    answer = assistant.ask(message)
+    assert answer.small_talk and answer.text.startswith(opening)
+    assert "could not find" not in answer.text
+
+
+def test_an_email_marks_the_question_the_documents_leave_open(assistant: Assistant) -> None:
+    draft = assistant.draft_reply(
+        "Dear admissions,\nI'm from Brazil. How much is the tuition fee for the BME postgraduate "
+        "full-time? Also, can I park my car on campus?\nBest wishes, Ana"
+    )
+    assert "4400" in draft.text
+    assert len(draft.unanswered) == 1
+    assert "park" in draft.unanswered[0]
