@@ -353,6 +353,7 @@ def build_ui(
             buttons=["copy"],
             placeholder="Ask about fees, admission, deadlines or courses.",
             examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+            group_consecutive_messages=False,  # the answer's copy button copies the answer only
             elem_id="pa-chatbot",
         )
         with gr.Group(visible=False, elem_id="pa-feedback") as feedback_box:
