@@ -71,7 +71,8 @@ CSS = """
   height: clamp(260px, calc(100dvh - 300px), 640px) !important; }
 /* One way to start again ("New chat"): the chat's own trash button would sit on the messages. */
 #pa-chatbot .icon-button-wrapper.top-panel { display: none; }
-/* Message buttons (copy, thumbs) big enough to tap. */
+/* Every control big enough to tap. */
+#pa-programme input { min-height: 40px; }
 #pa-chatbot .message-buttons button, #pa-draft button { min-width: 40px; min-height: 40px; }
 /* The copy button of the draft sits beside its label, never over it. */
 #pa-draft [data-testid="block-info"] { margin-right: 52px; }
@@ -485,6 +486,16 @@ def theme() -> gr.themes.Base:
         primary_hue="blue",
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    ).set(
+        # At least 4.5:1 for labels and buttons (the Soft defaults are pale blue on blue).
+        block_label_text_color="*primary_800",
+        block_label_text_color_dark="*primary_100",
+        block_title_text_color="*primary_800",
+        block_title_text_color_dark="*primary_100",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_600",
+        button_primary_text_color="white",
     )
 
 
