@@ -37,7 +37,7 @@ main { max-width: 820px; margin: 0 auto; padding: 8px 24px 96px; overflow-wrap: 
 .notice a { color: #1d4f8c; }
 mark, .quoted { background: #ffe58a; color: var(--ink); border-radius: 3px;
   box-shadow: 0 0 0 3px #ffe58a; scroll-margin: 30vh 0; }
-:target { outline: 3px solid #b7791f; outline-offset: 4px; }
+.quoted:target { outline: 3px solid #b7791f; outline-offset: 4px; }
 table { border-collapse: collapse; width: 100%; margin: 12px 0; display: block; overflow-x: auto; }
 th, td { border: 1px solid #d5dbe5; padding: 6px 10px; text-align: left; vertical-align: top; }
 a { color: #1d4f8c; }
