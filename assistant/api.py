@@ -12,8 +12,10 @@ StoreError             503     ``store_unavailable``
 any other              500     ``internal_error`` (logged; the response says nothing more)
 =====================  ======  ===========================================================
 
-Every error body is ``{"error": {"type": ..., "message": ...}}``, the shape OpenAI clients read.
-Decisions about limits, all per request and per client IP:
+Every error body is ``{"error": {"type": ..., "message": ...}}``. On /v1 it is OpenAI's error
+object instead, ``{"error": {"message", "type", "param", "code"}}`` with our type as its
+``code``, and a bad request is 400 ``invalid_request_error`` rather than 422, because OpenAI
+clients raise their errors by status. Decisions about limits, all per request and per client IP:
 
 * a body over ``max_body_bytes`` is refused with 413 before it is read (Content-Length), or as
   soon as the streamed bytes pass the limit;
@@ -23,8 +25,14 @@ Decisions about limits, all per request and per client IP:
 * more than ``rate_limit_per_minute`` requests a minute from one IP is 429 with ``Retry-After``
   (in-process sliding window: each worker counts its own; behind a proxy run uvicorn with
   ``--proxy-headers`` so the client IP is the visitor's); 0 turns it off;
-* the CSV export needs ``Authorization: Bearer <staff_token>`` (401 otherwise) and is 403 when the
-  server has no staff token at all, so a missing setting never opens it.
+* the CSV export and the reply drafts need the staff token (401 otherwise), as
+  ``Authorization: Bearer <staff_token>`` or as the session cookie that signing in at
+  /staff/login sets (HttpOnly, SameSite=Strict, signed with the token, 12 hours); everything
+  under /staff (the staff view) needs that session too. All of it is 403 when the server has no
+  staff token at all, so a missing setting never opens it.
+
+A document is served as a page to a browser (its quote highlighted), as Markdown or JSON to
+other clients; see ``get_document``.
 """
 
 from __future__ import annotations
@@ -1196,6 +1204,7 @@ def programmes(request: Request, assistant: AssistantDep) -> list[ProgrammeOut]:
             "with its description (`Accept: application/json` or `?format=json`).",
         },
         404: {"model": ErrorOut, "description": "No document has this id."},
+        422: {"model": ErrorOut, "description": "An unknown `format`, or a `quote` too long."},
     },
     tags=["documents"],
 )

@@ -614,6 +614,23 @@ def test_the_ui_answers_a_question_with_its_sources_and_takes_feedback(
     ]
 
 
+def test_the_ui_shows_quotes_at_the_answers_size_and_full_opacity(site: Site, page: Page) -> None:
+    ask_ui(page, site.api, FEE_QUESTION)
+    quote = page.locator("#pa-chatbot blockquote").filter(has_text="4400").first
+    answer = chat_message(page, "bot", 0).locator("p").first
+
+    def font_size(locator: Locator) -> float:
+        return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+
+    opacity = quote.evaluate(
+        "e => { let o = 1; for (; e; e = e.parentElement) o *= getComputedStyle(e).opacity;"
+        " return o; }"
+    )
+    assert font_size(quote) >= 14
+    assert font_size(quote) == font_size(answer)
+    assert opacity == 1
+
+
 def test_copying_an_answer_in_the_ui_gives_its_clean_text(site: Site, page: Page) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.api)
     ask_ui(page, site.api, FEE_QUESTION)
