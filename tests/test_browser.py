@@ -208,6 +208,7 @@ def assert_tappable(page: Page, scope: Locator) -> None:
 
 
 def assert_no_serious_accessibility_violations(page: Page) -> None:
+    page.wait_for_timeout(500)  # let fades and transitions end: axe measures the colours shown
     results = Axe().run(page)
     serious = [
         f"{v['id']} ({v['impact']}): {v['help']} at "
