@@ -12,8 +12,10 @@ StoreError             503     ``store_unavailable``
 any other              500     ``internal_error`` (logged; the response says nothing more)
 =====================  ======  ===========================================================
 
-Every error body is ``{"error": {"type": ..., "message": ...}}``, the shape OpenAI clients read.
-Decisions about limits, all per request and per client IP:
+Every error body is ``{"error": {"type": ..., "message": ...}}``. On /v1 it is OpenAI's error
+object instead, ``{"error": {"message", "type", "param", "code"}}`` with our type as its
+``code``, and a bad request is 400 ``invalid_request_error`` rather than 422, because OpenAI
+clients raise their errors by status. Decisions about limits, all per request and per client IP:
 
 * a body over ``max_body_bytes`` is refused with 413 before it is read (Content-Length), or as
   soon as the streamed bytes pass the limit;
@@ -23,8 +25,14 @@ Decisions about limits, all per request and per client IP:
 * more than ``rate_limit_per_minute`` requests a minute from one IP is 429 with ``Retry-After``
   (in-process sliding window: each worker counts its own; behind a proxy run uvicorn with
   ``--proxy-headers`` so the client IP is the visitor's); 0 turns it off;
-* the CSV export needs ``Authorization: Bearer <staff_token>`` (401 otherwise) and is 403 when the
-  server has no staff token at all, so a missing setting never opens it.
+* the CSV export and the reply drafts need the staff token (401 otherwise), as
+  ``Authorization: Bearer <staff_token>`` or as the session cookie that signing in at
+  /staff/login sets (HttpOnly, SameSite=Strict, signed with the token, 12 hours); everything
+  under /staff (the staff view) needs that session too. All of it is 403 when the server has no
+  staff token at all, so a missing setting never opens it.
+
+A document is served as a page to a browser (its quote highlighted), as Markdown or JSON to
+other clients; see ``get_document``.
 """
 
 from __future__ import annotations
@@ -41,11 +49,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, format_sse_event
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,11 +87,13 @@ from assistant.errors import (
     MessageTooLongError,
     StoreError,
 )
-from assistant.feedback import FeedbackStore, record_feedback
+from assistant.feedback import CSV_BOM, FeedbackStore, record_feedback
+from assistant.pages import QUOTE_ID, DocumentHeader, document_page, staff_login_page
 
 logger = logging.getLogger(__name__)
 
 MODEL_ID = "programme-assistant"
+OPENAI_PREFIX = "/v1/"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RATE_WINDOW_SECONDS = 60.0
 _DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -118,7 +136,10 @@ class CitationOut(BaseModel):
     title: str
     quote: str = Field(description="Verbatim text from the document.")
     heading: str = ""
-    url: str = Field(description="Where the document can be read (GET /api/documents/{id}).")
+    url: str = Field(
+        description="The document view with this quote highlighted "
+        "(GET /api/documents/{id}?quote=...#quote)."
+    )
 
 
 class AnswerOut(BaseModel):
@@ -144,10 +165,18 @@ class DraftOut(BaseModel):
 
 class FeedbackIn(BaseModel):
     rating: Literal["up", "down"]
-    comment: str = ""
+    comment: str = Field(default="", description="Optional: what was wrong (or right).")
     question: str
     answer: str
     sources: list[str] = Field(default_factory=list, description="Ids of the cited documents.")
+    programme: str | None = Field(
+        default=None, max_length=200, description="Id of the programme the answer is about."
+    )
+    conversation_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="An id the client keeps for one conversation, to read its turns together.",
+    )
 
 
 class FeedbackOut(BaseModel):
@@ -185,6 +214,19 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIErrorOut(BaseModel):
+    """OpenAI's error object, the shape its clients read on /v1."""
+
+    error: OpenAIErrorDetail
+
+
 # OpenAI chat completions, the subset a chat client sends; other fields are accepted and ignored.
 
 
@@ -216,6 +258,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[OpenAIMessage] = Field(min_length=1)
     stream: bool = False
     stream_options: OpenAIStreamOptions | None = None
+    n: int | None = Field(default=None, description="Only 1 (the default) is served.")
     programme: str | None = Field(
         default=None, description="Extension: the programme id to ask about."
     )
@@ -237,6 +280,32 @@ class RequestLimitError(Exception):
         self.headers = headers or {}
 
 
+class OpenAIError(RequestLimitError):
+    """A refusal on /v1, in OpenAI's shape: 400 ``invalid_request_error`` naming the parameter."""
+
+    def __init__(
+        self,
+        message: str,
+        param: str | None = None,
+        code: str | None = None,
+        status: int = 400,
+        type_: str = "invalid_request_error",
+    ) -> None:
+        super().__init__(status, type_, message)
+        self.param = param
+        self.code = code
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+
 class _BodyTooLarge(StarletteHTTPException):
     """Raised from ``receive`` once a streamed body passes the limit (FastAPI re-raises it)."""
 
@@ -248,14 +317,29 @@ def _body_limit_message(limit: int) -> str:
     return f"The request body is larger than the limit of {limit} bytes. Send a shorter request."
 
 
-def _error_body(type_: str, message: str) -> dict[str, Any]:
-    return {"error": {"type": type_, "message": message}}
+def _error_body(
+    type_: str, message: str, path: str = "", status: int = 400, param: str | None = None
+) -> dict[str, Any]:
+    """Our error shape; on /v1 OpenAI's, with our type as its ``code``."""
+    if not path.startswith(OPENAI_PREFIX):
+        return {"error": {"type": type_, "message": message}}
+    openai_type = {
+        401: "authentication_error",
+        404: "invalid_request_error",
+        429: "rate_limit_error",
+    }.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return {"error": {"message": message, "type": openai_type, "param": param, "code": type_}}
 
 
 async def _send_error(
-    send: Send, status: int, type_: str, message: str, headers: dict[str, str] | None = None
+    send: Send,
+    status: int,
+    type_: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    path: str = "",
 ) -> None:
-    body = json.dumps(_error_body(type_, message)).encode()
+    body = json.dumps(_error_body(type_, message, path, status)).encode()
     raw_headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -279,7 +363,13 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _send_error(send, 413, "payload_too_large", _body_limit_message(self.max_bytes))
+            await _send_error(
+                send,
+                413,
+                "payload_too_large",
+                _body_limit_message(self.max_bytes),
+                path=scope.get("path", ""),
+            )
             return
 
         received = 0
@@ -305,7 +395,13 @@ class BodyLimitMiddleware:
         except _BodyTooLarge:
             if started:
                 raise
-            await _send_error(send, 413, "payload_too_large", _body_limit_message(self.max_bytes))
+            await _send_error(
+                send,
+                413,
+                "payload_too_large",
+                _body_limit_message(self.max_bytes),
+                path=scope.get("path", ""),
+            )
 
 
 class SlidingWindowLimiter:
@@ -358,7 +454,7 @@ def _is_rate_limited(scope: Scope) -> bool:
         return False
     if path.startswith(("/api/", "/v1/")):
         return True
-    return scope.get("method") == "POST" and path.startswith("/ui")
+    return scope.get("method") == "POST" and path.startswith(("/ui", STAFF_PATH))
 
 
 class RateLimitMiddleware:
@@ -378,7 +474,14 @@ class RateLimitMiddleware:
                     f"Too many requests: the limit is {self.limiter.limit} per minute. "
                     f"Try again in {seconds} seconds."
                 )
-                await _send_error(send, 429, "rate_limited", message, {"Retry-After": str(seconds)})
+                await _send_error(
+                    send,
+                    429,
+                    "rate_limited",
+                    message,
+                    {"Retry-After": str(seconds)},
+                    path=scope.get("path", ""),
+                )
                 return
         await self.app(scope, receive, send)
 
@@ -428,25 +531,105 @@ _bearer = HTTPBearer(
 
 
 def require_staff(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 without the right staff token; 403 when the server has no staff token at all."""
+    """401 without the staff token (bearer or the staff view's session cookie); 403 when the
+    server has no staff token at all."""
     if not settings.staff_token:
-        raise RequestLimitError(
-            403,
-            "forbidden",
-            "Staff routes are turned off on this server: "
-            "the operator has to set ASSISTANT_STAFF_TOKEN first.",
-        )
+        raise RequestLimitError(403, "forbidden", STAFF_OFF_MESSAGE)
     given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), settings.staff_token.encode()):
-        raise RequestLimitError(
-            401,
-            "unauthorized",
-            "Send the staff token as 'Authorization: Bearer <token>'.",
-            {"WWW-Authenticate": "Bearer"},
+    if hmac.compare_digest(given.encode(), settings.staff_token.encode()):
+        return
+    if is_staff_session(request.cookies.get(STAFF_COOKIE, ""), settings.staff_token):
+        return
+    raise RequestLimitError(
+        401,
+        "unauthorized",
+        "Send the staff token as 'Authorization: Bearer <token>', "
+        f"or sign in at {STAFF_PATH}/login.",
+        {"WWW-Authenticate": "Bearer"},
+    )
+
+
+StaffDep = Annotated[None, Depends(require_staff)]
+
+
+# --------------------------------------------------------------------------- staff sessions
+
+STAFF_PATH = "/staff"
+STAFF_COOKIE = "pa_staff"
+STAFF_SESSION_SECONDS = 12 * 3600
+STAFF_OFF_MESSAGE = "Staff routes are turned off on this server: the operator has to set ASSISTANT_STAFF_TOKEN first."
+
+
+def _staff_signature(token: str, issued: int) -> str:
+    return hmac.new(token.encode(), f"staff-session:{issued}".encode(), "sha256").hexdigest()
+
+
+def staff_session(token: str, now: float | None = None) -> str:
+    """A cookie value that proves the staff token was given, without holding the token."""
+    issued = int(time.time() if now is None else now)
+    return f"{issued}.{_staff_signature(token, issued)}"
+
+
+def is_staff_session(value: str, token: str, now: float | None = None) -> bool:
+    """A session from ``staff_session`` for this token, at most STAFF_SESSION_SECONDS old."""
+    issued, _, signature = value.partition(".")
+    if not issued.isdigit() or not token:
+        return False
+    age = (time.time() if now is None else now) - int(issued)
+    expected = _staff_signature(token, int(issued))
+    return 0 <= age <= STAFF_SESSION_SECONDS and hmac.compare_digest(signature, expected)
+
+
+def _staff_next(value: str) -> str:
+    """Where to go after signing in: a page of the staff view, never another site."""
+    return value if value.startswith(f"{STAFF_PATH}/") and "//" not in value else f"{STAFF_PATH}/"
+
+
+class StaffGateMiddleware:
+    """Everything under /staff (the staff view and its Gradio calls) needs a staff session;
+    a browser without one is sent to the sign-in page."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        gated = scope["type"] in ("http", "websocket") and (
+            path == STAFF_PATH or path.startswith(f"{STAFF_PATH}/")
         )
+        if not gated or path in (f"{STAFF_PATH}/login", f"{STAFF_PATH}/logout"):
+            await self.app(scope, receive, send)
+            return
+        token = self.settings.staff_token or ""
+        cookies = Request(scope).cookies if scope["type"] == "http" else {}
+        if token and is_staff_session(cookies.get(STAFF_COOKIE, ""), token):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope.get("method") == "GET" and "text/html" in Headers(scope=scope).get("accept", ""):
+            target = f"{STAFF_PATH}/login?{urlencode({'next': _staff_next(path)})}"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [(b"location", target.encode()), (b"cache-control", b"no-store")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        status, type_, message = (
+            (401, "unauthorized", f"Sign in at {STAFF_PATH}/login first.")
+            if token
+            else (403, "forbidden", STAFF_OFF_MESSAGE)
+        )
+        await _send_error(send, status, type_, message)
 
 
 # --------------------------------------------------------------------------- conversions
@@ -459,13 +642,20 @@ def _document_url_for(request: Request) -> DocumentUrl:
     return lambda doc_id: str(request.url_for("get_document", doc_id=doc_id))
 
 
+def quoted_passage_url(document_url: str, quote: str) -> str:
+    """The document view scrolled to the quote and highlighting it."""
+    if not quote.strip():
+        return document_url
+    return f"{document_url}?{urlencode({'quote': quote.strip()})}#{QUOTE_ID}"
+
+
 def _citation_out(citation: Citation, document_url: DocumentUrl) -> CitationOut:
     return CitationOut(
         source=citation.source,
         title=citation.title,
         quote=citation.quote,
         heading=citation.heading,
-        url=document_url(citation.source),
+        url=quoted_passage_url(document_url(citation.source), citation.quote),
     )
 
 
@@ -628,7 +818,46 @@ streaming, they are on the final chunk, the one whose `finish_reason` is `"stop"
 `chunk.model_extra["citations"]`).
 
 `usage` counts words, not tokens: the assistant has no tokenizer.
+
+**Errors** follow OpenAI: a bad request is 400 with `{"error": {"message", "type":
+"invalid_request_error", "param", "code"}}`; a model other than `programme-assistant` is 404
+`model_not_found`; `n` other than 1 is refused (400, `param: "n"`).
 """
+
+
+def _openai_request(
+    body: ChatCompletionRequest, settings: Settings, assistant: Assistant
+) -> tuple[str, list[Turn], str | None]:
+    """Question, history and programme of a completion request, refused as OpenAI refuses."""
+    if body.model != MODEL_ID:
+        raise _model_not_found(body.model)
+    if body.n is not None and body.n != 1:
+        raise OpenAIError(
+            f"n={body.n} is not supported: this assistant gives one answer per question, "
+            "so n must be 1 (or left out).",
+            param="n",
+            code="unsupported_value",
+        )
+    try:
+        question, history = _conversation_from_openai(body.messages, settings)
+    except InputError as exc:
+        _, code, message = _error_for(exc)
+        raise OpenAIError(message, param="messages", code=code) from exc
+    try:
+        programme = _programme_filter(body.programme, assistant)
+    except RequestLimitError as exc:
+        raise OpenAIError(exc.message, param="programme", code=exc.type) from exc
+    return question, history, programme
+
+
+def _model_not_found(model: str) -> OpenAIError:
+    shown = model if _DOC_ID.match(model) else "this model"
+    return OpenAIError(
+        f"The model '{shown}' does not exist. GET /v1/models lists the one model: '{MODEL_ID}'.",
+        param="model",
+        code="model_not_found",
+        status=404,
+    )
 
 
 def _conversation_from_openai(
@@ -704,7 +933,7 @@ def _openai_events(
     except Exception as exc:
         _, type_, message = _error_for(exc)
         logger.exception("chat completion stream failed")
-        yield data({"error": {"type": type_, "message": message}})
+        yield data(_error_body(type_, message, OPENAI_PREFIX, 500))
 
 
 # --------------------------------------------------------------------------- routes
@@ -754,6 +983,23 @@ _SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
     }
 }
 
+_OPENAI_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": OpenAIErrorOut, "description": description}
+    for code, description in {
+        400: "`invalid_request_error`: malformed JSON, a missing field, a message over the "
+        "limit, `n` other than 1; `param` names the field.",
+        404: "`model_not_found`: a model other than the one GET /v1/models lists.",
+        413: "The body is larger than ASSISTANT_MAX_BODY_BYTES.",
+        429: "`rate_limit_error`: too many requests from this client; see Retry-After.",
+        503: "`server_error`: the index is not built yet or the store is unreachable.",
+    }.items()
+}
+
+_STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Missing or wrong staff token (or staff session)."},
+    403: {"model": ErrorOut, "description": "No staff token is configured on the server."},
+}
+
 router = APIRouter()
 
 
@@ -787,7 +1033,7 @@ def chat_stream(
 @router.post(
     "/v1/chat/completions",
     responses={
-        **_ERRORS,
+        **_OPENAI_ERRORS,
         200: {
             "description": "A `chat.completion`, or `chat.completion.chunk` events when "
             "`stream` is true; both with the extra `citations` and `answered` fields.",
@@ -806,8 +1052,7 @@ def chat_completions(
     body: ChatCompletionRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
 ) -> Any:
     """Create a chat completion (OpenAI-compatible), with citations."""
-    question, history = _conversation_from_openai(body.messages, settings)
-    programme = _programme_filter(body.programme, assistant)
+    question, history, programme = _openai_request(body, settings, assistant)
     document_url = _document_url_for(request)
     if body.stream:
         events = assistant.stream(question, history, programme)
@@ -852,15 +1097,22 @@ def list_models() -> dict[str, Any]:
 @router.get("/v1/models/{model_id}", tags=["openai"], include_in_schema=False)
 def get_model(model_id: str) -> dict[str, Any]:
     if model_id != MODEL_ID:
-        raise RequestLimitError(
-            404, "not_found", f"There is no model {model_id!r}; use {MODEL_ID!r}."
-        )
+        raise _model_not_found(model_id)
     return {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "programme-assistant"}
 
 
-@router.post("/api/draft-reply", response_model=DraftOut, responses=_ERRORS, tags=["staff"])
+@router.post(
+    "/api/draft-reply",
+    response_model=DraftOut,
+    responses={**_ERRORS, **_STAFF_ERRORS},
+    tags=["staff"],
+)
 def draft_reply(
-    body: DraftRequest, request: Request, settings: SettingsDep, assistant: AssistantDep
+    body: DraftRequest,
+    request: Request,
+    settings: SettingsDep,
+    assistant: AssistantDep,
+    _staff: StaffDep,
 ) -> DraftOut:
     """Draft a reply to an applicant's email for staff to check; lists what it cannot answer."""
     email_text = checked_input(body.email, settings.max_email_chars, "email")
@@ -883,6 +1135,8 @@ def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
         answer=body.answer,
         sources=body.sources,
         comment=body.comment,
+        programme=body.programme or "",
+        conversation_id=body.conversation_id or "",
     )
     return FeedbackOut(id=feedback_id)
 
@@ -894,17 +1148,17 @@ def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
     responses={
         200: {
             "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "Every verdict as CSV, oldest first.",
+            "description": "Every verdict as CSV (UTF-8 with a byte order mark, so spreadsheet "
+            "programs read it as UTF-8), oldest first.",
         },
-        401: {"model": ErrorOut, "description": "Missing or wrong staff token."},
-        403: {"model": ErrorOut, "description": "No staff token is configured on the server."},
+        **_STAFF_ERRORS,
     },
     tags=["feedback"],
 )
 def export_feedback(store: FeedbackDep) -> PlainTextResponse:
     """All feedback as CSV (staff only: `Authorization: Bearer <ASSISTANT_STAFF_TOKEN>`)."""
     return PlainTextResponse(
-        store.export_csv(),
+        CSV_BOM + store.export_csv(),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="feedback.csv"',
@@ -940,18 +1194,26 @@ def programmes(request: Request, assistant: AssistantDep) -> list[ProgrammeOut]:
     responses={
         200: {
             "content": {
+                "text/html": {},
                 "text/plain": {},
                 "application/json": {"schema": DocumentOut.model_json_schema()},
             },
-            "description": "The document's Markdown as text/plain; as JSON with its description "
-            "when the request sends `Accept: application/json` or `?format=json`.",
+            "description": "The document as a web page (for a browser, `Accept: text/html`, or "
+            "`?format=html`), its quote highlighted and scrolled to with `#quote`; as Markdown "
+            "text (`text/plain`, the default for other clients, or `?format=text`); as JSON "
+            "with its description (`Accept: application/json` or `?format=json`).",
         },
         404: {"model": ErrorOut, "description": "No document has this id."},
+        422: {"model": ErrorOut, "description": "An unknown `format`, or a `quote` too long."},
     },
     tags=["documents"],
 )
 def get_document(
-    doc_id: str, request: Request, assistant: AssistantDep, format: str | None = None
+    doc_id: str,
+    request: Request,
+    assistant: AssistantDep,
+    format: Literal["html", "text", "json"] | None = None,
+    quote: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Any:
     """A source document, the target of every citation's `url`."""
     if not _DOC_ID.match(doc_id):
@@ -960,10 +1222,13 @@ def get_document(
         info, markdown = assistant.document(doc_id)
     except (LookupError, FileNotFoundError, InputError) as exc:
         raise _unknown_document(doc_id) from exc
-    accept = request.headers.get("accept", "")
-    if format == "json" or (format is None and accept.startswith("application/json")):
+    wanted = format or _negotiated_format(request.headers.get("accept", ""))
+    if wanted == "json":
         fields = _programme_fields(info, _document_url_for(request))
         return DocumentOut(**fields, markdown=markdown)
+    if wanted == "html":
+        header = DocumentHeader(info.id, info.title, info.institution, info.academic_year)
+        return HTMLResponse(document_page(header, markdown, quote), headers=PAGE_HEADERS)
     return PlainTextResponse(
         markdown,
         media_type="text/plain; charset=utf-8",
@@ -971,10 +1236,70 @@ def get_document(
     )
 
 
+# A page of ours runs no script and loads nothing from elsewhere.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _negotiated_format(accept: str) -> Literal["html", "text", "json"]:
+    """What the client asked for: a browser gets the page, an API client the Markdown."""
+    if accept.startswith("application/json"):
+        return "json"
+    return "html" if "text/html" in accept else "text"
+
+
 def _unknown_document(doc_id: str) -> RequestLimitError:
     shown = doc_id if _DOC_ID.match(doc_id) else "this id"
     return RequestLimitError(
         404, "not_found", f"There is no document {shown!r}. GET /api/programmes lists them."
+    )
+
+
+@router.get(f"{STAFF_PATH}/login", include_in_schema=False)
+def staff_login_form(settings: SettingsDep, next: str = "") -> HTMLResponse:
+    if not settings.staff_token:
+        return _login_page(next, STAFF_OFF_MESSAGE, 403)
+    return _login_page(next)
+
+
+@router.post(f"{STAFF_PATH}/login", include_in_schema=False)
+async def staff_login(request: Request, settings: SettingsDep) -> Response:
+    """Trade the staff token for a session cookie (HttpOnly, SameSite=Strict, 12 hours)."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    next_path = _staff_next(form.get("next", [""])[0])
+    if not settings.staff_token:
+        return _login_page(next_path, STAFF_OFF_MESSAGE, 403)
+    given = form.get("token", [""])[0].strip()
+    if not hmac.compare_digest(given.encode(), settings.staff_token.encode()):
+        return _login_page(next_path, "That is not the staff token. Try again.", 401)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        STAFF_COOKIE,
+        staff_session(settings.staff_token),
+        max_age=STAFF_SESSION_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post(f"{STAFF_PATH}/logout", include_in_schema=False)
+def staff_logout() -> Response:
+    response = RedirectResponse(f"{STAFF_PATH}/login", status_code=303)
+    response.delete_cookie(STAFF_COOKIE, path="/")
+    return response
+
+
+def _login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
+    page = staff_login_page(f"{STAFF_PATH}/login", _staff_next(next_path), error)
+    return HTMLResponse(
+        page, status_code=status, headers={**PAGE_HEADERS, "Cache-Control": "no-store"}
     )
 
 
@@ -1023,25 +1348,57 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "The request is not valid: " + "; ".join(problems) + "."
 
 
+def _error_response(
+    request: Request,
+    status: int,
+    type_: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    param: str | None = None,
+) -> JSONResponse:
+    """The error for this route: on /v1 a bad request is OpenAI's 400, elsewhere our 422."""
+    path = request.url.path
+    if path.startswith(OPENAI_PREFIX) and status == 422:
+        status = 400
+    body = _error_body(type_, message, path, status, param)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _first_param(exc: RequestValidationError) -> str | None:
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        if location:
+            return ".".join(location)
+    return None
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestLimitError)
     async def _limit(request: Request, exc: RequestLimitError) -> JSONResponse:
-        return _json_error(exc.status, exc.type, exc.message, exc.headers)
+        if isinstance(exc, OpenAIError):
+            return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+        return _error_response(request, exc.status, exc.type, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _json_error(422, "invalid_request", _validation_message(exc))
+        return _error_response(
+            request, 422, "invalid_request", _validation_message(exc), param=_first_param(exc)
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            return _json_error(422, "invalid_request", _NOT_JSON.format(reason=""))
+            return _error_response(request, 422, "invalid_request", _NOT_JSON.format(reason=""))
         types = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404:
             message = "There is nothing at this address. The API is described at /docs."
-        return _json_error(
-            exc.status_code, types.get(exc.status_code, "http_error"), message, exc.headers
+        return _error_response(
+            request,
+            exc.status_code,
+            types.get(exc.status_code, "http_error"),
+            message,
+            exc.headers,
         )
 
     @app.exception_handler(AssistantError)
@@ -1051,14 +1408,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             logger.error("assistant failed on %s", request.url.path, exc_info=exc)
         else:
             logger.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-        return _json_error(status, type_, message)
+        return _error_response(request, status, type_, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unexpected error on %s", request.url.path, exc_info=exc)
         _, type_, message = _error_for(exc)
         # the server drops the connection after an unexpected error: say so, clients reconnect
-        return _json_error(500, type_, message, {"Connection": "close"})
+        return _error_response(request, 500, type_, message, {"Connection": "close"})
 
 
 # --------------------------------------------------------------------------- the app
@@ -1100,6 +1457,7 @@ def create_app(
         app.add_middleware(
             RateLimitMiddleware, limiter=SlidingWindowLimiter(settings.rate_limit_per_minute)
         )
+    app.add_middleware(StaffGateMiddleware, settings=settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,

@@ -28,7 +28,19 @@ MAX_COMMENT_CHARS = 2000
 MAX_TEXT_CHARS = 20_000
 MAX_SOURCES = 20
 
-EXPORT_COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "sources")
+EXPORT_COLUMNS = (
+    "id",
+    "created_at",
+    "rating",
+    "comment",
+    "question",
+    "answer",
+    "sources",
+    "programme",
+    "conversation_id",
+)
+# Spreadsheet programs read a CSV file as UTF-8 only when it starts with the byte order mark.
+CSV_BOM = "\ufeff"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -38,9 +50,16 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT NOT NULL DEFAULT '',
     question TEXT NOT NULL,
     answer TEXT NOT NULL,
-    sources TEXT NOT NULL DEFAULT ''
+    sources TEXT NOT NULL DEFAULT '',
+    programme TEXT NOT NULL DEFAULT '',
+    conversation_id TEXT NOT NULL DEFAULT ''
 )
 """
+# Columns added since the first release; a file made before gets them on first use.
+_ADDED_COLUMNS = {
+    "programme": "TEXT NOT NULL DEFAULT ''",
+    "conversation_id": "TEXT NOT NULL DEFAULT ''",
+}
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -55,12 +74,16 @@ class Feedback:
     answer: str
     sources: tuple[str, ...] = ()
     comment: str = ""
+    programme: str = ""
+    conversation_id: str = ""
 
     def __post_init__(self) -> None:
         if self.rating not in RATINGS:
             raise InputError(f"rating must be 'up' or 'down', not {self.rating!r}")
         if len(self.comment) > MAX_COMMENT_CHARS:
             raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+        if len(self.programme) > 200 or len(self.conversation_id) > 64:
+            raise InputError("the programme or conversation id is too long")
         for name, value in (("question", self.question), ("answer", self.answer)):
             if len(value) > MAX_TEXT_CHARS:
                 raise InputError(f"the {name} is longer than {MAX_TEXT_CHARS} characters")
@@ -81,6 +104,7 @@ class FeedbackStore:
             with closing(sqlite3.connect(self.path, timeout=10)) as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(_SCHEMA)
+                _add_missing_columns(connection)
                 with connection:
                     yield connection
         except (sqlite3.Error, OSError) as exc:
@@ -92,8 +116,8 @@ class FeedbackStore:
         created_at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         with self._connect() as connection:
             cursor = connection.execute(
-                "INSERT INTO feedback (created_at, rating, comment, question, answer, sources)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (created_at, rating, comment, question, answer, sources,"
+                " programme, conversation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     created_at,
                     feedback.rating,
@@ -101,9 +125,20 @@ class FeedbackStore:
                     feedback.question,
                     feedback.answer,
                     "\n".join(feedback.sources),
+                    feedback.programme,
+                    feedback.conversation_id,
                 ),
             )
             return int(cursor.lastrowid or 0)
+
+    def add_comment(self, feedback_id: int, comment: str) -> None:
+        """Set the comment of a stored verdict (the chat asks for it after a thumbs down)."""
+        if len(comment) > MAX_COMMENT_CHARS:
+            raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+        with self._connect() as connection:
+            connection.execute(
+                "UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip(), feedback_id)
+            )
 
     def rows(self) -> list[tuple[object, ...]]:
         """Every stored verdict, oldest first, in the order of EXPORT_COLUMNS."""
@@ -123,6 +158,13 @@ class FeedbackStore:
         return buffer.getvalue()
 
 
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    present = {row[1] for row in connection.execute("PRAGMA table_info(feedback)")}
+    for name, definition in _ADDED_COLUMNS.items():
+        if name not in present:
+            connection.execute(f"ALTER TABLE feedback ADD COLUMN {name} {definition}")
+
+
 def _defuse(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
@@ -137,6 +179,8 @@ def record_feedback(
     answer: str,
     sources: Sequence[str] = (),
     comment: str = "",
+    programme: str = "",
+    conversation_id: str = "",
 ) -> int:
     """Validate and store one verdict (the entry point the API and the UI share)."""
     feedback = Feedback(
@@ -145,5 +189,7 @@ def record_feedback(
         answer=answer,
         sources=tuple(sources),
         comment=comment,
+        programme=programme,
+        conversation_id=conversation_id,
     )
     return store.record(feedback)

@@ -1,8 +1,11 @@
-"""The Gradio UI: a streaming chat with sources and feedback, and a staff tab to draft replies.
+"""The Gradio UI: a streaming chat with sources and feedback at /ui, and the staff view at /staff.
 
-The only module that imports gradio. Every text that comes from an answer or a document is
-escaped before Gradio renders it as Markdown, and Gradio's own sanitiser stays on. Each browser
-session keeps its conversation in its own ``gr.State``; nothing is shared between sessions.
+The only module that imports gradio. A message's content is the text itself, so copying a
+message or reading its label gives clean text; its lists, line breaks and emphasis render as
+Markdown. HTML tags and link syntax that come from an answer or a document show as the
+characters they are, and Gradio's own sanitiser stays on. Each browser session keeps its
+conversation in its own ``gr.State``; nothing is shared between sessions. The staff view is
+gated by the API (everything under /staff needs a staff session).
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from __future__ import annotations
 import html
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from assistant.answer import Answer, Citation
 from assistant.chat import Assistant, ReplyDraft, Turn
 from assistant.config import Settings, apply_offline_environment, get_settings
+from assistant.corpus import unit_display
 from assistant.errors import AssistantError, IndexNotReadyError, InputError, StoreError
 from assistant.feedback import FeedbackStore, record_feedback
 
@@ -34,7 +39,9 @@ Message = dict[str, Any]
 
 ALL_PROGRAMMES = ""
 UI_PATH = "/ui"
+STAFF_UI_PATH = "/staff"
 DOCUMENTS_PATH = "/api/documents/"
+EXPORT_PATH = "/api/feedback/export"
 CHAT_CONCURRENCY = 4
 EXAMPLE_QUESTIONS = (
     "How much is the tuition fee for non-EEA students?",
@@ -43,51 +50,87 @@ EXAMPLE_QUESTIONS = (
     "Does the programme lead to a diploma?",
 )
 
-# CommonMark punctuation that could start Markdown syntax; < > & are left to html.escape.
-_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$=:])")
+# What would stop text from showing as itself: the start of an HTML tag or autolink, and the
+# "[" of a link or image. Everything else (lists, line breaks, emphasis) renders as Markdown.
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+_LINK_START = re.compile(r"\[(?=[^\]\n]*\]\()")
+_LINK_TEXT = re.compile(r"([\\\[\]<>*_`])")
 
 CSS = """
-.pa-header h1 { margin-bottom: 0.2rem; }
-.pa-header p { margin-top: 0; color: var(--body-text-color-subdued); }
+.pa-header h1 { margin: 0 0 0.2rem; font-size: 1.6rem; }
+.pa-header p { margin-top: 0; color: var(--body-text-color); }
+.pa-header a { color: var(--link-text-color); }
 .pa-draft-status ul { padding-left: 1.2rem; }
+/* Quotes and sources read at the size of the answer, at full contrast. */
+#pa-chatbot blockquote, #pa-draft-sources blockquote { font-size: inherit; opacity: 1;
+  color: var(--body-text-color); border-left: 3px solid var(--color-accent); margin: 4px 0 10px;
+  padding: 2px 10px; }
+#pa-chatbot .message-content, #pa-chatbot .message-content * { opacity: 1; }
+/* Room for the chat on any screen: the question box stays on the first screen of a phone. */
+#pa-chatbot { height: clamp(260px, calc(100vh - 300px), 640px) !important;
+  height: clamp(260px, calc(100dvh - 300px), 640px) !important; }
+/* One way to start again ("New chat"): the chat's own trash button would sit on the messages. */
+#pa-chatbot .icon-button-wrapper.top-panel { display: none; }
+/* Every control big enough to tap. */
+#pa-programme input { min-height: 40px; }
+#pa-chatbot .message-buttons button, #pa-draft button { min-width: 40px; min-height: 40px; }
+/* The copy button of the draft sits beside its label, never over it. */
+#pa-draft [data-testid="block-info"] { margin-right: 52px; }
+#pa-feedback { border: 1px solid var(--border-color-primary); }
+.pa-staff-bar { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
+.pa-staff-bar a.pa-export, .pa-staff-bar button { display: inline-flex; align-items: center;
+  min-height: 44px; padding: 0 16px; border-radius: 8px; font-weight: 600; text-decoration: none;
+  cursor: pointer; font: inherit; }
+.pa-staff-bar a.pa-export { background: #1d5fa8; color: #fff; }
+.pa-staff-bar button { background: transparent; color: var(--body-text-color);
+  border: 1px solid var(--border-color-primary); }
+.pa-staff-bar form { margin: 0; }
 footer { display: none !important; }
+@media (max-width: 640px) {
+  .pa-header h1 { font-size: 1.3rem; }
+  .pa-header p { font-size: 0.9rem; margin-bottom: 0; }
+  #pa-chatbot { height: clamp(240px, calc(100vh - 310px), 640px) !important;
+    height: clamp(240px, calc(100dvh - 310px), 640px) !important; }
+}
 """
 
 
-def plain_markdown(text: str) -> str:
-    """Text shown as it is: no HTML and no Markdown syntax survives, line breaks do."""
-    return html.escape(_MARKDOWN_SYNTAX.sub(r"\\\1", text), quote=True)
+def chat_markdown(text: str) -> str:
+    """Text as the chat shows it: Markdown, except that no HTML tag or link survives."""
+    return _LINK_START.sub(r"\\[", _HTML_START.sub(r"\\<", text))
 
 
-def document_link(doc_id: str) -> str:
-    return DOCUMENTS_PATH + quote(doc_id, safe="")
+def _link_text(text: str) -> str:
+    return _LINK_TEXT.sub(r"\\\1", text)
 
 
-def sources_markdown(citations: Sequence[Citation]) -> str:
-    """Each citation: its document (linked), the section, and the quote it rests on."""
-    blocks = []
+def document_link(doc_id: str, quote_text: str = "") -> str:
+    """The document view, scrolled to the quote and highlighting it when one is given."""
+    url = DOCUMENTS_PATH + quote(doc_id, safe="")
+    if quote_text.strip():
+        url += "?" + urlencode({"quote": quote_text.strip()}) + "#quote"
+    return url
+
+
+def sources_markdown(citations: Sequence[Citation], heading: str = "Sources:") -> str:
+    """Each citation by number: its document, linked to the quoted passage, and the quote."""
+    blocks = [heading]
     for number, citation in enumerate(citations, start=1):
-        title = plain_markdown(citation.title or citation.source)
-        line = f"**{number}\\. {title}**"
+        title = _link_text(citation.title or citation.source)
+        line = f"[{number}] [{title}]({document_link(citation.source, citation.quote)})"
         section = citation.heading.split(" > ")[-1]
         if section and section != citation.title:
-            line += f" · {plain_markdown(section)}"
-        line += f" · [open document]({document_link(citation.source)})"
+            line += f" · {chat_markdown(section)}"
         quoted = "\n".join(
-            f"> {plain_markdown(row)}" if row.strip() else ">"
-            for row in citation.quote.splitlines()
+            f"> {chat_markdown(row)}" if row.strip() else ">"
+            for row in unit_display(citation.quote).splitlines()
         )
-        blocks.append(f"{line}\n\n{quoted}" if quoted else line)
+        blocks.append(f"{line}\n{quoted}" if quoted else line)
     return "\n\n".join(blocks)
 
 
 def sources_message(citations: Sequence[Citation]) -> Message:
-    label = "Source" if len(citations) == 1 else f"Sources ({len(citations)})"
-    return {
-        "role": "assistant",
-        "content": sources_markdown(citations),
-        "metadata": {"title": label},
-    }
+    return {"role": "assistant", "content": sources_markdown(citations)}
 
 
 def friendly_error(exc: Exception) -> str:
@@ -108,6 +151,11 @@ class Rated:
     question: str
     answer: str
     sources: tuple[str, ...]
+    programme: str = ""
+
+
+def _new_conversation_id() -> str:
+    return uuid.uuid4().hex
 
 
 @dataclass
@@ -117,6 +165,8 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     rated: dict[int, Rated] = field(default_factory=dict)
+    conversation_id: str = field(default_factory=_new_conversation_id)
+    awaiting_comment: int | None = None  # the stored thumbs down a comment would go to
 
 
 def _unique_sources(citations: Sequence[Citation]) -> tuple[str, ...]:
@@ -129,13 +179,25 @@ def draft_status_markdown(draft: ReplyDraft) -> str:
         return "No questions were found in this email."
     unanswered = set(draft.unanswered)
     lines = [
-        f"- ⚠ **Needs your answer (not in the documents):** {plain_markdown(q)}"
+        f"- ⚠ **Needs your answer (not in the documents):** {chat_markdown(q)}"
         if q in unanswered
-        else f"- ✓ Answered: {plain_markdown(q)}"
+        else f"- ✓ Answered: {chat_markdown(q)}"
         for q in draft.questions
     ]
     header = f"**{len(draft.questions)} question(s) found, {len(unanswered)} need your answer.**"
     return header + "\n\n" + "\n".join(lines)
+
+
+def draft_sources(draft: ReplyDraft) -> tuple[Citation, ...]:
+    """The draft's sources in the order of its [n] marks: those of its answered questions."""
+    sources: list[Citation] = []
+    for answer in draft.answers:
+        if answer.answered:
+            sources.extend(c for c in answer.citations if c not in sources)
+    return tuple(sources)
+
+
+# --------------------------------------------------------------------------- the chat
 
 
 def build_ui(
@@ -144,7 +206,7 @@ def build_ui(
     settings: Settings | None = None,
     feedback_store: FeedbackStore | None = None,
 ) -> gr.Blocks:
-    """The chat and the staff tab; the assistant is fetched from the factory on each event."""
+    """The chat; the assistant is fetched from the factory on each event."""
     settings = settings or get_settings()
     store = feedback_store or FeedbackStore(settings.feedback_db)
 
@@ -170,7 +232,7 @@ def build_ui(
             )
             yield session.messages, message, session
             return
-        messages = [*session.messages, {"role": "user", "content": plain_markdown(question)}]
+        messages = [*session.messages, {"role": "user", "content": chat_markdown(question)}]
         yield messages, "", session
 
         keep = 2 * settings.max_history_turns  # a turn is a question and its answer
@@ -185,12 +247,12 @@ def build_ui(
                 if not text:
                     messages.append(answer_message)
                 text += item
-                answer_message["content"] = plain_markdown(text)
+                answer_message["content"] = chat_markdown(text)
                 yield messages, "", session
         except Exception as exc:
             if not isinstance(exc, AssistantError):
                 logger.exception("the UI chat failed")
-            answer_message["content"] = plain_markdown(friendly_error(exc))
+            answer_message["content"] = chat_markdown(friendly_error(exc))
             if not text:
                 messages.append(answer_message)
             session.messages = messages
@@ -200,10 +262,15 @@ def build_ui(
             logger.error("the assistant's stream ended without an answer")
             answer = Answer(text=text or friendly_error(RuntimeError()), answered=False)
 
-        answer_message["content"] = plain_markdown(answer.text)
+        answer_message["content"] = chat_markdown(answer.text)
         if not text:
             messages.append(answer_message)
-        rated = Rated(question, answer.text, _unique_sources(answer.citations))
+        rated = Rated(
+            question,
+            answer.text,
+            _unique_sources(answer.citations),
+            answer.programme or programme or "",
+        )
         session.rated[len(messages) - 1] = rated
         if answer.citations:
             messages.append(sources_message(answer.citations))
@@ -212,32 +279,160 @@ def build_ui(
         session.messages = messages
         yield messages, "", session
 
-    def on_like(data: gr.LikeData, session: ChatSession) -> None:
+    def on_like(data: gr.LikeData, session: ChatSession) -> tuple[ChatSession, Any, str]:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         rated = session.rated.get(int(index))
         if rated is None or data.liked not in (True, False):
-            return
+            return session, gr.update(), ""
         try:
-            record_feedback(
+            feedback_id = record_feedback(
                 store,
                 rating="up" if data.liked else "down",
                 question=rated.question,
                 answer=rated.answer,
                 sources=rated.sources,
+                programme=rated.programme,
+                conversation_id=session.conversation_id,
             )
         except AssistantError as exc:
             gr.Warning(friendly_error(exc))
-            return
+            return session, gr.update(), ""
         gr.Info("Thank you for the feedback.")
+        session.awaiting_comment = None if data.liked else feedback_id
+        return session, gr.update(visible=not data.liked), ""
+
+    def on_comment(text: str, session: ChatSession) -> tuple[ChatSession, Any, str]:
+        if session.awaiting_comment is None:
+            return session, gr.update(visible=False), ""
+        if text.strip():
+            try:
+                store.add_comment(session.awaiting_comment, text)
+            except AssistantError as exc:
+                gr.Warning(friendly_error(exc))
+                return session, gr.update(), text
+            gr.Info("Thank you: the programme's staff will read your comment.")
+        session.awaiting_comment = None
+        return session, gr.update(visible=False), ""
 
     def on_example(data: gr.SelectData) -> str:
         value = data.value
         return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
-    def clear_chat() -> tuple[list[Message], ChatSession]:
-        return [], ChatSession()
+    def clear_chat() -> tuple[list[Message], ChatSession, Any]:
+        return [], ChatSession(), gr.update(visible=False)
 
-    def draft(email: str) -> tuple[str, str]:
+    with gr.Blocks(title="Programme assistant", analytics_enabled=False) as blocks:
+        session = gr.State(ChatSession())
+        gr.Markdown(
+            "# Programme assistant\n"
+            "Answers about programmes from their official documents, with the passages it "
+            "relied on.",
+            elem_classes="pa-header",
+        )
+        with gr.Row(equal_height=True):
+            programme = gr.Dropdown(
+                choices=[("All programmes", ALL_PROGRAMMES)],
+                value=ALL_PROGRAMMES,
+                label="Programme",
+                show_label=False,
+                container=False,
+                interactive=True,
+                scale=3,
+                min_width=160,
+                elem_id="pa-programme",
+            )
+            clear = gr.Button("New chat", scale=1, min_width=96, size="md", variant="secondary")
+        chatbot = gr.Chatbot(
+            label="Conversation",
+            show_label=False,
+            height=560,
+            layout="bubble",
+            sanitize_html=True,
+            allow_tags=False,
+            latex_delimiters=[],
+            feedback_options=("Like", "Dislike"),
+            buttons=["copy"],
+            placeholder="Ask about fees, admission, deadlines or courses.",
+            examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+            group_consecutive_messages=False,  # the answer's copy button copies the answer only
+            elem_id="pa-chatbot",
+        )
+        with gr.Group(visible=False, elem_id="pa-feedback") as feedback_box:
+            comment = gr.Textbox(
+                label="What was wrong with this answer? (optional)",
+                placeholder="For example: it gave the fee for another year.",
+                lines=2,
+                max_lines=6,
+                max_length=2000,
+                elem_id="pa-comment",
+            )
+            with gr.Row():
+                send_comment = gr.Button("Send comment", size="md", variant="primary")
+                skip_comment = gr.Button("No comment", size="md", variant="secondary")
+        question = gr.Textbox(
+            label="Your question",
+            placeholder="Type your question and press Enter",
+            show_label=False,
+            max_lines=6,
+            elem_id="pa-question",
+            submit_btn="Send",
+        )
+
+        blocks.load(load_programmes, outputs=programme, api_visibility="private")
+        chat_io: dict[str, Any] = {
+            "inputs": [question, programme, session],
+            "outputs": [chatbot, question, session],
+            "concurrency_limit": CHAT_CONCURRENCY,
+            "api_visibility": "private",
+        }
+        question.submit(respond, **chat_io)
+        chatbot.example_select(on_example, outputs=question, api_visibility="private").then(
+            respond, **chat_io
+        )
+        chatbot.like(
+            on_like,
+            inputs=session,
+            outputs=[session, feedback_box, comment],
+            api_visibility="private",
+        )
+        comment_io: dict[str, Any] = {
+            "inputs": [comment, session],
+            "outputs": [session, feedback_box, comment],
+            "api_visibility": "private",
+        }
+        send_comment.click(on_comment, **comment_io)
+        comment.submit(on_comment, **comment_io)
+        skip_comment.click(
+            lambda session: on_comment("", session),
+            inputs=session,
+            outputs=[session, feedback_box, comment],
+            api_visibility="private",
+        )
+        clear.click(clear_chat, outputs=[chatbot, session, feedback_box], api_visibility="private")
+    return blocks
+
+
+# --------------------------------------------------------------------------- the staff view
+
+
+def staff_bar_html(export_url: str = EXPORT_PATH, logout_url: str = "/staff/logout") -> str:
+    """The staff view's actions: the feedback export (one click) and signing out."""
+    return (
+        '<nav class="pa-staff-bar" aria-label="Staff actions">'
+        f'<a class="pa-export" href="{html.escape(export_url)}" download="feedback.csv">'
+        "Download all feedback (CSV)</a>"
+        f'<form method="post" action="{html.escape(logout_url)}">'
+        '<button type="submit">Sign out</button></form></nav>'
+    )
+
+
+def build_staff_ui(
+    assistant_factory: AssistantFactory, *, settings: Settings | None = None
+) -> gr.Blocks:
+    """Draft replies to applicants' emails, their sources linked; the feedback export."""
+    settings = settings or get_settings()
+
+    def draft(email: str) -> tuple[str, str, str]:
         text = (email or "").strip()
         if not text:
             raise gr.Error("Paste the applicant's email first.")
@@ -252,85 +447,33 @@ def build_ui(
             if not isinstance(exc, AssistantError):
                 logger.exception("the UI draft failed")
             raise gr.Error(friendly_error(exc)) from None
-        return reply.text, draft_status_markdown(reply)
+        sources = draft_sources(reply)
+        listed = sources_markdown(sources, "Sources of the draft:") if sources else ""
+        return reply.text, draft_status_markdown(reply), listed
 
-    with gr.Blocks(title="Programme assistant", analytics_enabled=False) as blocks:
-        session = gr.State(ChatSession())
+    with gr.Blocks(title="Staff · Programme assistant", analytics_enabled=False) as blocks:
         gr.Markdown(
-            "# Programme assistant\n"
-            "Answers about programmes from their official documents, with the passages it "
-            "relied on.",
+            "# Draft a reply\n"
+            "Paste an applicant's email. The draft answers what the documents answer and marks "
+            "the questions you have to answer yourself; each source opens at the quoted passage.",
             elem_classes="pa-header",
         )
-        with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
-                with gr.Row(equal_height=True):
-                    programme = gr.Dropdown(
-                        choices=[("All programmes", ALL_PROGRAMMES)],
-                        value=ALL_PROGRAMMES,
-                        label="Programme",
-                        show_label=False,
-                        container=False,
-                        interactive=True,
-                        scale=5,
-                        elem_id="pa-programme",
-                    )
-                    clear = gr.Button("New conversation", scale=1, size="md", variant="secondary")
-                chatbot = gr.Chatbot(
-                    label="Conversation",
-                    show_label=False,
-                    height=560,
-                    layout="bubble",
-                    sanitize_html=True,
-                    allow_tags=False,
-                    latex_delimiters=[],
-                    feedback_options=("Like", "Dislike"),
-                    buttons=["copy"],
-                    placeholder="Ask about fees, admission, deadlines or courses.",
-                    examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
-                    elem_id="pa-chatbot",
-                )
-                question = gr.Textbox(
-                    placeholder="Type your question and press Enter",
-                    show_label=False,
-                    max_lines=6,
-                    elem_id="pa-question",
-                    submit_btn="Send",
-                )
-            with gr.Tab("Draft a reply (staff)", id="draft"):
-                gr.Markdown(
-                    "Paste an applicant's email. The draft answers what the documents "
-                    "answer and marks the questions you have to answer yourself."
-                )
-                email = gr.Textbox(label="Applicant's email", lines=10, elem_id="pa-email")
-                draft_button = gr.Button("Draft a reply", variant="primary")
-                draft_status = gr.Markdown(elem_classes="pa-draft-status")
-                draft_text = gr.Textbox(
-                    label="Draft reply (check it, complete it, then copy it)",
-                    lines=14,
-                    interactive=True,
-                    buttons=["copy"],
-                    elem_id="pa-draft",
-                )
-
-        blocks.load(load_programmes, outputs=programme, api_visibility="private")
-        chat_io: dict[str, Any] = {
-            "inputs": [question, programme, session],
-            "outputs": [chatbot, question, session],
-            "concurrency_limit": CHAT_CONCURRENCY,
-            "api_visibility": "private",
-        }
-        question.submit(respond, **chat_io)
-        chatbot.example_select(on_example, outputs=question, api_visibility="private").then(
-            respond, **chat_io
+        gr.HTML(staff_bar_html(), elem_id="pa-staff-bar")
+        email = gr.Textbox(label="Applicant's email", lines=8, elem_id="pa-email")
+        draft_button = gr.Button("Draft a reply", variant="primary")
+        draft_status = gr.Markdown(elem_classes="pa-draft-status")
+        draft_text = gr.Textbox(
+            label="Draft reply (check it, complete it, then copy it)",
+            lines=14,
+            interactive=True,
+            buttons=["copy"],
+            elem_id="pa-draft",
         )
-        chatbot.like(on_like, inputs=session, api_visibility="private")
-        clear.click(clear_chat, outputs=[chatbot, session], api_visibility="private")
-        chatbot.clear(clear_chat, outputs=[chatbot, session], api_visibility="private")
+        sources = gr.Markdown(elem_id="pa-draft-sources")
         draft_button.click(
             draft,
             inputs=email,
-            outputs=[draft_text, draft_status],
+            outputs=[draft_text, draft_status, sources],
             concurrency_limit=CHAT_CONCURRENCY,
             api_visibility="private",
         )
@@ -343,18 +486,20 @@ def theme() -> gr.themes.Base:
         primary_hue="blue",
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    ).set(
+        # At least 4.5:1 for labels and buttons (the Soft defaults are pale blue on blue).
+        block_label_text_color="*primary_800",
+        block_label_text_color_dark="*primary_100",
+        block_title_text_color="*primary_800",
+        block_title_text_color_dark="*primary_100",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_600",
+        button_primary_text_color="white",
     )
 
 
-def mount_ui(
-    app: FastAPI,
-    assistant_factory: AssistantFactory,
-    settings: Settings,
-    feedback_store: FeedbackStore,
-    path: str = UI_PATH,
-) -> None:
-    """Mount the Gradio UI on the API's app at ``path``."""
-    blocks = build_ui(assistant_factory, settings=settings, feedback_store=feedback_store)
+def _mount(app: FastAPI, blocks: gr.Blocks, path: str) -> None:
     gr.mount_gradio_app(
         app,
         blocks,
@@ -369,3 +514,17 @@ def mount_ui(
         theme=theme(),
         css=CSS,
     )
+
+
+def mount_ui(
+    app: FastAPI,
+    assistant_factory: AssistantFactory,
+    settings: Settings,
+    feedback_store: FeedbackStore,
+    path: str = UI_PATH,
+    staff_path: str = STAFF_UI_PATH,
+) -> None:
+    """Mount the chat at ``path`` and the staff view at ``staff_path`` on the API's app."""
+    chat = build_ui(assistant_factory, settings=settings, feedback_store=feedback_store)
+    _mount(app, chat, path)
+    _mount(app, build_staff_ui(assistant_factory, settings=settings), staff_path)

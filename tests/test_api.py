@@ -100,7 +100,10 @@ def test_fee_question_is_answered_with_the_figure_and_a_citation_of_the_programm
     cited = [c for c in answer["citations"] if c["source"] == KUL_BME]
     assert any("4400" in c["quote"] for c in cited)
     assert cited[0]["title"] == "Postgraduate Programme in Biomedical Engineering"
-    assert cited[0]["url"] == f"{live}/api/documents/{KUL_BME}"
+    url = httpx.URL(cited[0]["url"])
+    assert str(url.copy_with(query=None, fragment=None)) == f"{live}/api/documents/{KUL_BME}"
+    assert url.params["quote"] == cited[0]["quote"]
+    assert url.fragment == "quote"
     assert set(answer) == {
         "text", "answered", "citations", "programme", "standalone_question", "language",
         "clarification",
@@ -144,6 +147,36 @@ def test_a_citation_url_serves_the_cited_document(live: str) -> None:
     assert citation["quote"].strip("- ")[:40] in document.text
 
 
+def test_a_citation_url_opened_in_a_browser_is_the_document_as_a_page_with_the_quote_marked(
+    live: str,
+) -> None:
+    answer = httpx.post(
+        f"{live}/api/chat", json={"message": FEE_QUESTION, "programme": KUL_BME}
+    ).json()
+    citation = next(c for c in answer["citations"] if "4400" in c["quote"])
+
+    page = httpx.get(citation["url"], headers={"Accept": "text/html,application/xhtml+xml"})
+
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none'
+    assert "academic_year:" not in page.text and "aliases:" not in page.text  # no front matter
+    assert "<h1>Postgraduate Programme in Biomedical Engineering</h1>" in page.text
+    assert f'<mark id="quote">{citation["quote"]}</mark>' in page.text
+    assert page.text.count('id="quote"') == 1
+
+
+def test_a_quote_the_document_no_longer_holds_is_said_so_on_the_page(live: str) -> None:
+    page = httpx.get(
+        f"{live}/api/documents/{KUL_BME}",
+        params={"quote": "The fee is zero euro.", "format": "html"},
+    )
+
+    assert 'id="quote"' not in page.text
+    assert "was not found in the current version of this document" in page.text
+    assert "“The fee is zero euro.”" in page.text
+
+
 def test_the_stream_sends_deltas_then_the_full_answer_then_done(live: str) -> None:
     response = httpx.post(
         f"{live}/api/chat/stream", json={"message": FEE_QUESTION, "programme": KUL_BME}
@@ -169,7 +202,11 @@ def test_draft_reply_answers_what_the_documents_hold_and_lists_the_rest(live: st
         "Kind regards,\nAna"
     )
 
-    response = httpx.post(f"{live}/api/draft-reply", json={"email": email})
+    response = httpx.post(
+        f"{live}/api/draft-reply",
+        json={"email": email},
+        headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
+    )
 
     assert response.status_code == 200
     draft = response.json()
@@ -178,6 +215,18 @@ def test_draft_reply_answers_what_the_documents_hold_and_lists_the_rest(live: st
     assert "4400" in draft["reply"]
     assert draft["unanswered"] == ["Do you offer student housing?"]
     assert KUL_BME in {c["source"] for c in draft["citations"]}
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}], ids=["no token", "wrong token"]
+)
+def test_draft_reply_is_for_staff_only(live: str, headers: dict[str, str]) -> None:
+    response = httpx.post(
+        f"{live}/api/draft-reply", json={"email": "What is the fee?"}, headers=headers
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"]["type"] == "unauthorized"
 
 
 def test_programmes_lists_every_document_with_its_link(live: str) -> None:
@@ -379,18 +428,29 @@ def test_a_message_over_the_limit_is_422_naming_the_limit(tmp_path: Path) -> Non
             ),
         ]
 
-    for response in responses:
+    for response in responses[:2]:
         assert response.status_code == 422
         error = response.json()["error"]
         assert error["type"] == "message_too_long"
         assert "the limit is 50 characters" in error["message"]
+    openai_error = responses[2].json()["error"]
+    assert responses[2].status_code == 400  # OpenAI's status for a bad request
+    assert (openai_error["type"], openai_error["code"]) == (
+        "invalid_request_error",
+        "message_too_long",
+    )
+    assert "the limit is 50 characters" in openai_error["message"]
     assert fake.calls == []
 
 
 def test_an_email_over_the_limit_is_422_naming_the_limit(tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path, max_email_chars=100), ScriptedAssistant(), ui=False)
     with serve_in_thread(app) as base:
-        response = httpx.post(f"{base}/api/draft-reply", json={"email": "x" * 101})
+        response = httpx.post(
+            f"{base}/api/draft-reply",
+            json={"email": "x" * 101},
+            headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
+        )
 
     assert response.status_code == 422
     assert "the limit is 100 characters" in response.json()["error"]["message"]
@@ -565,13 +625,20 @@ def test_assistant_errors_map_to_statuses_with_an_actionable_message_and_no_inte
     body: dict[str, Any],
 ) -> None:
     app = create_app(settings_for(tmp_path), ScriptedAssistant(error=error), ui=False)
+    staff = {"Authorization": f"Bearer {STAFF_TOKEN}"}
     with serve_in_thread(app) as base:
-        response = httpx.post(f"{base}{path}", json=body)
+        response = httpx.post(f"{base}{path}", json=body, headers=staff)
 
+    error_out = response.json()["error"]
+    if path.startswith("/v1/"):  # OpenAI's statuses and error object, our type as its code
+        status = 400 if status == 422 else status
+        openai_type = "invalid_request_error" if status < 500 else "server_error"
+        assert (error_out["type"], error_out["code"]) == (openai_type, type_)
+    else:
+        assert error_out["type"] == type_
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["error"]["type"] == type_
-    assert says in response.json()["error"]["message"]
+    assert says in error_out["message"]
     for secret in ("/srv/secret", "Traceback", STAFF_TOKEN, str(tmp_path)):
         assert secret not in response.text
 
@@ -607,7 +674,8 @@ def test_an_error_after_the_stream_started_arrives_as_an_error_event(tmp_path: P
     events = sse_events(chat.text)
     assert [name for name, _ in events] == ["delta", "error"]
     assert events[-1][1]["type"] == "internal_error"
-    assert sse_events(completion.text)[-1][1]["error"]["type"] == "internal_error"
+    openai_error = sse_events(completion.text)[-1][1]["error"]
+    assert (openai_error["type"], openai_error["code"]) == ("server_error", "internal_error")
     assert "/srv/secret" not in chat.text + completion.text
 
 
@@ -647,10 +715,81 @@ def test_openai_errors_name_the_problem(scripted: tuple[str, ScriptedAssistant])
         f"{base}/v1/chat/completions", json={"model": MODEL_ID, "messages": []}
     )
 
-    assert last_from_assistant.status_code == 422
-    assert "last message must come from the user" in last_from_assistant.json()["error"]["message"]
-    assert no_messages.status_code == 422
-    assert "messages" in no_messages.json()["error"]["message"]
+    assert last_from_assistant.status_code == 400
+    assert last_from_assistant.json() == {
+        "error": {
+            "message": "The last message must come from the user: it is the question.",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "invalid_input",
+        }
+    }
+    assert no_messages.status_code == 400
+    error = no_messages.json()["error"]
+    assert (error["type"], error["param"]) == ("invalid_request_error", "messages")
+    assert "messages" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "param", "code"),
+    [
+        ({"model": "gpt-4o"}, 404, "model", "model_not_found"),
+        ({"n": 2}, 400, "n", "unsupported_value"),
+        ({"programme": "no-such-programme"}, 400, "programme", "unknown_programme"),
+        ({"messages": "hello"}, 400, "messages", "invalid_request"),
+    ],
+    ids=["unknown model", "n=2", "unknown programme", "wrong type"],
+)
+def test_openai_refusals_have_openais_status_and_error_object(
+    scripted: tuple[str, ScriptedAssistant],
+    body: dict[str, object],
+    status: int,
+    param: str | None,
+    code: str,
+) -> None:
+    base, fake = scripted
+    request = {"model": MODEL_ID, "messages": [{"role": "user", "content": "fee?"}], **body}
+    response = httpx.post(f"{base}/v1/chat/completions", json=request)
+
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "invalid_request_error"
+    assert (error["param"], error["code"]) == (param, code)
+    assert fake.calls == []
+
+
+def test_an_openai_request_that_is_not_json_is_400_invalid_request_error(
+    scripted: tuple[str, ScriptedAssistant],
+) -> None:
+    base, _ = scripted
+
+    response = httpx.post(
+        f"{base}/v1/chat/completions",
+        content='{"model": "programme-assistant", "messages": [',
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert "not valid JSON" in response.json()["error"]["message"]
+
+
+def test_the_models_list_names_the_one_model_a_completion_accepts(
+    scripted: tuple[str, ScriptedAssistant],
+) -> None:
+    base, _ = scripted
+    [model] = httpx.get(f"{base}/v1/models").json()["data"]
+
+    accepted = httpx.post(
+        f"{base}/v1/chat/completions",
+        json={"model": model["id"], "messages": [{"role": "user", "content": "fee?"}]},
+    )
+    unknown = httpx.get(f"{base}/v1/models/gpt-4o")
+
+    assert accepted.status_code == 200
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "model_not_found"
 
 
 def test_openai_messages_map_to_question_and_history(
@@ -661,7 +800,7 @@ def test_openai_messages_map_to_question_and_history(
     httpx.post(
         f"{base}/v1/chat/completions",
         json={
-            "model": "anything",
+            "model": MODEL_ID,
             "messages": [
                 {"role": "system", "content": "You are helpful."},
                 {"role": "user", "content": "first"},

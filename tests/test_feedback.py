@@ -16,7 +16,13 @@ from server import ScriptedAssistant, serve_in_thread
 from assistant.api import create_app
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.feedback import EXPORT_COLUMNS, Feedback, FeedbackStore, record_feedback
+from assistant.feedback import (
+    CSV_BOM,
+    EXPORT_COLUMNS,
+    Feedback,
+    FeedbackStore,
+    record_feedback,
+)
 
 STAFF_TOKEN = "staff-token-for-tests"
 
@@ -32,7 +38,7 @@ def settings_for(tmp_path: Path, **overrides: object) -> Settings:
 
 
 def read_csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text.removeprefix(CSV_BOM))))
 
 
 # --------------------------------------------------------------------------- the store
@@ -50,13 +56,16 @@ def test_feedback_is_stored_in_a_sqlite_file_in_wal_mode_in_a_new_folder(tmp_pat
         answer="4400 euro",
         sources=["kul-biomedical-engineering-postgraduate"],
         comment="Which year?",
+        programme="kul-biomedical-engineering-postgraduate",
+        conversation_id="c0ffee",
     )
 
     assert path.is_file()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         row = connection.execute(
-            "SELECT id, created_at, rating, comment, question, answer, sources FROM feedback"
+            "SELECT id, created_at, rating, comment, question, answer, sources, programme,"
+            " conversation_id FROM feedback"
         ).fetchone()
     assert row[0] == feedback_id
     assert before <= dt.datetime.fromisoformat(row[1]) <= dt.datetime.now(dt.UTC)
@@ -66,7 +75,40 @@ def test_feedback_is_stored_in_a_sqlite_file_in_wal_mode_in_a_new_folder(tmp_pat
         "How much is the fee?",
         "4400 euro",
         "kul-biomedical-engineering-postgraduate",
+        "kul-biomedical-engineering-postgraduate",
+        "c0ffee",
     )
+
+
+def test_a_file_from_before_programme_and_conversation_gets_those_columns(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,"
+            " rating TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', question TEXT NOT NULL,"
+            " answer TEXT NOT NULL, sources TEXT NOT NULL DEFAULT '')"
+        )
+        connection.execute(
+            "INSERT INTO feedback VALUES (1, '2026-01-01T00:00:00+00:00', 'up', '', 'q', 'a', '')"
+        )
+    connection.close()
+
+    record_feedback(FeedbackStore(path), rating="down", question="q2", answer="a2", programme="p")
+
+    rows = read_csv(FeedbackStore(path).export_csv())
+    assert [(r["question"], r["programme"]) for r in rows] == [("q", ""), ("q2", "p")]
+
+
+def test_a_comment_can_be_added_to_a_thumbs_down_after_it_was_stored(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    feedback_id = record_feedback(store, rating="down", question="q", answer="a")
+
+    store.add_comment(feedback_id, "  It gave last year's fee.  ")
+
+    [row] = read_csv(store.export_csv())
+    assert (row["rating"], row["comment"]) == ("down", "It gave last year's fee.")
 
 
 def test_a_second_store_on_the_same_file_sees_earlier_feedback(tmp_path: Path) -> None:
@@ -100,7 +142,7 @@ def test_invalid_feedback_is_refused_with_the_reason(
 def test_export_of_an_empty_store_is_just_the_header(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "missing.sqlite3")
 
-    assert store.export_csv().splitlines() == [",".join(EXPORT_COLUMNS)]
+    assert store.export_csv().removeprefix(CSV_BOM).splitlines() == [",".join(EXPORT_COLUMNS)]
     assert not store.path.exists()
 
 
@@ -139,6 +181,8 @@ def test_posted_feedback_lands_in_the_database_and_in_the_staff_export(
             "question": "How much is the tuition fee?",
             "answer": "4400 euro for non-EEA students [1]",
             "sources": ["kul-biomedical-engineering-postgraduate"],
+            "programme": "kul-biomedical-engineering-postgraduate",
+            "conversation_id": "3f2a9c",
         },
     )
     assert posted.status_code == 201
@@ -158,7 +202,29 @@ def test_posted_feedback_lands_in_the_database_and_in_the_staff_export(
     assert "attachment" in export.headers["content-disposition"]
     [row] = read_csv(export.text)
     assert row["question"] == "How much is the tuition fee?"
+    assert row["answer"] == "4400 euro for non-EEA students [1]"
     assert row["sources"] == "kul-biomedical-engineering-postgraduate"
+    assert row["programme"] == "kul-biomedical-engineering-postgraduate"
+    assert row["conversation_id"] == "3f2a9c"
+
+
+def test_the_export_starts_with_a_byte_order_mark_so_spreadsheets_read_utf8(
+    feedback_server: tuple[str, Settings],
+) -> None:
+    base, _ = feedback_server
+    comment = "“Fees” are in € — not clear for the Université"
+    httpx.post(
+        f"{base}/api/feedback",
+        json={"rating": "down", "comment": comment, "question": "q", "answer": "a"},
+    )
+
+    export = httpx.get(
+        f"{base}/api/feedback/export", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+    )
+
+    assert export.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    assert export.content.decode("utf-8-sig").splitlines()[0] == ",".join(EXPORT_COLUMNS)
+    assert read_csv(export.text)[0]["comment"] == comment
 
 
 @pytest.mark.parametrize(

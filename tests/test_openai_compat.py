@@ -114,12 +114,35 @@ def test_the_programme_extension_field_narrows_the_search(client: openai.OpenAI)
 def test_a_bad_request_raises_the_clients_error_with_the_servers_message(
     client: openai.OpenAI,
 ) -> None:
-    with pytest.raises(openai.UnprocessableEntityError) as caught:
+    with pytest.raises(openai.BadRequestError) as caught:
         client.chat.completions.create(
             model=MODEL_ID, messages=[{"role": "assistant", "content": "hello"}]
         )
 
     assert "last message must come from the user" in caught.value.message
+    assert caught.value.param == "messages"
+    assert caught.value.type == "invalid_request_error"
+
+
+def test_an_unknown_model_raises_not_found_with_model_not_found(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": FEE_QUESTION}]
+        )
+
+    assert caught.value.code == "model_not_found"
+    assert [model.id for model in client.models.list()] == [MODEL_ID]
+
+
+def test_asking_for_two_choices_is_refused_not_silently_served_one(
+    client: openai.OpenAI,
+) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model=MODEL_ID, messages=[{"role": "user", "content": FEE_QUESTION}], n=2
+        )
+
+    assert caught.value.param == "n"
 
 
 def test_langchain_chat_openai_uses_the_assistant_as_a_model(base_url: str) -> None:
