@@ -30,7 +30,7 @@ logger = logging.getLogger("training.reader")
 
 VALIDATION_SHARE = 0.12
 MAX_LENGTH = 160
-NEGATIVES_PER_ASK = 5  # hard negatives kept per ask (near misses always kept)
+NEGATIVES_PER_ASK = 7  # hard negatives kept per ask (near misses always kept)
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def fine_tune(
         output_dir=str(output / "checkpoints"),
         num_train_epochs=epochs,
         per_device_train_batch_size=batch_size,
-        learning_rate=5e-5,
+        learning_rate=4e-5,
         warmup_ratio=0.1,
         weight_decay=0.01,
         seed=seed,
@@ -258,7 +258,7 @@ def export(model: object, folder: Path, card: dict[str, object]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--data", type=Path, default=DATA_DIR)
     parser.add_argument("--out", type=Path, default=DEFAULT_READER_DIR)
