@@ -108,17 +108,16 @@ class Assistant:
         if mode == "off":
             draft = compose()
         else:
-            read = read_evidence(
-                self.reader(), query, result.evidence, self.settings.reader_candidates
-            )
-            chosen = reader_choice(
-                query, read, result.evidence, self.reader().threshold, self.settings.max_quotes
-            )
-            draft = (
-                compose(chosen)
-                if mode == "alone"
-                else _checked_by_reader(compose(), chosen, compose)
-            )
+            reader = self.reader()
+            read = read_evidence(reader, query, result.evidence, self.settings.reader_candidates)
+            if mode == "alone":
+                draft = compose(
+                    reader_choice(
+                        query, read, result.evidence, reader.threshold, self.settings.max_quotes
+                    )
+                )
+            else:
+                draft = vetoed_by_reader(compose(), read, reader.veto, compose)
         return replace(draft, standalone_question=_standalone(query))
 
     def reader(self) -> Reader:
@@ -264,31 +263,18 @@ def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
     return turns[-2 * max_turns :] if max_turns else []
 
 
-def _checked_by_reader(
+def vetoed_by_reader(
     ruled: Answer,
-    chosen: Sequence[tuple[str, list[Evidence]]],
+    read: Sequence[tuple[Evidence, float]],
+    veto: float,
     compose: Callable[[Sequence[tuple[str, list[Evidence]]]], Answer],
 ) -> Answer:
-    """The rules' answer stands when the reader finds the documents answer and agrees with one
-    of its quotes (the rules shape lists, tables and comparisons well); when the reader finds
-    no answer, the documents are silent; otherwise the reader's own choice is quoted."""
-    if not chosen:
+    """The rules' answer, unless no candidate gets even the reader's lowest probability for an
+    answered question: then the documents are silent, whatever words the question shares."""
+    best = read[0][1] if read else 0.0
+    if ruled.answered and not ruled.clarification and best < veto:
         return compose([])
-    if ruled.clarification:
-        return ruled
-    accepted = {(doc, e.text) for doc, items in chosen for e in items}
-    quoted = {(c.source, c.quote) for c in ruled.citations}
-    if ruled.answered and any(
-        (doc, quote_text) in quoted for doc, quote_text in _quoted_forms(accepted)
-    ):
-        return ruled
-    return compose(chosen)
-
-
-def _quoted_forms(units: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    from assistant.corpus import unit_display
-
-    return {(doc, text if text.startswith("|") else unit_display(text)) for doc, text in units}
+    return ruled
 
 
 def _standalone(query: Query) -> str:

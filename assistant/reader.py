@@ -40,6 +40,7 @@ class ReaderCard:
 
     max_length: int
     threshold: float  # a unit at or above this probability answers the question
+    veto: float = 0.0  # below this best probability, the documents are silent (few answerable are)
     seed: int = 0
     trained_on: int = 0  # training questions
 
@@ -50,6 +51,7 @@ class ReaderCard:
             return cls(
                 max_length=int(raw["max_length"]),
                 threshold=float(raw["threshold"]),
+                veto=float(raw.get("veto", raw["threshold"])),
                 seed=int(raw.get("seed", 0)),
                 trained_on=int(raw.get("trained_on", 0)),
             )
@@ -103,6 +105,10 @@ class Reader:
     @property
     def threshold(self) -> float:
         return self.card.threshold
+
+    @property
+    def veto(self) -> float:
+        return self.card.veto
 
     def score(self, question: str, passages: Sequence[str]) -> list[float]:
         """The probability that each passage answers the question."""

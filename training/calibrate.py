@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     card_path = args.reader / "reader.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["threshold"] = result.threshold
+    card["veto"] = result.veto
     card["validation_int8"] = asdict(result)
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(asdict(result), indent=2))

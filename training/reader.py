@@ -30,6 +30,7 @@ logger = logging.getLogger("training.reader")
 
 VALIDATION_SHARE = 0.12
 MAX_LENGTH = 160
+VETO_SHARE = 0.05  # answered validation questions the veto may decline
 NEGATIVES_PER_ASK = 7  # hard negatives kept per ask (near misses always kept)
 
 
@@ -40,6 +41,7 @@ class Validation:
     auroc: float  # best unit's probability: answerable vs not
     top1: float  # answerable asks whose best unit is an answer
     threshold: float  # where telling answered from silent is right most often (balanced)
+    veto: float  # the best probability that at most VETO_SHARE of answered questions fall below
     decision_accuracy: float  # answered with a right unit, or declined when silent
     refusal_recall: float
     answered_wrongly: float
@@ -147,6 +149,8 @@ def validate(
         grid = [i / 100 for i in range(5, 96)]
         threshold = max(grid, key=lambda t: (balanced(t), -abs(t - 0.5)))
     accuracy, recall, wrong = outcome(threshold)
+    answered_best = sorted(p for p, answerable, _ in best if answerable)
+    veto = answered_best[int(VETO_SHARE * len(answered_best))] if answered_best else 0.0
     answerable = [good for _, a, good in best if a]
     return Validation(
         asks=len(best),
@@ -154,6 +158,7 @@ def validate(
         auroc=auroc([p for p, _, _ in best], [a for _, a, _ in best]),
         top1=sum(answerable) / max(len(answerable), 1),
         threshold=threshold,
+        veto=round(veto, 4),
         decision_accuracy=accuracy,
         refusal_recall=recall,
         answered_wrongly=wrong,
@@ -313,13 +318,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         card = {
             "max_length": MAX_LENGTH,
             "threshold": calibrated.threshold,
+            "veto": calibrated.veto,
             "seed": args.seed,
             "trained_on": len(train),
             "validation": asdict(calibrated),
             "validation_question_bank": asdict(bank),
         }
         export(model, args.out, card)
-    quantised = validate(held_examples, onnx_scorer(args.out), calibrated.threshold)
+    quantised = validate(held_examples, onnx_scorer(args.out))  # what ships decides
+    card.update(threshold=quantised.threshold, veto=quantised.veto)
     card["validation_int8"] = asdict(quantised)
     (args.out / "reader.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     logger.info("validation (int8 ONNX): %s", quantised)
