@@ -57,9 +57,9 @@ class Settings(BaseSettings):
     )
 
     reader: Literal["with_rules", "alone", "off"] = Field(
-        default="with_rules",
-        description="How answers are chosen: the trained reader with the remaining rules, "
-        "the reader alone, or the rules alone.",
+        default="off",
+        description="How answers are chosen: the rules alone; the rules with the trained "
+        "reader's veto; or the reader alone.",
     )
     reader_dir: Path | None = Field(
         default=None, description="Folder of a reader model; default: the one shipped."

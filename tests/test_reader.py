@@ -9,12 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat import Assistant
+from assistant.chat import Assistant, build_assistant
+from assistant.config import Settings
 from assistant.errors import ConfigurationError
 from assistant.reader import DEFAULT_READER_DIR, Reader, load_reader, reader_question, unit_passage
 
 BME = "kul-biomedical-engineering-postgraduate"
 LEIDEN = "leiden-biomedical-sciences-master"
+
+
+@pytest.fixture(scope="module")
+def vetoing(index_settings: Settings) -> Assistant:
+    """The assistant with the reader's veto on the rules (``ASSISTANT_READER=with_rules``)."""
+    return build_assistant(index_settings.model_copy(update={"reader": "with_rules"}))
 
 
 def test_the_shipped_reader_is_one_small_file_with_its_card() -> None:
@@ -74,8 +81,10 @@ def test_a_long_message_is_read_at_its_end_where_the_question_is() -> None:
         ),
     ],
 )
-def test_what_the_documents_leave_open_is_declined(assistant: Assistant, question: str) -> None:
-    answer = assistant.ask(question)
+def test_what_the_documents_leave_open_is_declined_with_the_readers_veto(
+    vetoing: Assistant, question: str
+) -> None:
+    answer = vetoing.ask(question)
     assert not answer.answered
     assert answer.gaps == 1
 
@@ -91,10 +100,10 @@ def test_what_the_documents_leave_open_is_declined(assistant: Assistant, questio
         ("what IELTS score does Leiden want from me?", "6.0", LEIDEN),
     ],
 )
-def test_questions_as_people_write_them_are_answered(
-    assistant: Assistant, question: str, figure: str, source: str
+def test_questions_as_people_write_them_are_answered_with_the_readers_veto(
+    vetoing: Assistant, question: str, figure: str, source: str
 ) -> None:
-    answer = assistant.ask(question)
+    answer = vetoing.ask(question)
     assert answer.answered
     assert figure in answer.text
     assert source in {c.source for c in answer.citations}
@@ -111,8 +120,8 @@ def test_a_greeting_or_thanks_gets_a_friendly_reply_not_a_decline(
     assert "could not find" not in answer.text
 
 
-def test_an_email_marks_the_question_the_documents_leave_open(assistant: Assistant) -> None:
-    draft = assistant.draft_reply(
+def test_an_email_marks_the_question_the_documents_leave_open(vetoing: Assistant) -> None:
+    draft = vetoing.draft_reply(
         "Dear admissions,\nI'm from Brazil. How much is the tuition fee for the BME postgraduate "
         "full-time? Also, can I park my car on campus?\nBest wishes, Ana"
     )
