@@ -1,8 +1,9 @@
 """Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
 
 The thresholds are the figures measured when they were set (development set of 534 cases 95.9%,
-held-out 66.0%, second held-out 85.0%, third held-out 78.3%); raise them when answers improve,
-never lower them to make a change pass. The held-out files are never tuned on.
+held-out 66.0%, second held-out 85.0%, third held-out 78.3%; in applicants' own voices, the
+development file of 240 cases 59.6% and its held-out twin of 128 cases 52.3%); raise them when
+answers improve, never lower them to make a change pass. The held-out files are never tuned on.
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ GATES = {
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.98,
+    },
+    "cases-real.jsonl": {
+        "accuracy": 0.595,
+        "refusal_recall": 0.483,
+        "citation_validity": 1.0,
+        "hit_at_1": 0.972,
+    },
+    "cases-real-heldout.jsonl": {
+        "accuracy": 0.523,
+        "refusal_recall": 0.479,
+        "citation_validity": 1.0,
+        "hit_at_1": 0.948,
     },
 }
 
