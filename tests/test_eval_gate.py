@@ -45,7 +45,7 @@ GATES = {
         "accuracy": 0.595,
         "refusal_recall": 0.483,
         "citation_validity": 1.0,
-        "hit_at_1": 0.972,
+        "hit_at_1": 0.971,
     },
     "cases-real-heldout.jsonl": {
         "accuracy": 0.523,
