@@ -516,6 +516,14 @@ def _years_past(year: str, today: dt.date) -> bool:
     return today > dt.date(int(end) if len(end) == 4 else 2000 + int(end), 8, 31)
 
 
+def _without_year_labels(chosen: Sequence[Evidence], meta: Mapping[str, str]) -> list[Evidence]:
+    """A line that only names the academic year ("Academic Year 2024-2025") says nothing the
+    answer's own framing does not say: it is not quoted beside the figures."""
+    year = meta.get("academic_year", "")
+    kept = [e for e in chosen if not (year and year in e.text and len(e.text.split()) <= 4)]
+    return kept or list(chosen)
+
+
 def _citations(
     chosen: Sequence[Evidence], documents: Mapping[str, Mapping[str, str]]
 ) -> tuple[Citation, ...]:
@@ -603,6 +611,7 @@ def compose_answer(
     if not several:
         doc_id, chosen = found[0]
         meta = documents[doc_id]
+        chosen = _without_year_labels(chosen, meta)
         dated = _is_dated(query, chosen)
         topic = _topic(query, meta, dated, chosen)
         if doc_id == continuing:

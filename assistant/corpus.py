@@ -30,6 +30,7 @@ METADATA_KEYS = ("id", "title", "institution", "programme", "kind", "academic_ye
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_FOOTNOTE_MARK = re.compile(r"^\*(?=\w)|(?<=[\w.)])\*+$")  # "*There may be ...", "... year)*"
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 # A sentence ends at . ! ? followed by space and a capital, unless the dot ends an abbreviation.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
@@ -354,4 +355,4 @@ def unit_display(text: str) -> str:
     """A unit as a reader sees it: list markers and table pipes removed (the quote stays verbatim)."""
     if text.startswith("|"):
         return " – ".join(cell for cell in table_cells(text) if cell)
-    return _LIST_ITEM.sub("", text).strip()
+    return _FOOTNOTE_MARK.sub("", _LIST_ITEM.sub("", text).strip())

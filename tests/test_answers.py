@@ -345,3 +345,24 @@ def test_a_decline_offers_questions_and_gives_a_clean_contact_line(assistant: As
     assert "They do answer questions such as “" in answer.text
     assert "Prof. Frederik Maes (coordination)" in answer.text
     assert ":;" not in answer.text and "Practical information:;" not in answer.text
+
+
+def test_a_fee_answer_names_the_year_once_and_quotes_no_year_label_or_footnote_mark(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("What does an EEA student pay for the BME postgraduate?")
+    assert "840 euro" in answer.text
+    assert "“Academic Year 2024-2025”" not in answer.text
+    assert "academic year)*" not in answer.text
+    assert all(not c.quote.endswith("*") for c in answer.citations)
+
+
+def test_an_undated_document_says_it_gives_no_year() -> None:
+    import datetime as dt
+
+    from assistant.answer import _past_note
+    from assistant.understanding import Query
+
+    query = Query(text="", search_text="", language="en", intents=(), programmes=())
+    note = _past_note(query, [{"academic_year": ""}], dt.date(2026, 11, 29))
+    assert "does not say which academic year" in note
