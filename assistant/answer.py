@@ -572,15 +572,17 @@ def compose_answer(
     today: dt.date,
     max_quotes: int = 3,
     continuing: str | None = None,
-    chosen: Sequence[tuple[str, list[Evidence]]] | None = None,
+    selected: Sequence[tuple[str, list[Evidence]]] | None = None,
 ) -> Answer:
     """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline.
 
     ``continuing``: the programme the previous answer to the same message was about; an answer
     about it again goes on without repeating the programme and the applicant's situation.
-    ``chosen``: the quotes per document, already chosen by the reader ([] declines); without it
-    the rules choose."""
-    found = list(chosen) if chosen is not None else answering_documents(query, result, max_quotes)
+    ``selected``: the quotes per document, already chosen by the reader ([] declines); without
+    it the rules choose."""
+    found = (
+        list(selected) if selected is not None else answering_documents(query, result, max_quotes)
+    )
     base = Answer(
         "",
         False,
@@ -589,7 +591,7 @@ def compose_answer(
         retrieved=result.documents,
     )
     if (
-        chosen is None
+        selected is None
         and result.unknown
         and (
             not query.programmes
@@ -598,7 +600,7 @@ def compose_answer(
         )
     ):
         found = []  # the question names something (a school, a test) the documents never mention
-    if chosen is None and result.unknown_subject:
+    if selected is None and result.unknown_subject:
         found = []  # it asks about something (scholarships, a visa) the documents never mention
     if not found:
         return decline(query, documents, base)

@@ -30,7 +30,7 @@ def validate_bank(
     asked = np.asarray(embed([e.question for e in held]))  # type: ignore[operator]
     similarity = asked @ known.T
     votes: list[float] = []
-    right: list[bool] = []
+    right: list[bool] = []  # the nearest answered neighbour's unit answers it too
     for row, example in zip(similarity, held, strict=True):
         nearest = np.argsort(-row)[:NEIGHBOURS]
         weights = np.maximum(row[nearest], 0)
@@ -47,11 +47,11 @@ def validate_bank(
         ) / max(len(held), 1)
 
     threshold = max((i / 20 for i in range(1, 20)), key=accuracy)
-    answerable = [good for good, e in zip(right, held, strict=True) if e.answerable]
+    hits = [good for good, e in zip(right, held, strict=True) if e.answerable]
     return BankValidation(
         asks=len(held),
         auroc=auroc(votes, [e.answerable for e in held]),
-        top1=sum(answerable) / max(len(answerable), 1),
+        top1=sum(hits) / max(len(hits), 1),
         threshold=threshold,
         decision_accuracy=accuracy(threshold),
     )

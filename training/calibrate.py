@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from assistant.config import PROJECT_ROOT, Settings, apply_offline_environment
+from assistant.config import apply_offline_environment
 from assistant.reader import DEFAULT_READER_DIR
 from training.questions import load_records, split_records
 
@@ -21,25 +20,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     apply_offline_environment()
-    from assistant.chat import build_assistant
-    from assistant.store import index_corpus
     from training.evaluation import onnx_scorer
-    from training.examples import build_examples
+    from training.examples import build_examples, indexed_assistant
     from training.reader import VALIDATION_SHARE, validate
 
     _, held_back = split_records(load_records(), VALIDATION_SHARE, args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            corpus_dir=PROJECT_ROOT / "corpus",
-            store_dir=Path(tmp) / "index",
-            feedback_db=Path(tmp) / "feedback.sqlite3",
-            reader="off",
-        )
-        index_corpus(settings)
-        examples = build_examples(
-            build_assistant(settings), held_back, args.seed, labelled_too=False
-        )
+    with indexed_assistant() as assistant:
+        examples = build_examples(assistant, held_back, args.seed, labelled_too=False)
     result = validate(examples, onnx_scorer(args.reader))
     card_path = args.reader / "reader.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))

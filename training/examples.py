@@ -4,14 +4,35 @@ it, the retriever's candidate units for it, and which of them answer."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from assistant.chat import Assistant, Turn, split_email
+from assistant.chat import Assistant, Turn, build_assistant, split_email
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.reader import evidence_passage, query_question, unit_passage
 from training.questions import Ask, Record
 
 CANDIDATES = 16  # as many as the answer path reads
+
+
+@contextmanager
+def indexed_assistant() -> Iterator[Assistant]:
+    """The rules-only assistant over ``corpus/`` indexed into a temporary store."""
+    from assistant.store import index_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            corpus_dir=PROJECT_ROOT / "corpus",
+            store_dir=Path(tmp) / "index",
+            feedback_db=Path(tmp) / "feedback.sqlite3",
+            reader="off",
+        )
+        index_corpus(settings)
+        yield build_assistant(settings)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.config import PROJECT_ROOT, Settings, apply_offline_environment
+from assistant.config import apply_offline_environment
 from assistant.reader import DEFAULT_READER_DIR
-from training.examples import Example, build_examples
+from training.examples import Example, build_examples, indexed_assistant
 from training.questions import DATA_DIR, load_records, split_records
 
 logger = logging.getLogger("training.reader")
@@ -276,24 +276,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_offline_environment()
     started = time.perf_counter()
 
-    from assistant.chat import build_assistant
-    from assistant.store import index_corpus
     from training.evaluation import onnx_scorer
 
     records = load_records(args.data)
     if args.limit:
         records = random.Random(args.seed).sample(records, min(args.limit, len(records)))
     train, held_back = split_records(records, VALIDATION_SHARE, args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            corpus_dir=PROJECT_ROOT / "corpus",
-            store_dir=Path(tmp) / "index",
-            feedback_db=Path(tmp) / "feedback.sqlite3",
-            reader="off",
-        )
-        index_corpus(settings)
-        assistant = build_assistant(settings)
+    with indexed_assistant() as assistant, tempfile.TemporaryDirectory() as tmp:
         train_examples = build_examples(assistant, train, args.seed)
         held_examples = build_examples(assistant, held_back, args.seed, labelled_too=False)
         logger.info(
