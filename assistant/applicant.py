@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
+
+import pycountry
+
+from assistant.tables import Row, read_table
 
 Category = Literal["EEA", "non-EEA", "non-EEA living in Belgium with a valid residence permit"]
 
@@ -39,251 +43,6 @@ class Country:
     def short_name(self) -> str:
         return self.name.removeprefix("the ")
 
-
-# The European Economic Area: the 27 member states of the European Union plus Iceland,
-# Liechtenstein and Norway. Switzerland is in EFTA but not in the EEA (it rejected the EEA
-# agreement in 1992), and the United Kingdom left the EU and the EEA in 2020, so citizens of
-# both count as non-EEA applicants.
-EU_MEMBERS = frozenset(
-    {
-        "Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia", "Denmark",
-        "Estonia", "Finland", "France", "Germany", "Greece", "Hungary", "Ireland", "Italy",
-        "Latvia", "Lithuania", "Luxembourg", "Malta", "the Netherlands", "Poland", "Portugal",
-        "Romania", "Slovakia", "Slovenia", "Spain", "Sweden",
-    }
-)  # fmt: skip
-EEA_MEMBERS = EU_MEMBERS | {"Iceland", "Liechtenstein", "Norway"}
-
-# name | English aliases | English demonyms | Dutch names | Dutch demonyms; an indented line
-# continues the row above.
-# The first Dutch name is the one Dutch answers use. Dutch adjectives ending in -s or -sch also
-# match their inflected form ("Duits" -> "Duitse", "Belgisch" -> "Belgische").
-# Every one of the 193 member states of the United Nations, alphabetically.
-_UN_MEMBERS = """
-Afghanistan | | Afghan | Afghanistan | Afghaans
-Albania | | Albanian | Albanië | Albanees
-Algeria | | Algerian | Algerije | Algerijns
-Andorra | | Andorran | Andorra | Andorrees
-Angola | | Angolan | Angola | Angolees
-Antigua and Barbuda | Antigua | Antiguan; Barbudan | Antigua en Barbuda |
-Argentina | | Argentine; Argentinian; Argentinean | Argentinië | Argentijns
-Armenia | | Armenian | Armenië | Armeens
-Australia | | Australian; Aussie | Australië | Australisch
-Austria | | Austrian | Oostenrijk | Oostenrijks; Oostenrijker
-Azerbaijan | | Azerbaijani; Azeri | Azerbeidzjan | Azerbeidzjaans
-the Bahamas | | Bahamian | Bahama's | Bahamaans
-Bahrain | | Bahraini | Bahrein | Bahreins
-Bangladesh | | Bangladeshi | Bangladesh | Bengalees
-Barbados | | Barbadian; Bajan | Barbados | Barbadiaans
-Belarus | Byelorussia | Belarusian; Belarusan; Byelorussian | Belarus; Wit-Rusland
-    | Wit-Russisch; Belarussisch
-Belgium | | Belgian; Flemish; Walloon | België | Belgisch; Belg; Vlaams; Vlaming; Waals
-Belize | | Belizean | Belize | Belizaans
-Benin | | Beninese | Benin | Benins
-Bhutan | | Bhutanese | Bhutan | Bhutaans
-Bolivia | | Bolivian | Bolivia | Boliviaans
-Bosnia and Herzegovina | Bosnia; Bosnia-Herzegovina | Bosnian; Herzegovinian
-    | Bosnië en Herzegovina; Bosnië | Bosnisch
-Botswana | | Motswana; Batswana; Botswanan | Botswana | Botswaans
-Brazil | | Brazilian | Brazilië | Braziliaans
-Brunei | Brunei Darussalam | Bruneian | Brunei | Bruneis
-Bulgaria | | Bulgarian | Bulgarije | Bulgaars
-Burkina Faso | | Burkinabe; Burkinabè | Burkina Faso | Burkinees
-Burundi | | Burundian | Burundi | Burundees
-Cabo Verde | Cape Verde | Cape Verdean; Cabo Verdean | Kaapverdië | Kaapverdisch
-Cambodia | | Cambodian | Cambodja | Cambodjaans
-Cameroon | | Cameroonian | Kameroen | Kameroens
-Canada | | Canadian | Canada | Canadees
-the Central African Republic | | Central African | Centraal-Afrikaanse Republiek
-    | Centraal-Afrikaans
-Chad | | Chadian | Tsjaad | Tsjadisch
-Chile | | Chilean | Chili | Chileens
-China | People's Republic of China; PRC; Mainland China | Chinese | China | Chinees
-Colombia | | Colombian | Colombia | Colombiaans
-the Comoros | Comoros | Comoran; Comorian | Comoren | Comorees
-the Republic of the Congo | Congo; Congo-Brazzaville; Congo Brazzaville; Republic of Congo
-    | | Congo-Brazzaville; Republiek Congo |
-the Democratic Republic of the Congo
-    | DR Congo; DRC; D.R. Congo; Congo-Kinshasa; Congo Kinshasa; Democratic Republic of Congo
-    | Congolese | Democratische Republiek Congo; DR Congo; Congo-Kinshasa | Congolees
-Costa Rica | | Costa Rican | Costa Rica | Costa Ricaans
-Côte d'Ivoire | Ivory Coast; Cote d'Ivoire | Ivorian | Ivoorkust | Ivoriaans
-Croatia | | Croatian; Croat | Kroatië | Kroatisch; Kroaat
-Cuba | | Cuban | Cuba | Cubaans
-Cyprus | | Cypriot | Cyprus | Cypriotisch
-Czechia | Czech Republic | Czech | Tsjechië | Tsjechisch; Tsjech
-Denmark | | Danish; Dane | Denemarken | Deens
-Djibouti | | Djiboutian | Djibouti | Djiboutiaans
-Dominica | Commonwealth of Dominica | | Dominica |
-the Dominican Republic | | Dominican | Dominicaanse Republiek | Dominicaans
-Ecuador | | Ecuadorian; Ecuadorean | Ecuador | Ecuadoraans
-Egypt | | Egyptian | Egypte | Egyptisch; Egyptenaar
-El Salvador | | Salvadoran; Salvadorian | El Salvador | Salvadoraans
-Equatorial Guinea | | Equatorial Guinean; Equatoguinean | Equatoriaal-Guinea | Equatoriaal-Guinees
-Eritrea | | Eritrean | Eritrea | Eritrees
-Estonia | | Estonian | Estland | Estisch; Estlands
-Eswatini | Swaziland | Swazi; Emaswati | Eswatini; Swaziland | Swazisch
-Ethiopia | | Ethiopian | Ethiopië | Ethiopisch
-Fiji | | Fijian | Fiji | Fijisch
-Finland | | Finnish | Finland | Fins
-France | | French; Frenchman; Frenchwoman | Frankrijk | Frans; Fransman
-Gabon | | Gabonese | Gabon | Gabonees
-the Gambia | Gambia | Gambian | Gambia | Gambiaans
-Georgia | | Georgian | Georgië | Georgisch
-Germany | | German | Duitsland | Duits; Duitser
-Ghana | | Ghanaian | Ghana | Ghanees
-Greece | | Greek | Griekenland | Grieks
-Grenada | | Grenadian | Grenada | Grenadiaans
-Guatemala | | Guatemalan | Guatemala | Guatemalteeks
-Guinea | Guinea-Conakry | Guinean | Guinee | Guinees
-Guinea-Bissau | Guinea Bissau | Bissau-Guinean | Guinee-Bissau | Guinee-Bissaus
-Guyana | | Guyanese | Guyana | Guyaans
-Haiti | | Haitian | Haïti | Haïtiaans
-Honduras | | Honduran | Honduras | Hondurees
-Hungary | | Hungarian | Hongarije | Hongaars
-Iceland | | Icelandic; Icelander | IJsland | IJslands; IJslander
-India | | Indian | India | Indiaas; Indiër
-Indonesia | | Indonesian | Indonesië | Indonesisch
-Iran | Islamic Republic of Iran; Persia | Iranian; Persian | Iran | Iraans
-Iraq | | Iraqi | Irak | Iraaks
-Ireland | Republic of Ireland; Eire | Irish; Irishman; Irishwoman | Ierland | Iers
-Israel | | Israeli | Israël | Israëlisch
-Italy | | Italian | Italië | Italiaans
-Jamaica | | Jamaican | Jamaica | Jamaicaans
-Japan | | Japanese | Japan | Japans
-Jordan | | Jordanian | Jordanië | Jordaans
-Kazakhstan | | Kazakh; Kazakhstani | Kazachstan | Kazachs
-Kenya | | Kenyan | Kenia | Keniaans
-Kiribati | | I-Kiribati | Kiribati | Kiribatisch
-Kuwait | | Kuwaiti | Koeweit | Koeweits
-Kyrgyzstan | Kyrgyz Republic | Kyrgyz; Kyrgyzstani | Kirgizië | Kirgizisch
-Laos | Lao PDR; Lao People's Democratic Republic | Lao; Laotian | Laos | Laotiaans
-Latvia | | Latvian | Letland | Lets
-Lebanon | | Lebanese | Libanon | Libanees
-Lesotho | | Basotho; Mosotho | Lesotho | Lesothaans
-Liberia | | Liberian | Liberia | Liberiaans
-Libya | | Libyan | Libië | Libisch
-Liechtenstein | | Liechtensteiner; Liechtensteinian | Liechtenstein | Liechtensteins
-Lithuania | | Lithuanian | Litouwen | Litouws
-Luxembourg | | Luxembourgish; Luxembourger | Luxemburg | Luxemburgs; Luxemburger
-Madagascar | | Malagasy | Madagaskar | Malagassisch
-Malawi | | Malawian | Malawi | Malawisch
-Malaysia | | Malaysian | Maleisië | Maleisisch
-the Maldives | Maldives | Maldivian | Maldiven | Maldivisch
-Mali | | Malian | Mali | Malinees
-Malta | | Maltese | Malta | Maltees
-the Marshall Islands | Marshall Islands | Marshallese | Marshalleilanden | Marshallees
-Mauritania | | Mauritanian | Mauritanië | Mauritaans
-Mauritius | | Mauritian | Mauritius | Mauritiaans
-Mexico | | Mexican | Mexico | Mexicaans
-Micronesia | Federated States of Micronesia | Micronesian | Micronesia | Micronesisch
-Moldova | Republic of Moldova | Moldovan | Moldavië | Moldavisch
-Monaco | | Monegasque; Monacan | Monaco | Monegaskisch
-Mongolia | | Mongolian | Mongolië | Mongools
-Montenegro | | Montenegrin | Montenegro | Montenegrijns
-Morocco | | Moroccan | Marokko | Marokkaans; Marokkaan
-Mozambique | | Mozambican | Mozambique | Mozambikaans
-Myanmar | Burma | Burmese; Myanmarese | Myanmar | Myanmarees; Birmees
-Namibia | | Namibian | Namibië | Namibisch
-Nauru | | Nauruan | Nauru | Nauruaans
-Nepal | | Nepali; Nepalese | Nepal | Nepalees
-the Netherlands | Netherlands; Holland | Dutch; Netherlander; Dutchman; Dutchwoman
-    | Nederland; Holland | Nederlands; Nederlander; Hollands; Hollander
-New Zealand | | New Zealander | Nieuw-Zeeland | Nieuw-Zeelands
-Nicaragua | | Nicaraguan | Nicaragua | Nicaraguaans
-Niger | | Nigerien | Niger | Nigerees
-Nigeria | | Nigerian | Nigeria | Nigeriaans
-North Korea | Democratic People's Republic of Korea; DPRK | North Korean | Noord-Korea
-    | Noord-Koreaans
-North Macedonia | Macedonia; Republic of North Macedonia | Macedonian; North Macedonian
-    | Noord-Macedonië; Macedonië | Noord-Macedonisch; Macedonisch
-Norway | | Norwegian | Noorwegen | Noors; Noor
-Oman | | Omani | Oman | Omaans
-Pakistan | | Pakistani | Pakistan | Pakistaans
-Palau | | Palauan | Palau | Palaus
-Panama | | Panamanian | Panama | Panamees
-Papua New Guinea | | Papua New Guinean | Papoea-Nieuw-Guinea | Papoea-Nieuw-Guinees
-Paraguay | | Paraguayan | Paraguay | Paraguayaans
-Peru | | Peruvian | Peru | Peruaans
-the Philippines | Philippines | Filipino; Filipina; Philippine | Filipijnen | Filipijns
-Poland | | Polish; Pole | Polen | Pools
-Portugal | | Portuguese | Portugal | Portugees
-Qatar | | Qatari | Qatar | Qatarees
-Romania | | Romanian | Roemenië | Roemeens
-Russia | Russian Federation | Russian | Rusland | Russisch; Rus
-Rwanda | | Rwandan; Rwandese | Rwanda | Rwandees
-Saint Kitts and Nevis | St Kitts and Nevis; St. Kitts and Nevis; Saint Kitts | Kittitian; Nevisian
-    | Saint Kitts en Nevis |
-Saint Lucia | St Lucia; St. Lucia | Saint Lucian; St Lucian | Saint Lucia |
-Saint Vincent and the Grenadines
-    | St Vincent and the Grenadines; St. Vincent and the Grenadines; Saint Vincent | Vincentian
-    | Saint Vincent en de Grenadines |
-Samoa | | Samoan | Samoa | Samoaans
-San Marino | | Sammarinese | San Marino | San Marinees
-São Tomé and Príncipe | Sao Tome and Principe; Sao Tome | Santomean | Sao Tomé en Principe |
-Saudi Arabia | | Saudi; Saudi Arabian | Saoedi-Arabië | Saoedisch; Saoedi-Arabisch
-Senegal | | Senegalese | Senegal | Senegalees
-Serbia | | Serbian; Serb | Servië | Servisch; Serviër
-Seychelles | the Seychelles | Seychellois | Seychellen | Seychels
-Sierra Leone | | Sierra Leonean | Sierra Leone | Sierra Leoons
-Singapore | | Singaporean | Singapore | Singaporees
-Slovakia | Slovak Republic | Slovak; Slovakian | Slowakije | Slowaaks
-Slovenia | | Slovenian; Slovene | Slovenië | Sloveens
-the Solomon Islands | Solomon Islands | Solomon Islander | Salomonseilanden |
-Somalia | | Somali; Somalian | Somalië | Somalisch
-South Africa | | South African | Zuid-Afrika | Zuid-Afrikaans
-South Korea | Republic of Korea; Korea | South Korean; Korean | Zuid-Korea; Korea
-    | Zuid-Koreaans; Koreaans
-South Sudan | | South Sudanese | Zuid-Soedan | Zuid-Soedanees
-Spain | | Spanish; Spaniard | Spanje | Spaans
-Sri Lanka | | Sri Lankan | Sri Lanka | Sri Lankaans
-Sudan | the Sudan | Sudanese | Soedan | Soedanees
-Suriname | Surinam | Surinamese | Suriname | Surinaams; Surinamer
-Sweden | | Swedish; Swede | Zweden | Zweeds
-Switzerland | | Swiss | Zwitserland | Zwitsers
-Syria | Syrian Arab Republic | Syrian | Syrië | Syrisch
-Tajikistan | | Tajik; Tajikistani | Tadzjikistan | Tadzjieks
-Tanzania | United Republic of Tanzania | Tanzanian | Tanzania | Tanzaniaans
-Thailand | | Thai | Thailand | Thais
-Timor-Leste | East Timor | Timorese | Oost-Timor | Oost-Timorees
-Togo | | Togolese | Togo | Togolees
-Tonga | | Tongan | Tonga | Tongaans
-Trinidad and Tobago | Trinidad | Trinidadian; Tobagonian | Trinidad en Tobago | Trinidadiaans
-Tunisia | | Tunisian | Tunesië | Tunesisch
-Türkiye | Turkey; Turkiye | Turkish; Turk | Turkije | Turks
-Turkmenistan | | Turkmen; Turkmenistani | Turkmenistan | Turkmeens
-Tuvalu | | Tuvaluan | Tuvalu | Tuvaluaans
-Uganda | | Ugandan | Oeganda | Oegandees
-Ukraine | | Ukrainian | Oekraïne | Oekraïens
-the United Arab Emirates | United Arab Emirates; UAE; U.A.E.; Emirates | Emirati; Emirian
-    | Verenigde Arabische Emiraten | Emiraats
-the United Kingdom
-    | United Kingdom; UK; U.K.; Great Britain; Britain; England; Scotland; Wales; Northern Ireland
-    | British; English; Scottish; Welsh; Northern Irish; Brit; Briton; Scot; Englishman;
-    Englishwoman
-    | Verenigd Koninkrijk; Groot-Brittannië; Engeland; Schotland; Wales; Noord-Ierland
-    | Brits; Schots; Welsh; Engelsman; Schot
-the United States | United States; United States of America; USA; U.S.; U.S.A.; America | American
-    | Verenigde Staten; Amerika | Amerikaans; Amerikaan
-Uruguay | | Uruguayan | Uruguay | Uruguayaans
-Uzbekistan | | Uzbek; Uzbekistani | Oezbekistan | Oezbeeks
-Vanuatu | | Ni-Vanuatu; Vanuatuan | Vanuatu | Vanuatuaans
-Venezuela | | Venezuelan | Venezuela | Venezolaans
-Viet Nam | Vietnam | Vietnamese | Vietnam | Vietnamees
-Yemen | | Yemeni | Jemen | Jemenitisch
-Zambia | | Zambian | Zambia | Zambiaans
-Zimbabwe | | Zimbabwean | Zimbabwe | Zimbabwaans
-"""
-
-# States and territories outside the UN that applicants still name; all of them non-EEA.
-_OTHER_STATES = """
-the Holy See | Vatican; Vatican City | Vatican | Vaticaanstad | Vaticaans
-Kosovo | | Kosovar; Kosovan | Kosovo | Kosovaars
-Palestine | State of Palestine; Palestinian Territories | Palestinian | Palestina | Palestijns
-Taiwan | Republic of China | Taiwanese | Taiwan | Taiwanees
-Hong Kong | | Hongkonger; Hong Konger | Hongkong | Hongkongs
-Macao | Macau | Macanese | Macau |
-"""
 
 # Upper-case only, since the lower-case word is common ("tell us", Dutch "vs" for versus).
 _CASE_SENSITIVE_ALIASES = {"US": "the United States", "VS": "the United States"}
@@ -316,58 +75,73 @@ def _inflections(dutch_demonym: str) -> tuple[str, ...]:
 _Kind = Literal["name", "demonym", "people"]  # "people": a plural noun, "Indians"
 
 
-def _rows(table: str) -> Iterator[str]:
-    row = ""
-    for line in table.strip().splitlines():
-        if line.startswith(" "):
-            row += " " + line.strip()
-            continue
-        if row:
-            yield row
-        row = line
-    if row:
-        yield row
+_COUNTRY_COLUMNS = (
+    "iso", "article", "name", "aliases", "demonyms", "dutch_names", "dutch_demonyms",
+    "un_member", "membership",
+)  # fmt: skip
 
 
-def _parse_table(table: str, un_member: bool) -> Iterator[tuple[Country, dict[str, _Kind]]]:
-    for line in _rows(table):
-        name, aliases, demonyms, dutch_names, dutch_demonyms = (
-            cell.strip() for cell in line.split("|")
-        )
-        dutch = _split(dutch_names)
+def _english_name(row: Row) -> str:
+    """The row's name, else the ISO short name of its code; with "the " where English uses it."""
+    name, iso = row["name"], row["iso"]
+    if iso:
+        record = pycountry.countries.get(alpha_3=iso)
+        if record is None:
+            raise row.error(f"iso {iso!r} is not an ISO 3166-1 alpha-3 code")
+        name = name or getattr(record, "common_name", None) or record.name
+    if not name:
+        raise row.error("name is empty and there is no iso code to take it from")
+    return f"the {name}" if row.choice("article", ("", "the")) else name
+
+
+def _words_of(row: Row, name: str) -> dict[str, _Kind]:
+    """Every word naming the row's state or its people, the first reading of a word winning."""
+    words: dict[str, _Kind] = {}  # names before demonyms
+    for word in [name.removeprefix("the "), *_split(row["aliases"]), *_split(row["dutch_names"])]:
+        words.setdefault(word, "name")
+    for word in _split(row["demonyms"]):
+        words.setdefault(word, "demonym")
+        if word.endswith("man"):
+            words.setdefault(word[:-3] + "men", "people")
+        elif not word.endswith(("s", "sh", "ch", "ese")):
+            words.setdefault(word + "s", "people")
+    for word in _split(row["dutch_demonyms"]):
+        for form in _inflections(word):
+            words.setdefault(form, "demonym")
+    return words
+
+
+def _load_countries() -> tuple[
+    tuple[Country, ...], dict[str, tuple[Country, _Kind]], frozenset[str], frozenset[str]
+]:
+    """Countries, the lexicon of words naming them, and the EU and EEA members by name."""
+    countries: list[Country] = []
+    lexicon: dict[str, tuple[Country, _Kind]] = {}
+    eu: set[str] = set()
+    eea: set[str] = set()
+    for row in read_table("countries.csv", _COUNTRY_COLUMNS):
+        name = _english_name(row)
+        if any(country.name == name for country in countries):
+            raise row.error(f"{name} is listed twice")
+        membership = row.choice("membership", ("", "EU", "EEA"))
+        (eu if membership == "EU" else eea if membership == "EEA" else set()).add(name)
+        dutch = _split(row["dutch_names"])
         country = Country(
             name=name,
             dutch_name=dutch[0] if dutch else name.removeprefix("the "),
-            eea=name in EEA_MEMBERS,
-            un_member=un_member,
+            eea=bool(membership),
+            un_member=row.choice("un_member", ("yes", "no")) == "yes",
         )
-        words: dict[str, _Kind] = {}  # the first reading of a word wins: names before demonyms
-        for word in [name.removeprefix("the "), *_split(aliases), *dutch]:
-            words.setdefault(word, "name")
-        for word in _split(demonyms):
-            words.setdefault(word, "demonym")
-            if word.endswith("man"):
-                words.setdefault(word[:-3] + "men", "people")
-            elif not word.endswith(("s", "sh", "ch", "ese")):
-                words.setdefault(word + "s", "people")
-        for word in _split(dutch_demonyms):
-            for form in _inflections(word):
-                words.setdefault(form, "demonym")
-        yield country, words
+        countries.append(country)
+        for word, kind in _words_of(row, name).items():
+            lexicon.setdefault(_fold(word).lower(), (country, kind))
+    return tuple(countries), lexicon, frozenset(eu), frozenset(eu | eea)
 
 
-def _build_lexicon() -> tuple[tuple[Country, ...], dict[str, tuple[Country, _Kind]]]:
-    countries: list[Country] = []
-    lexicon: dict[str, tuple[Country, _Kind]] = {}
-    for table, un_member in ((_UN_MEMBERS, True), (_OTHER_STATES, False)):
-        for country, words in _parse_table(table, un_member):
-            countries.append(country)
-            for word, kind in words.items():
-                lexicon.setdefault(_fold(word).lower(), (country, kind))
-    return tuple(countries), lexicon
-
-
-COUNTRIES, _LEXICON = _build_lexicon()
+# The European Economic Area is the 27 member states of the European Union plus Iceland,
+# Liechtenstein and Norway; the table's membership column says which (and why Switzerland and the
+# United Kingdom are not).
+COUNTRIES, _LEXICON, EU_MEMBERS, EEA_MEMBERS = _load_countries()
 _BY_NAME = {name: c for c in COUNTRIES for name in (c.name, c.short_name)}
 
 # Words that name a group rather than a state.

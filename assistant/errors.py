@@ -2,6 +2,7 @@
 
 AssistantError
  ├── ConfigurationError      a setting is missing or invalid
+ │    └── DataTableError     a table in assistant/data/ is malformed (file and line named)
  ├── CorpusError             the corpus folder cannot be read at all
  │    └── DocumentError      one document is broken or empty (ingest reports it and skips it)
  ├── StoreError              the vector store is missing, unreachable or broken
@@ -19,6 +20,16 @@ class AssistantError(Exception):
 
 class ConfigurationError(AssistantError):
     pass
+
+
+class DataTableError(ConfigurationError):
+    """A shipped data table is malformed; the message names the file and line to fix."""
+
+    def __init__(self, path: object, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}" if line else f"{path}: {reason}")
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
 
 
 class CorpusError(AssistantError):

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from assistant.tables import read_table
+
 Language = Literal["en", "nl"]
 
 
@@ -22,55 +24,21 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def _load_language_words() -> tuple[dict[str, float], dict[str, float]]:
+    """The weighted English and Dutch word lists of ``data/language-words.csv``."""
+    words: dict[str, dict[str, float]] = {"en": {}, "nl": {}}
+    for row in read_table("language-words.csv", ("word", "language", "weight")):
+        word, table = row.required("word"), words[row.choice("language", ("en", "nl"))]
+        weight = row.choice("weight", ("1", "2"))
+        if word in table:
+            raise row.error(f"{word!r} is listed twice for {row['language']}")
+        table[word] = float(weight)
+    return words["en"], words["nl"]
+
+
 # Words that point to one language, with a weight: 2 for words that occur (almost) only in that
 # language, 1 for words that are also frequent inside names or borrowed into the other language.
-# Words common to both ("is", "in", "we", "me", "deadline", "diploma", "student") carry nothing.
-_ENGLISH_WORDS: dict[str, float] = dict.fromkeys(
-    _words("""
-    the what when where which who whom whose why how does do did don't doesn't can can't could
-    would should will won't shall i i'm i've i'd you you're your my mine much many there
-    these those this that are was were have has had get gets got to for with and not about
-    after before if any it it's its at by an be been being also only just than then or
-    there's what's when's where's who's how's i'll yes please thanks thank hi hello fee fees
-    tuition cost costs price pay paid apply applying application admission requirements
-    required courses course credits credit programme program programmes duration long take
-    takes taking internship internships certificate degree schedule timetable timetables
-    invoice part-time full-time part full time start starts starting begin begins language
-    taught teach teaching english classes class location located held where's career careers
-    job jobs contact email coordinator documents document need needs register registration
-    enrol enroll enrolment send sent receive received happens happen ceremony graduation
-    compulsory mandatory elective electives offered give gives tell about curriculum evening
-    evenings day during lectures lecture exam exams should study studying follow some other
-    same
-    """),
-    2.0,
-)
-_ENGLISH_WORDS.update(dict.fromkeys(_words("a of on from as all no"), 1.0))
-
-_DUTCH_WORDS: dict[str, float] = dict.fromkeys(
-    _words("""
-    wat wanneer hoeveel hoe hoelang waar waarom waarover waarvoor welke welk wie kan kun kunt
-    kunnen ik je jij jullie uw het een niet geen zijn mijn krijg krijgt krijgen kost kosten
-    moet moeten mag mogen er ook nog bij naar dit deze dat heb hebt heeft hebben word wordt
-    worden als te aan op uit maar graag bedankt dank hallo goedemorgen goedendag ja nee wel
-    veel meer zonder tijdens binnen buiten ben bent gaat gaan begint beginnen gebeurt
-    mogelijk alleen enkel nodig zou zouden wil willen welkom vertel iets daarna gegeven
-    vinden vind plaats zit zitten studiepunten studiepunt inschrijvingsgeld collegegeld
-    studiegeld lesgeld deeltijds deeltijdse deeltijd voltijds voltijdse voltijd opleiding
-    opleidingen opleidingsonderdeel opleidingsonderdelen vakken vak toelating
-    toelatingsvoorwaarden toelatingsvereisten toelatingsbrief aanmelden aanmelding
-    inschrijven inschrijving getuigschrift uiterste datum rooster lessenrooster uurrooster
-    factuur verblijfsvergunning taalvereisten taaltest engels nederlands beroep beroepen
-    werk loopbaan duur duurt locatie lessen les vereisten voorwaarden inhoud jaar
-    academiejaar eerste tweede vraag vragen informatie contactpersoon betalen betaal prijs
-    postgraduaat programma verplicht keuzevak keuzevakken examen examens masterproef
-    proclamatie diploma-uitreiking verstuurd versturen ontvangen ontvang documenten brief
-    overdag avond avonds taal opnemen studeren volgen volg nemen neem aanvragen aanvraag
-    kandidaten staatsburger burgers studenten gevolgd
-    """),
-    2.0,
-)
-_DUTCH_WORDS.update(dict.fromkeys(_words("de van en om tot dan na voor met over zo u"), 1.0))
+_ENGLISH_WORDS, _DUTCH_WORDS = _load_language_words()
 
 # Small words that may stand inside a name between capitalised words ("Anatomie van de Mens").
 _NAME_CONNECTORS = frozenset(
@@ -155,278 +123,20 @@ def detect_language(text: str) -> Language:
     return "nl" if dutch > english else "en"
 
 
-# Dutch -> English search terms. Phrases of several words are matched before single words;
-# a word with hyphens not found whole is translated part by part ("niet-EER-studenten").
-_GLOSSARY: dict[str, str] = {
-    # the organisation and its parts
-    "faculteit": "faculty",
-    "faculteiten": "faculties",
-    "departement": "department",
-    "departementen": "departments",
-    "bestaat uit": "comprises",
-    "bestaat": "comprises",
-    "bestaan": "comprise",
-    "omvat": "comprises",
-    "onderzoeksgroepen": "research groups",
-    "bibliotheek": "library",
-    "doctoraat": "PhD doctoral",
-    "ziekenhuis": "hospital",
-    "fysica": "physics",
-    "biomedische": "biomedical",
-    "wetenschappen": "sciences",
-    "wetenschap": "science",
-    "biomedische technologie": "biomedical engineering",
-    "ingenieurswetenschappen": "engineering",
-    "specialisatie": "specialisation",
-    "specialisaties": "specialisations",
-    "afstudeerrichting": "track",
-    "afstudeerrichtingen": "tracks",
-    "kiezen": "choose",
-    "kies": "choose",
-    "medische": "medical",
-    "behalen": "obtain",
-    "buitenland": "abroad international exchange",
-    "bedrijven": "companies industry",
-    # fees
-    "kost": "tuition fee",
-    "kosten": "tuition fee",
-    "kostprijs": "tuition fee",
-    "prijs": "price tuition fee",
-    "inschrijvingsgeld": "tuition fee",
-    "collegegeld": "tuition fee",
-    "studiegeld": "tuition fee",
-    "lesgeld": "tuition fee",
-    "betalen": "pay tuition fee",
-    "betaal": "pay tuition fee",
-    "betaling": "payment",
-    "factuur": "invoice",
-    "rekening": "invoice",
-    # study load and organisation
-    "deeltijds": "part-time",
-    "deeltijdse": "part-time",
-    "deeltijd": "part-time",
-    "voltijds": "full-time",
-    "voltijdse": "full-time",
-    "voltijd": "full-time",
-    "studiepunten": "ECTS credits",
-    "studiepunt": "ECTS credits",
-    "sp": "ECTS credits",
-    "duur": "duration",
-    "duurt": "duration",
-    "hoelang": "duration",
-    "hoe lang": "duration",
-    "waar": "where",
-    "locatie": "location campus",
-    "campus": "location campus",
-    "rooster": "schedule timetable",
-    "lessenrooster": "schedule timetable",
-    "uurrooster": "schedule timetable",
-    "overdag": "during the day",
-    "avond": "evening",
-    "lessen": "classes",
-    "les": "classes",
-    "stage": "internship",
-    "nadruk": "emphasis",
-    "waar ligt de nadruk": "what is the emphasis",
-    "stages": "internship",
-    # application and admission
-    "aanmelden": "application deadline",
-    "aanmelding": "application deadline",
-    "inschrijven": "application deadline",
-    "inschrijving": "application deadline",
-    "aanvraag": "application deadline",
-    "aanvragen": "application deadline",
-    "uiterste datum": "application deadline",
-    "deadline": "application deadline",
-    "toelating": "admission requirements",
-    "toelatingsvoorwaarden": "admission requirements",
-    "toelatingsvereisten": "admission requirements",
-    "vooropleiding": "admission requirements",
-    "toelatingsbrief": "acceptance letter",
-    "motivatiebrief": "motivation letter",
-    "documenten": "documents",
-    "vereisten": "requirements",
-    "voorwaarden": "requirements",
-    "taalvereisten": "English proficiency IELTS TOEFL",
-    "taaltest": "English proficiency IELTS TOEFL",
-    "engels": "English proficiency IELTS TOEFL",
-    "in het engels": "in English",
-    "in het nederlands": "in Dutch",
-    "nederlands": "Dutch",
-    "taal": "language",
-    # citizenship categories
-    "eer": "EEA",
-    "niet-eer": "non-EEA",
-    "niet eer": "non-EEA",
-    "niet-eu": "non-EU",
-    "buiten de eu": "non-EU non-EEA",
-    "buiten de eer": "non-EEA",
-    "eer-burger": "EEA citizen",
-    "eer-burgers": "EEA citizens",
-    "verblijfsvergunning": "residence permit",
-    "staatsburger": "citizen",
-    "burger": "citizen",
-    "burgers": "citizens",
-    "nationaliteit": "nationality",
-    "belgie": "Belgium",
-    "vlaams diploma": "Flemish degree",
-    "vlaamse diploma": "Flemish degree",
-    # outcome and programme
-    "diploma": "diploma certificate degree",
-    "getuigschrift": "diploma certificate degree",
-    "certificaat": "diploma certificate degree",
-    "attest": "diploma certificate degree",
-    "proclamatie": "graduation ceremony",
-    "diploma-uitreiking": "graduation ceremony",
-    "afstuderen": "graduation",
-    "vakken": "courses",
-    "vak": "course",
-    "opleidingsonderdelen": "courses",
-    "opleidingsonderdeel": "course",
-    "cursussen": "courses",
-    "keuzevak": "elective course",
-    "keuzevakken": "elective courses",
-    "verplicht": "compulsory",
-    "verplichte": "compulsory",
-    "opleiding": "programme",
-    "programma": "programme",
-    "programma's": "programmes",
-    "groep": "group",
-    "datum": "date",
-    "plaats": "located",
-    "postgraduaat": "postgraduate",
-    "academiejaar": "academic year",
-    "jaar": "year",
-    "examen": "exam",
-    "examens": "exams",
-    "masterproef": "thesis",
-    "onderzoek": "research",
-    "inhoud": "content",
-    "beroep": "career",
-    "beroepen": "career",
-    "carriere": "career",
-    "werk": "career",
-    "job": "career",
-    "jobs": "career",
-    "loopbaan": "career",
-    "contact": "contact",
-    "contactpersoon": "contact",
-    "contacteren": "contact",
-    "coordinator": "coordinator",
-    # question words
-    "wanneer": "when",
-    "hoeveel": "how many",
-    "hoeveel kost": "how much costs",
-    "hoeveel is": "how much is",
-    "hoeveel kosten": "how much costs",
-    "hoeveel betaal": "how much pay",
-    "hoeveel jaar": "how many years",
-    "hoeveel jaren": "how many years",
-    "hoeveel maanden": "how many months",
-    "hoeveel studiepunten": "how many ECTS credits",
-    "hoe veel": "how many",
-    "wat": "what",
-    "hoe": "how",
-    "welke": "which",
-    "welk": "which",
-    "wie": "who",
-    "waarom": "why",
-    "waarover": "about what",
-    # months
-    "januari": "January",
-    "februari": "February",
-    "maart": "March",
-    "april": "April",
-    "mei": "May",
-    "juni": "June",
-    "juli": "July",
-    "augustus": "August",
-    "september": "September",
-    "oktober": "October",
-    "november": "November",
-    "december": "December",
-    # function words
-    "de": "the",
-    "het": "the",
-    "een": "a",
-    "en": "and",
-    "of": "or",
-    "van": "of",
-    "voor": "for",
-    "met": "with",
-    "zonder": "without",
-    "op": "on",
-    "naar": "to",
-    "uit": "from",
-    "bij": "at",
-    "aan": "at",
-    "na": "after",
-    "over": "about",
-    "ik": "I",
-    "je": "you",
-    "jij": "you",
-    "u": "you",
-    "mijn": "my",
-    "niet": "not",
-    "geen": "no",
-    "zijn": "are",
-    "ben": "am",
-    "krijg": "get",
-    "krijgt": "get",
-    "krijgen": "get",
-    "kan": "can",
-    "kun": "can",
-    "kunt": "can",
-    "kunnen": "can",
-    "moet": "must",
-    "moeten": "must",
-    "mag": "may",
-    "ook": "also",
-    "dit": "this",
-    "deze": "this",
-    "dat": "that",
-    "die": "that",
-    "er": "",
-    "wordt": "is",
-    "worden": "are",
-    "heb": "have",
-    "hebt": "have",
-    "heeft": "has",
-    "begint": "start",
-    "beginnen": "start",
-    "start": "start",
-    "gegeven": "taught",
-    "als": "as",
-    "wonen": "live",
-    "woon": "live",
-    "woont": "live",
-    "kom": "come",
-    "komt": "come",
-    "komen": "come",
-    "doen": "do",
-    "kennen": "know",
-    "studeren": "study",
-    "volgen": "follow",
-    "vinden": "find",
-    "vind": "find",
-    "mailen": "email",
-    "sturen": "send",
-    "versturen": "send",
-    "verstuurd": "sent",
-    "ontvangen": "receive",
-    "gebeurt": "happens",
-    "tijdens": "during",
-    "traject": "track",
-    "beurs": "scholarship",
-    "beurzen": "scholarship",
-    "studiebeurs": "scholarship",
-    "huisvesting": "housing",
-    "nodig": "need",
-    "studenten": "students",
-    "is": "is",
-    "in": "in",
-    "student": "student",
-}
+def _load_glossary() -> dict[str, str]:
+    """Dutch -> English search terms from ``data/glossary-nl-en.csv``; empty drops the word."""
+    glossary: dict[str, str] = {}
+    for row in read_table("glossary-nl-en.csv", ("dutch", "english")):
+        dutch, english = row.required("dutch"), row["english"]  # empty: the word is dropped
+        if dutch in glossary:
+            raise row.error(f"{dutch!r} is listed twice")
+        glossary[dutch] = english
+    return glossary
+
+
+# Phrases of several words are matched before single words; a word with hyphens not found whole
+# is translated part by part ("niet-EER-studenten").
+_GLOSSARY = _load_glossary()
 _LONGEST_PHRASE = max(len(key.split()) for key in _GLOSSARY)
 # Endings of Dutch compounds, for words the glossary lacks ("masterdiploma", "inschrijfgeld").
 _COMPOUND_ENDINGS = (

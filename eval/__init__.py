@@ -14,7 +14,8 @@ from __future__ import annotations
 from eval.cases import Case, CaseFormatError, Expect, load_cases, parse_cases
 from eval.matching import Outcome, Reference, Verdict, contains, judge, load_reference, normalise
 from eval.metrics import CategoryScore, Summary, summarise
-from eval.runner import CaseResult, EvalReport, run_cases
+from eval.results import CaseResult
+from eval.runner import EvalReport, run_cases
 
 __all__ = [
     "Case",

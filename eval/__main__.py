@@ -18,7 +18,8 @@ from assistant.errors import AssistantError
 from eval.cases import CaseFormatError, load_cases
 from eval.matching import load_reference
 from eval.report import format_console, render_html, report_json, write_html, write_json
-from eval.runner import Answerer, CaseResult, EvalReport, run_cases
+from eval.results import CaseResult
+from eval.runner import Answerer, EvalReport, run_cases
 
 DEFAULT_CASES = PROJECT_ROOT / "eval" / "cases.jsonl"
 

@@ -25,10 +25,9 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from eval.runner import CaseResult
+from eval.results import CaseResult
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import CategoryScore, Summary
-from eval.runner import CaseResult, EvalReport
+from eval.results import CaseResult
+from eval.runner import EvalReport
 
 
 @dataclass(frozen=True)
