@@ -9,8 +9,8 @@ A line looks like::
                 "clarify_ok": false, "gaps": 1}}
 
 ``gaps``: how many questions of a message the documents do not answer; the reply must mark at
-least one as unanswered. A case with no facts, sources, gaps or refusal is small talk (a
-greeting, a thank-you): it passes with a reply that neither declines nor quotes.
+least one as unanswered. A case of category ``greeting`` (or with ``"small_talk": true``) is a
+greeting or a thank-you: it passes with a reply in kind that neither declines nor quotes.
 
 ``history`` and every ``expect`` key are optional. Category ``email`` means the question is a
 whole email, answered through ``Assistant.draft_reply``.
@@ -33,7 +33,8 @@ EMAIL_CATEGORY = "email"
 DEFAULT_CATEGORY = "uncategorised"
 
 _CASE_KEYS = {"id", "category", "question", "history", "expect"}
-_EXPECT_KEYS = {"facts", "refuse", "sources", "forbid", "clarify_ok", "gaps"}
+_EXPECT_KEYS = {"facts", "refuse", "sources", "forbid", "clarify_ok", "gaps", "small_talk"}
+SMALL_TALK_CATEGORY = "greeting"
 
 
 class CaseFormatError(ValueError):
@@ -50,11 +51,9 @@ class Expect:
     forbid: tuple[str, ...] = ()  # none of these may appear
     clarify_ok: bool = False  # a clarifying question naming two candidates also passes
     gaps: int = 0  # questions of the message the documents do not answer: each must be marked
-
-    @property
-    def small_talk(self) -> bool:
-        """A greeting or a thank-you: nothing to answer from the documents, nothing to decline."""
-        return not (self.refuse or self.facts or self.sources or self.gaps)
+    small_talk: bool = (
+        False  # a greeting or a thank-you: answered in kind, neither quoted nor declined
+    )
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def case_from_dict(raw: Any, where: str = "<case>") -> Case:
         question=question,
         category=category.strip(),
         history=_history(raw.get("history", []), where),
-        expect=_expect(raw.get("expect", {}), where),
+        expect=_expect(raw.get("expect", {}), where, small_talk=category == SMALL_TALK_CATEGORY),
     )
 
 
@@ -144,9 +143,9 @@ def _history(value: Any, where: str) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
-def _expect(value: Any, where: str) -> Expect:
+def _expect(value: Any, where: str, small_talk: bool = False) -> Expect:
     if value is None:
-        return Expect()
+        return Expect(small_talk=small_talk)
     if not isinstance(value, dict):
         raise CaseFormatError(f"{where}: 'expect' must be an object")
     _warn_unknown(value, _EXPECT_KEYS, f"{where} expect")
@@ -157,6 +156,7 @@ def _expect(value: Any, where: str) -> Expect:
         forbid=_strings(value.get("forbid", []), "expect.forbid", where),
         clarify_ok=_flag(value, "clarify_ok", where),
         gaps=_count(value, "gaps", where),
+        small_talk=small_talk or _flag(value, "small_talk", where),
     )
 
 
