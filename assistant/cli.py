@@ -122,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     apply_offline_environment()
-    settings = get_settings()
     try:
+        settings = get_settings()
         if args.command == "ingest":
             return run_ingest(settings)
         if args.command == "ask":
