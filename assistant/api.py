@@ -48,7 +48,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, format_sse_event
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,14 +79,27 @@ MODEL_ID = "programme-assistant"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RATE_WINDOW_SECONDS = 60.0
 _DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------- request/response
 
 
+def _unicode_text(text: str) -> str:
+    """JSON can carry a lone surrogate (an escaped ``\\ud800``) that no UTF-8 text can hold."""
+    if _SURROGATE.search(text):
+        raise ValueError(
+            "is not valid Unicode text: it holds an unpaired surrogate (such as \\ud800)"
+        )
+    return text
+
+
+Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
 class HistoryMessage(BaseModel):
     role: Literal["user", "assistant"]
-    content: str
+    content: Text
 
 
 class ChatRequest(BaseModel):
@@ -102,13 +115,13 @@ class ChatRequest(BaseModel):
         }
     )
 
-    message: str = Field(description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS.")
+    message: Text = Field(description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS.")
     history: list[HistoryMessage] = Field(
         default_factory=list,
         description="Earlier messages, oldest first; only the latest "
         "ASSISTANT_MAX_HISTORY_TURNS turns (question and answer) are used.",
     )
-    programme: str | None = Field(
+    programme: Text | None = Field(
         default=None, description="Id of a programme (GET /api/programmes) to ask about."
     )
 
@@ -132,7 +145,7 @@ class AnswerOut(BaseModel):
 
 
 class DraftRequest(BaseModel):
-    email: str = Field(description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS.")
+    email: Text = Field(description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS.")
 
 
 class DraftOut(BaseModel):
@@ -144,10 +157,10 @@ class DraftOut(BaseModel):
 
 class FeedbackIn(BaseModel):
     rating: Literal["up", "down"]
-    comment: str = ""
-    question: str
-    answer: str
-    sources: list[str] = Field(default_factory=list, description="Ids of the cited documents.")
+    comment: Text = ""
+    question: Text
+    answer: Text
+    sources: list[Text] = Field(default_factory=list, description="Ids of the cited documents.")
 
 
 class FeedbackOut(BaseModel):
@@ -191,13 +204,13 @@ class ErrorOut(BaseModel):
 class OpenAIContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str
-    text: str | None = None
+    text: Text | None = None
 
 
 class OpenAIMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: str
-    content: str | list[OpenAIContentPart] | None = None
+    content: Text | list[OpenAIContentPart] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):
@@ -216,7 +229,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[OpenAIMessage] = Field(min_length=1)
     stream: bool = False
     stream_options: OpenAIStreamOptions | None = None
-    programme: str | None = Field(
+    programme: Text | None = Field(
         default=None, description="Extension: the programme id to ask about."
     )
 
@@ -1013,14 +1026,22 @@ _NOT_JSON = (
 
 
 def _validation_message(exc: RequestValidationError) -> str:
+    errors = list(exc.errors())
+    # Our own checks say exactly what is wrong; the other members of a union only that it is not them.
+    specific = [e for e in errors if e.get("type") == "value_error"]
     problems = []
-    for error in exc.errors()[:5]:
+    for error in (specific or errors)[:5]:
         if error.get("type") == "json_invalid":
             reason = error.get("ctx", {}).get("error", "")
             return _NOT_JSON.format(reason=f" ({reason})" if reason else "")
-        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        problems.append(f"{location or 'body'}: {error.get('msg', 'is invalid')}")
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        problems.append(f"{_field_path(error.get('loc', ())) or 'body'}: {message}")
     return "The request is not valid: " + "; ".join(problems) + "."
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    """``messages.0.content``: the fields, without "body" or the union member names pydantic adds."""
+    return ".".join(str(part) for part in loc if part != "body" and "[" not in str(part))
 
 
 def _install_error_handlers(app: FastAPI) -> None:

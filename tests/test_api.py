@@ -129,6 +129,57 @@ def test_the_history_sent_with_a_request_resolves_a_follow_up(live: str) -> None
     assert KUL_BME in {c["source"] for c in answer["citations"]}
 
 
+LONE_SURROGATE = "\ud800"  # valid in JSON as an escape, but no UTF-8 text can hold it
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/chat", {"message": f"fee {LONE_SURROGATE}?"}, "message"),
+        (
+            "/api/chat",
+            {"message": FEE_QUESTION, "history": [{"role": "user", "content": LONE_SURROGATE}]},
+            "history.0.content",
+        ),
+        ("/api/chat", {"message": FEE_QUESTION, "programme": LONE_SURROGATE}, "programme"),
+        ("/api/chat/stream", {"message": LONE_SURROGATE}, "message"),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": f"fee {LONE_SURROGATE}"}]},
+            "messages.0.content",
+        ),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": LONE_SURROGATE}]}]},
+            "messages.0.content",
+        ),
+        ("/api/draft-reply", {"email": f"Hi, what is the fee? {LONE_SURROGATE}"}, "email"),
+        ("/api/feedback", {"rating": "up", "question": LONE_SURROGATE, "answer": "a"}, "question"),
+        (
+            "/api/feedback",
+            {"rating": "up", "question": "q", "answer": "a", "sources": [LONE_SURROGATE]},
+            "sources.0",
+        ),
+    ],
+)
+def test_text_that_is_not_valid_unicode_is_422_naming_the_field(
+    live: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = httpx.post(
+        f"{live}{path}",
+        content=json.dumps(
+            body
+        ).encode(),  # ASCII JSON with the \ud800 escape, as a client sends it
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request"
+    assert field in error["message"] and "not valid Unicode" in error["message"]
+
+
 def test_a_citation_url_serves_the_cited_document(live: str) -> None:
     answer = httpx.post(
         f"{live}/api/chat", json={"message": FEE_QUESTION, "programme": KUL_BME}
