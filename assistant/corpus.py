@@ -120,27 +120,14 @@ def _read_text(path: Path) -> tuple[str, dict[str, Any]]:
     return raw[match.end() :], meta
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0", re.I)
-
-
 def _read_html(path: Path) -> tuple[str, dict[str, Any]]:
-    """HTML to Markdown-like text, dropping scripts and anything a reader would not see."""
+    """HTML to Markdown-like text, keeping only what a reader of the page sees."""
     from bs4 import BeautifulSoup
 
+    from assistant.html_text import drop_hidden
+
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    for tag in soup(["script", "style", "template", "noscript", "iframe", "object", "svg"]):
-        tag.decompose()
-    hidden = [
-        tag
-        for tag in soup.find_all(True)
-        if tag.has_attr("hidden")
-        or tag.get("aria-hidden") == "true"
-        or (tag.name == "input" and tag.get("type") == "hidden")
-        or _HIDDEN_STYLE.search(str(tag.get("style", "")))
-    ]
-    for tag in hidden:
-        if not tag.decomposed:
-            tag.decompose()
+    drop_hidden(soup)
     meta: dict[str, Any] = {}
     for tag in soup.find_all("meta"):
         name, value = tag.get("name"), tag.get("content")
