@@ -67,6 +67,7 @@ from assistant.chat import (
 from assistant.config import Settings, get_settings
 from assistant.errors import (
     AssistantError,
+    CorpusError,
     IndexNotReadyError,
     InputError,
     MessageTooLongError,
@@ -180,7 +181,9 @@ class ProgrammeOut(BaseModel):
 
 
 class DocumentOut(ProgrammeOut):
-    markdown: str
+    markdown: str = Field(
+        description="The document's text as indexed: Markdown, or a PDF's or web page's text."
+    )
 
 
 class HealthOut(BaseModel):
@@ -957,8 +960,9 @@ def programmes(request: Request, assistant: AssistantDep) -> list[ProgrammeOut]:
                 "text/plain": {},
                 "application/json": {"schema": DocumentOut.model_json_schema()},
             },
-            "description": "The document's Markdown as text/plain; as JSON with its description "
-            "when the request sends `Accept: application/json` or `?format=json`.",
+            "description": "The document's text as it was indexed (a PDF's extracted text, a "
+            "web page's visible text) as text/plain; as JSON with its description when the "
+            "request sends `Accept: application/json` or `?format=json`.",
         },
         404: {"model": ErrorOut, "description": "No document has this id."},
     },
@@ -972,7 +976,7 @@ def get_document(
         raise _unknown_document(doc_id)
     try:
         info, markdown = assistant.document(doc_id)
-    except (LookupError, FileNotFoundError, InputError) as exc:
+    except (LookupError, OSError, InputError, CorpusError) as exc:
         raise _unknown_document(doc_id) from exc
     accept = request.headers.get("accept", "")
     if format == "json" or (format is None and accept.startswith("application/json")):

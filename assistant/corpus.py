@@ -18,7 +18,7 @@ import yaml
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from assistant.errors import CorpusError, DocumentError
+from assistant.errors import CorpusError, DocumentError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +186,20 @@ def _complete_metadata(meta: dict[str, Any], path: Path, text: str) -> dict[str,
         "topics": "|".join(topics),
         "path": path.name,
     }
+
+
+def document_text(corpus_dir: Path, name: str, doc_id: str) -> str:
+    """The text of the corpus file ``name`` as ingest read it (a PDF's extracted text, an HTML
+    page's visible text, a Markdown file without its front matter), checked to be ``doc_id``."""
+    if not name:
+        raise InputError(f"the index has no file for {doc_id!r}: run ingest again")
+    path = corpus_dir / name
+    if path.resolve().parent != corpus_dir.resolve() or not path.is_file():
+        raise InputError(f"the document {doc_id!r} is indexed but no longer in the corpus folder")
+    document = next(CorpusLoader(path).lazy_load())
+    if document.metadata["id"] != doc_id:
+        raise InputError(f"{name} no longer holds {doc_id!r}: run ingest again")
+    return document.page_content
 
 
 @dataclass(frozen=True)

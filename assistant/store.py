@@ -51,6 +51,7 @@ DOC_KEYS = (
     "aliases",
     "contact",
     "topics",
+    "path",  # the corpus file, by name: what /api/documents/{id} serves
 )
 
 
@@ -138,7 +139,10 @@ def _prepare(document: Document) -> _Prepared:
     units = [unit for chunk in chunks for unit in split_units(chunk)]
     meta = document.metadata
     digest = content_hash(
-        SPLITTER_VERSION, document.page_content, *(f"{k}={meta.get(k, '')}" for k in sorted(meta))
+        SPLITTER_VERSION,
+        ",".join(DOC_KEYS),  # what the index records about a document; more keys, new records
+        document.page_content,
+        *(f"{k}={meta.get(k, '')}" for k in sorted(meta)),
     )
     return _Prepared(document, chunks, units, digest)
 

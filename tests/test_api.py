@@ -21,6 +21,7 @@ from server import (
     STAFF_TOKEN,
     XSS_PAYLOAD,
     ScriptedAssistant,
+    real_app_settings,
     serve_cli,
     serve_in_process,
     serve_in_thread,
@@ -28,7 +29,7 @@ from server import (
 )
 
 from assistant.api import MODEL_ID, SlidingWindowLimiter, create_app
-from assistant.chat import Assistant
+from assistant.chat import Assistant, build_assistant
 from assistant.config import Settings
 from assistant.errors import (
     BackendError,
@@ -37,6 +38,8 @@ from assistant.errors import (
     InputError,
     StoreError,
 )
+from assistant.store import index_corpus
+from tests.conftest import make_settings
 
 KUL_BME = "kul-biomedical-engineering-postgraduate"
 FEE_QUESTION = "How much is the tuition fee for non-EEA students?"
@@ -252,6 +255,96 @@ def test_a_document_is_also_served_as_json(live: str) -> None:
         assert document["id"] == KUL_BME
         assert document["title"] == "Postgraduate Programme in Biomedical Engineering"
         assert "4400 euro" in document["markdown"]
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF that shows ``text`` in Helvetica."""
+    stream = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def documents_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A corpus whose file names are not its ids, with a PDF and a web page, indexed and served."""
+    folder = tmp_path_factory.mktemp("documents")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    (corpus / "alpha.md").write_text(
+        "---\nid: beta\ntitle: Beta programme\n---\n\n# Beta programme\n\n"
+        "The beta tuition fee is 1234 euro.\n",
+        encoding="utf-8",
+    )
+    (corpus / "beta.md").write_text(
+        "---\nid: gamma\ntitle: Gamma programme\n---\n\n# Gamma programme\n\n"
+        "The gamma tuition fee is 999 euro.\n",
+        encoding="utf-8",
+    )
+    (corpus / "leaflet.pdf").write_bytes(minimal_pdf("The leaflet deadline is 1 May."))
+    (corpus / "page.html").write_text(
+        "<html><head><title>Web page</title><style>.old{display:none}</style></head><body>"
+        "<h1>Web page</h1><p>The web page fee is 777 euro.</p>"
+        '<p class="old">The web page fee was 111 euro.</p></body></html>',
+        encoding="utf-8",
+    )
+    indexed = make_settings(folder / "store", corpus)
+    assert sorted(index_corpus(indexed).added) == ["beta", "gamma", "leaflet", "page"]
+    app = create_app(real_app_settings(indexed, folder), build_assistant(indexed), ui=False)
+    with serve_in_thread(app) as base:
+        yield base
+
+
+def test_a_document_is_served_by_its_id_not_by_a_file_of_that_name(documents_server: str) -> None:
+    programmes = httpx.get(f"{documents_server}/api/programmes").json()
+    beta_url = next(p["url"] for p in programmes if p["id"] == "beta")
+
+    beta = httpx.get(f"{documents_server}/api/documents/beta")
+    gamma = httpx.get(f"{documents_server}/api/documents/gamma")
+
+    assert beta_url.endswith("/api/documents/beta")
+    assert beta.status_code == 200 and "The beta tuition fee is 1234 euro." in beta.text
+    assert "999" not in beta.text and "id: beta" not in beta.text
+    assert gamma.status_code == 200 and "The gamma tuition fee is 999 euro." in gamma.text
+    assert httpx.get(f"{documents_server}/api/documents/alpha").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "shown", "not_shown"),
+    [
+        ("leaflet", "The leaflet deadline is 1 May.", "%PDF"),
+        ("page", "The web page fee is 777 euro.", "111 euro"),
+    ],
+    ids=["pdf", "html"],
+)
+def test_a_pdf_or_web_page_is_served_as_the_text_that_was_indexed(
+    documents_server: str, doc_id: str, shown: str, not_shown: str
+) -> None:
+    response = httpx.get(f"{documents_server}/api/documents/{doc_id}")
+    as_json = httpx.get(f"{documents_server}/api/documents/{doc_id}?format=json").json()
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert shown in response.text and not_shown not in response.text
+    assert "<" not in response.text
+    assert shown in as_json["markdown"]
 
 
 @pytest.mark.parametrize("doc_id", ["no-such-programme", "..", "%2E%2E%2Fpyproject.toml", "a b"])
