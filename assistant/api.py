@@ -9,6 +9,7 @@ error                  status  ``error.type``
 InputError             422     ``invalid_input``
 IndexNotReadyError     503     ``index_not_ready`` (the operator has to run ingest)
 StoreError             503     ``store_unavailable``
+FeedbackStoreError     503     ``feedback_unavailable`` (votes are not saved; answers still work)
 any other              500     ``internal_error`` (logged; the response says nothing more)
 =====================  ======  ===========================================================
 
@@ -68,6 +69,7 @@ from assistant.config import Settings, get_settings
 from assistant.errors import (
     AssistantError,
     CorpusError,
+    FeedbackStoreError,
     IndexNotReadyError,
     InputError,
     MessageTooLongError,
@@ -187,10 +189,16 @@ class DocumentOut(ProgrammeOut):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(
+        description="degraded: questions are answered, but a part (see `problems`) is not working."
+    )
     programmes: int | None = None
     documents: int | None = None
     chunks: int | None = None
+    feedback: Literal["ok", "unavailable"] = Field(
+        default="ok", description="Whether votes (POST /api/feedback) can be stored."
+    )
+    problems: list[str] = Field(default_factory=list, description="What is not working, if any.")
 
 
 class ErrorDetail(BaseModel):
@@ -595,6 +603,13 @@ def _error_for(exc: Exception) -> tuple[int, str, str]:
             "The document index has not been built yet: the operator has to run ingest "
             "(python ingest.py), then try again.",
         )
+    if isinstance(exc, FeedbackStoreError):
+        return (
+            503,
+            "feedback_unavailable",
+            "The feedback store is not working right now, so feedback cannot be saved "
+            "(answers are not affected). Try again later.",
+        )
     if isinstance(exc, StoreError):
         return (
             503,
@@ -732,7 +747,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         413: "The body is larger than ASSISTANT_MAX_BODY_BYTES.",
         422: "Malformed JSON, a missing field, or a message over the limit.",
         429: "Too many requests from this client; see Retry-After.",
-        503: "The index is not built yet (run ingest) or the store is unreachable.",
+        503: "The index is not built yet (run ingest), the store is unreachable, or (for "
+        "feedback) the feedback store is not working.",
     }.items()
 }
 
@@ -937,11 +953,18 @@ def export_feedback(store: FeedbackDep) -> PlainTextResponse:
     responses={503: {"model": ErrorOut}},
     tags=["service"],
 )
-def health(request: Request) -> HealthOut:
-    """Whether the assistant can answer, and how much its index holds."""
+def health(request: Request, store: FeedbackDep) -> HealthOut:
+    """Whether the assistant can answer, how much its index holds, and whether votes are stored."""
     assistant = current_assistant(request)
     programmes = assistant.programmes()  # no index yet: IndexNotReadyError, answered with 503
-    return HealthOut(status="ok", programmes=len(programmes), **assistant.stats())
+    problem = store.problem()
+    return HealthOut(
+        status="degraded" if problem else "ok",
+        programmes=len(programmes),
+        **assistant.stats(),
+        feedback="unavailable" if problem else "ok",
+        problems=[problem] if problem else [],
+    )
 
 
 @router.get("/api/programmes", response_model=list[ProgrammeOut], tags=["documents"])

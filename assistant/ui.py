@@ -18,7 +18,13 @@ from urllib.parse import quote
 from assistant.answer import Answer, Citation
 from assistant.chat import Assistant, ReplyDraft, Turn
 from assistant.config import Settings, apply_offline_environment, get_settings
-from assistant.errors import AssistantError, IndexNotReadyError, InputError, StoreError
+from assistant.errors import (
+    AssistantError,
+    FeedbackStoreError,
+    IndexNotReadyError,
+    InputError,
+    StoreError,
+)
 from assistant.feedback import FeedbackStore, record_feedback
 
 apply_offline_environment()
@@ -96,6 +102,8 @@ def friendly_error(exc: Exception) -> str:
         return str(exc) or "This question cannot be answered as written."
     if isinstance(exc, IndexNotReadyError):
         return "The documents have not been indexed yet: the administrator has to run ingest."
+    if isinstance(exc, FeedbackStoreError):
+        return "Your vote could not be saved: the feedback store is not working right now."
     if isinstance(exc, StoreError):
         return "The document store is not reachable right now. Please try again in a minute."
     return "Something went wrong while answering. Please try again."

@@ -64,6 +64,7 @@
     ".rate { display: flex; align-items: center; gap: 6px; margin-top: 8px; font-size: 13px; color: #5a6474; }",
     ".rate button { border: 1px solid #d5dbe5; background: #fff; border-radius: 8px; padding: 2px 8px; cursor: pointer; font: inherit; }",
     ".rate button[aria-pressed='true'] { background: var(--accent); border-color: var(--accent); color: #fff; }",
+    ".rate { flex-wrap: wrap; } .rate-error { flex-basis: 100%; color: #8a1c1c; }",
     "form { display: flex; gap: 8px; padding: 12px; border-top: 1px solid #e1e6ee; background: #fff; }",
     "textarea { flex: 1; resize: none; height: 44px; max-height: 120px; padding: 10px 12px; border: 1px solid #c9d1dd; border-radius: 10px;",
     "  font: inherit; color: inherit; }",
@@ -206,11 +207,22 @@
         Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) {
           b.setAttribute("aria-pressed", String(b === button));
         });
-        sendFeedback(message, option[0]);
+        sendFeedback(message, option[0], group);
       });
       group.appendChild(button);
     });
     container.appendChild(group);
+  }
+
+  function showVoteError(group, message, text) {
+    message.rating = null;
+    saveState();
+    Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) {
+      b.setAttribute("aria-pressed", "false");
+    });
+    var note = group.querySelector(".rate-error") || el("span", { class: "rate-error", role: "alert" });
+    note.textContent = "Your vote was not saved. " + text;
+    group.appendChild(note);
   }
 
   function bubble(role, text) {
@@ -351,19 +363,26 @@
     log.scrollTop = asked.node.offsetTop - log.offsetTop - 12;
   }
 
-  function sendFeedback(message, rating) {
-    fetch(new URL("api/feedback", apiBase).href, {
-      method: "POST",
-      mode: "cors",
-      credentials: "omit",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        rating: rating,
-        question: message.question || "",
-        answer: message.content || "",
-        sources: (message.citations || []).map(function (c) { return String(c.source || ""); })
-      })
-    }).catch(function () { /* feedback is best effort */ });
+  async function sendFeedback(message, rating, group) {
+    var old = group.querySelector(".rate-error");
+    if (old) old.remove();
+    try {
+      var response = await fetch(new URL("api/feedback", apiBase).href, {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          rating: rating,
+          question: message.question || "",
+          answer: message.content || "",
+          sources: (message.citations || []).map(function (c) { return String(c.source || ""); })
+        })
+      });
+      if (!response.ok) showVoteError(group, message, await readError(response));
+    } catch (e) {
+      showVoteError(group, message, "The assistant cannot be reached right now.");
+    }
   }
 
   // ------------------------------------------------------------------ behaviour
