@@ -17,7 +17,8 @@ Every error body is ``{"error": {"type": ..., "message": ...}}``, the shape Open
 Decisions about limits, all per request and per client IP:
 
 * a body over ``max_body_bytes`` is refused with 413 before it is read (Content-Length), or as
-  soon as the streamed bytes pass the limit;
+  soon as the streamed bytes pass the limit; a body that has not arrived whole
+  ``body_timeout_s`` after the request started is 408 (a client that stalls holds no worker);
 * a message over ``max_message_chars`` (an email over ``max_email_chars``) is 422
   ``message_too_long``, naming the limit;
 * a history longer than ``max_history_turns`` turns is cut to the latest turns, not refused;
@@ -31,6 +32,7 @@ Decisions about limits, all per request and per client IP:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -269,8 +271,21 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(status_code=413, detail=_body_limit_message(limit))
 
 
+class _BodyTimedOut(StarletteHTTPException):
+    """Raised from ``receive`` when the body has not arrived in time (FastAPI re-raises it)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            status_code=408, detail=_body_timeout_message(seconds), headers={"Connection": "close"}
+        )
+
+
 def _body_limit_message(limit: int) -> str:
     return f"The request body is larger than the limit of {limit} bytes. Send a shorter request."
+
+
+def _body_timeout_message(seconds: float) -> str:
+    return f"The request body did not arrive within {seconds:g} seconds. Send it again."
 
 
 def _error_body(type_: str, message: str) -> dict[str, Any]:
@@ -292,11 +307,13 @@ async def _send_error(
 
 
 class BodyLimitMiddleware:
-    """413 for a body over ``max_bytes``: at once from Content-Length, else while it streams in."""
+    """413 for a body over ``max_bytes``: at once from Content-Length, else while it streams in;
+    408 for a body still incomplete ``timeout_s`` after the request started."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -309,10 +326,18 @@ class BodyLimitMiddleware:
 
         received = 0
         started = False
+        complete = False
+        deadline = time.monotonic() + self.timeout_s
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # the body is in: what follows is the wait for a disconnect
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+            except TimeoutError:
+                raise _BodyTimedOut(self.timeout_s) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -327,10 +352,11 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
+        except (_BodyTooLarge, _BodyTimedOut) as exc:
             if started:
                 raise
-            await _send_error(send, 413, "payload_too_large", _body_limit_message(self.max_bytes))
+            type_ = "payload_too_large" if exc.status_code == 413 else "request_timeout"
+            await _send_error(send, exc.status_code, type_, str(exc.detail))
 
 
 class SlidingWindowLimiter:
@@ -1085,7 +1111,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             return _json_error(422, "invalid_request", _NOT_JSON.format(reason=""))
-        types = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        types = {
+            404: "not_found",
+            405: "method_not_allowed",
+            408: "request_timeout",
+            413: "payload_too_large",
+        }
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404:
             message = "There is nothing at this address. The API is described at /docs."
@@ -1149,7 +1180,11 @@ def create_app(
         app.add_middleware(
             RateLimitMiddleware, limiter=SlidingWindowLimiter(settings.rate_limit_per_minute)
         )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_s=settings.body_timeout_s,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(default=20, ge=0)
     max_email_chars: int = Field(default=10000, ge=100)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    body_timeout_s: float = Field(
+        default=10.0, gt=0, description="A request body must arrive whole within this time."
+    )
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit")
     forwarded_allow_ips: EnvList = Field(
         default_factory=list,

@@ -629,6 +629,64 @@ def test_a_streamed_body_is_cut_off_with_413_once_it_passes_the_limit(tmp_path: 
     assert fake.calls == []
 
 
+def _trickle(base: str, head: bytes, parts: list[bytes], every: float, wait: float) -> bytes:
+    """Send ``head``, then one part every ``every`` seconds; what the server answered in ``wait``."""
+    host, port = base.removeprefix("http://").split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=every) as sock:
+        sock.sendall(head)
+        deadline = time.monotonic() + wait
+        for part in parts:
+            if time.monotonic() > deadline or received:
+                break
+            try:
+                sock.sendall(part)
+                received += sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+        while received and not received.rstrip().endswith(b"}"):
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            received += chunk
+    return received
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "trickled", [False, True], ids=["half a body, then nothing", "a byte at a time"]
+)
+def test_a_body_that_does_not_arrive_in_time_is_408(tmp_path: Path, trickled: bool) -> None:
+    env = {
+        "ASSISTANT_BODY_TIMEOUT_S": "1.5",
+        "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+    }
+    body = json.dumps({"message": FEE_QUESTION}).encode()
+    head = (
+        b"POST /api/chat HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
+    with serve_in_process(env, tmp_path / "server.log") as base:
+        started = time.monotonic()
+        if trickled:  # each byte well inside the limit, the whole body far outside it
+            answer = _trickle(base, head, [bytes([b]) for b in body], every=0.3, wait=10.0)
+        else:
+            answer = _raw_request(base, head, [body[:10]], wait=10.0)
+        took = time.monotonic() - started
+
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert error["type"] == "request_timeout"
+    assert "1.5 seconds" in error["message"]
+    assert took < 6.0
+
+
 def test_requests_over_the_rate_limit_get_429_with_retry_after(tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path, rate_limit_per_minute=3), ScriptedAssistant(), ui=False)
     with serve_in_thread(app) as base:
