@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,9 @@ from server import (
     serve_real_app,
 )
 
+from assistant.answer import Answer
 from assistant.api import MODEL_ID, SlidingWindowLimiter, create_app
-from assistant.chat import Assistant, build_assistant
+from assistant.chat import Assistant, ProgrammeInfo, Turn, build_assistant
 from assistant.config import Settings
 from assistant.errors import (
     BackendError,
@@ -867,6 +870,51 @@ def test_health_is_503_with_run_ingest_when_there_is_no_index(tmp_path: Path) ->
 
     assert response.status_code == 503
     assert "run ingest" in response.json()["error"]["message"]
+
+
+@dataclass
+class SlowAssistant(ScriptedAssistant):
+    """Takes its time over every answer, and counts how often its index is consulted."""
+
+    answer_seconds: float = 3.0
+    index_reads: int = 0
+
+    def ask(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Answer:
+        time.sleep(self.answer_seconds)
+        return super().ask(message, history, programme)
+
+    def programmes(self) -> list[ProgrammeInfo]:
+        self.index_reads += 1
+        return super().programmes()
+
+
+def test_health_answers_at_once_from_the_last_check_while_every_worker_is_answering(
+    tmp_path: Path,
+) -> None:
+    slow = SlowAssistant()
+    with serve_in_thread(create_app(settings_for(tmp_path), slow, ui=False)) as base:
+        first = httpx.get(f"{base}/api/health")
+        reads = slow.index_reads
+        with ThreadPoolExecutor(max_workers=60) as pool, httpx.Client(base_url=base) as client:
+            busy = [
+                pool.submit(httpx.post, f"{base}/api/chat", json={"message": "q"}, timeout=60)
+                for _ in range(60)  # more than the server's 40 worker threads
+            ]
+            time.sleep(1.0)
+            timings = []
+            for _ in range(10):
+                started = time.perf_counter()
+                status = client.get("/api/health").status_code
+                timings.append((status, time.perf_counter() - started))
+            answered = [future.result().status_code for future in busy]
+
+    assert first.status_code == 200 and first.json()["documents"] == 1
+    assert [status for status, _ in timings] == [200] * 10
+    assert max(seconds for _, seconds in timings) < 0.05, timings
+    assert slow.index_reads == reads, "the health check consulted the index on each call"
+    assert answered == [200] * 60
 
 
 def test_unknown_routes_and_methods_get_the_json_error_shape(
