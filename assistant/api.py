@@ -78,7 +78,13 @@ from assistant.errors import (
     MessageTooLongError,
     StoreError,
 )
-from assistant.feedback import FeedbackStore, record_feedback
+from assistant.feedback import (
+    MAX_COMMENT_CHARS,
+    MAX_SOURCES,
+    MAX_TEXT_CHARS,
+    FeedbackStore,
+    record_feedback,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,19 +92,22 @@ MODEL_ID = "programme-assistant"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RATE_WINDOW_SECONDS = 60.0
 HEALTH_INTERVAL_SECONDS = 5.0
-_DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+MAX_ID_CHARS = 200
+_DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # at most MAX_ID_CHARS
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------- request/response
 
 
+_NOT_UNICODE = "is not valid Unicode text: it holds an unpaired surrogate (such as \\ud800)"
+
+
 def _unicode_text(text: str) -> str:
-    """JSON can carry a lone surrogate (an escaped ``\\ud800``) that no UTF-8 text can hold."""
+    """JSON can carry a lone surrogate (an escaped ``\\ud800``) that no UTF-8 text can hold.
+    (A field with a length limit is refused by pydantic itself, as ``string_unicode``.)"""
     if _SURROGATE.search(text):
-        raise ValueError(
-            "is not valid Unicode text: it holds an unpaired surrogate (such as \\ud800)"
-        )
+        raise ValueError(_NOT_UNICODE)
     return text
 
 
@@ -123,14 +132,18 @@ class ChatRequest(BaseModel):
         }
     )
 
-    message: Text = Field(description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS.")
+    message: Text = Field(
+        min_length=1, description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS characters."
+    )
     history: list[HistoryMessage] = Field(
         default_factory=list,
         description="Earlier messages, oldest first; only the latest "
         "ASSISTANT_MAX_HISTORY_TURNS turns (question and answer) are used.",
     )
     programme: Text | None = Field(
-        default=None, description="Id of a programme (GET /api/programmes) to ask about."
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Id of a programme (GET /api/programmes) to ask about.",
     )
 
 
@@ -153,7 +166,10 @@ class AnswerOut(BaseModel):
 
 
 class DraftRequest(BaseModel):
-    email: Text = Field(description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS.")
+    email: Text = Field(
+        min_length=1,
+        description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS characters.",
+    )
 
 
 class DraftOut(BaseModel):
@@ -165,10 +181,12 @@ class DraftOut(BaseModel):
 
 class FeedbackIn(BaseModel):
     rating: Literal["up", "down"]
-    comment: Text = ""
-    question: Text
-    answer: Text
-    sources: list[Text] = Field(default_factory=list, description="Ids of the cited documents.")
+    comment: Text = Field(default="", max_length=MAX_COMMENT_CHARS)
+    question: Text = Field(max_length=MAX_TEXT_CHARS)
+    answer: Text = Field(max_length=MAX_TEXT_CHARS)
+    sources: list[Annotated[Text, Field(max_length=MAX_ID_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_SOURCES, description="Ids of the cited documents."
+    )
 
 
 class FeedbackOut(BaseModel):
@@ -246,7 +264,9 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     stream_options: OpenAIStreamOptions | None = None
     programme: Text | None = Field(
-        default=None, description="Extension: the programme id to ask about."
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Extension: the programme id to ask about.",
     )
 
 
@@ -1152,13 +1172,15 @@ _NOT_JSON = (
 def _validation_message(exc: RequestValidationError) -> str:
     errors = list(exc.errors())
     # Our own checks say exactly what is wrong; the other members of a union only that it is not them.
-    specific = [e for e in errors if e.get("type") == "value_error"]
+    specific = [e for e in errors if e.get("type") in ("value_error", "string_unicode")]
     problems = []
     for error in (specific or errors)[:5]:
         if error.get("type") == "json_invalid":
             reason = error.get("ctx", {}).get("error", "")
             return _NOT_JSON.format(reason=f" ({reason})" if reason else "")
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if error.get("type") == "string_unicode":
+            message = _NOT_UNICODE
         problems.append(f"{_field_path(error.get('loc', ())) or 'body'}: {message}")
     return "The request is not valid: " + "; ".join(problems) + "."
 
@@ -1214,6 +1236,23 @@ def _install_error_handlers(app: FastAPI) -> None:
 # --------------------------------------------------------------------------- the app
 
 
+def _openapi_with_limits(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI schema plus the length limits this server is configured with: they are
+    settings, so the request models cannot state them (``checked_input`` enforces them)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = generate()["components"]["schemas"]
+            schemas["ChatRequest"]["properties"]["message"]["maxLength"] = (
+                settings.max_message_chars
+            )
+            schemas["DraftRequest"]["properties"]["email"]["maxLength"] = settings.max_email_chars
+        return app.openapi_schema or generate()
+
+    return openapi
+
+
 def create_app(
     settings: Settings | None = None,
     assistant: Assistant | None = None,
@@ -1239,6 +1278,7 @@ def create_app(
     app.state.feedback_store = FeedbackStore(settings.feedback_db)
     app.state.health = HealthMonitor(app.state.assistant_provider, app.state.feedback_store)
     app.include_router(router)
+    app.openapi = _openapi_with_limits(app, settings)  # type: ignore[method-assign]
     _install_error_handlers(app)
 
     if ui:

@@ -396,6 +396,83 @@ def test_openapi_documents_every_route_and_the_citations_field(live: str) -> Non
     assert "`citations`" in description and "finish_reason" in description
 
 
+VOTE = {"rating": "up", "question": "q", "answer": "a"}
+# (schema, property, keyword, value stated) and a request just past it, on a server whose
+# message limit is set to 500 in the environment
+SCHEMA_LIMITS = [
+    (
+        ("ChatRequest", "message", "maxLength", 500),
+        ("/api/chat", {"message": "x" * 501}),
+    ),
+    (("ChatRequest", "message", "minLength", 1), ("/api/chat", {"message": ""})),
+    (
+        ("ChatRequest", "programme", "maxLength", 200),
+        ("/api/chat", {"message": "q", "programme": "p" * 201}),
+    ),
+    (
+        ("DraftRequest", "email", "maxLength", 10_000),
+        ("/api/draft-reply", {"email": "x" * 10_001}),
+    ),
+    (("DraftRequest", "email", "minLength", 1), ("/api/draft-reply", {"email": ""})),
+    (
+        ("FeedbackIn", "sources", "maxItems", 20),
+        ("/api/feedback", {**VOTE, "sources": [f"doc-{i}" for i in range(21)]}),
+    ),
+    (
+        ("FeedbackIn", "comment", "maxLength", 2000),
+        ("/api/feedback", {**VOTE, "comment": "x" * 2001}),
+    ),
+    (
+        ("FeedbackIn", "question", "maxLength", 20_000),
+        ("/api/feedback", {**VOTE, "question": "x" * 20_001}),
+    ),
+    (
+        ("ChatCompletionRequest", "messages", "minItems", 1),
+        ("/v1/chat/completions", {"messages": []}),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as uvicorn serves it, configured from the environment with a message limit."""
+    folder = tmp_path_factory.mktemp("limits")
+    env = {
+        "ASSISTANT_MAX_MESSAGE_CHARS": "500",
+        "ASSISTANT_STORE_DIR": str(folder / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(folder / "feedback.sqlite3"),
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    with serve_in_process(env, folder / "server.log") as base:
+        yield base
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stated", "request_past_it"),
+    SCHEMA_LIMITS,
+    ids=[f"{s[0]}.{s[1]} {s[2]}" for s, _ in SCHEMA_LIMITS],
+)
+def test_openapi_states_each_limit_the_server_enforces(
+    limited: str,
+    stated: tuple[str, str, str, int],
+    request_past_it: tuple[str, dict[str, Any]],
+) -> None:
+    schema, field, keyword, value = stated
+    path, body = request_past_it
+    properties = httpx.get(f"{limited}/openapi.json").json()["components"]["schemas"][schema][
+        "properties"
+    ]
+
+    response = httpx.post(f"{limited}{path}", json=body, timeout=60)
+
+    items = properties[field].get("items", {})
+    stated_here = [properties[field], items, *properties[field].get("anyOf", [])]
+    assert any(part.get(keyword) == value for part in stated_here), properties[field]
+    assert response.status_code == 422
+    assert field in response.json()["error"]["message"]
+
+
 def test_cors_allows_the_configured_origin_only(live: str) -> None:
     preflight = {
         "Access-Control-Request-Method": "POST",
