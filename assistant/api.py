@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -90,6 +91,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_ID = "programme-assistant"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+DOCUMENTS_PATH = "/api/documents/"
 RATE_WINDOW_SECONDS = 60.0
 HEALTH_INTERVAL_SECONDS = 5.0
 MAX_ID_CHARS = 200
@@ -152,7 +154,10 @@ class CitationOut(BaseModel):
     title: str
     quote: str = Field(description="Verbatim text from the document.")
     heading: str = ""
-    url: str = Field(description="Where the document can be read (GET /api/documents/{id}).")
+    url: str = Field(
+        description="Where the document can be read (GET /api/documents/{id}): under "
+        "ASSISTANT_PUBLIC_BASE_URL when it is set, else a path on this server."
+    )
 
 
 class AnswerOut(BaseModel):
@@ -601,7 +606,11 @@ DocumentUrl = Callable[[str], str]
 
 
 def _document_url_for(request: Request) -> DocumentUrl:
-    return lambda doc_id: str(request.url_for("get_document", doc_id=doc_id))
+    """Where a document is read: under the configured public base URL, else a path relative to
+    this server. Never built from the request's Host header, which the client chooses."""
+    settings = app_settings(request)
+    base = settings.public_base_url or request.scope.get("root_path", "")
+    return lambda doc_id: f"{base}{DOCUMENTS_PATH}{quote(doc_id, safe='')}"
 
 
 def _citation_out(citation: Citation, document_url: DocumentUrl) -> CitationOut:

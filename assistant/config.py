@@ -13,6 +13,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -88,6 +89,11 @@ class Settings(BaseSettings):
         description="Proxies (IPs or networks, * for any) whose X-Forwarded-For names the client.",
     )
 
+    public_base_url: str | None = Field(
+        default=None,
+        description="The URL the service is reached at (https://host/prefix), for links in "
+        "answers; unset: links are paths on the server that answered.",
+    )
     cors_origins: EnvList = Field(
         default_factory=list, description="Origins allowed to call the API from a browser."
     )
@@ -100,6 +106,24 @@ class Settings(BaseSettings):
     @classmethod
     def _read_list(cls, value: object) -> object:
         return parse_env_list(value) if isinstance(value, str) else value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(
+                "must be an http(s) URL such as https://uni.example/assistant, "
+                "without a query or fragment"
+            )
+        return value.strip().rstrip("/")
 
     @field_validator("forwarded_allow_ips")
     @classmethod

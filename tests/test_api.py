@@ -107,7 +107,7 @@ def test_fee_question_is_answered_with_the_figure_and_a_citation_of_the_programm
     cited = [c for c in answer["citations"] if c["source"] == KUL_BME]
     assert any("4400" in c["quote"] for c in cited)
     assert cited[0]["title"] == "Postgraduate Programme in Biomedical Engineering"
-    assert cited[0]["url"] == f"{live}/api/documents/{KUL_BME}"
+    assert cited[0]["url"] == f"/api/documents/{KUL_BME}"
     assert set(answer) == {
         "text", "answered", "citations", "programme", "standalone_question", "language",
         "clarification",
@@ -193,7 +193,7 @@ def test_a_citation_url_serves_the_cited_document(live: str) -> None:
     ).json()
     citation = next(c for c in answer["citations"] if c["source"] == KUL_BME)
 
-    document = httpx.get(citation["url"])
+    document = httpx.get(f"{live}{citation['url']}")
 
     assert document.status_code == 200
     assert document.headers["content-type"] == "text/plain; charset=utf-8"
@@ -246,7 +246,51 @@ def test_programmes_lists_every_document_with_its_link(live: str) -> None:
     assert by_id[KUL_BME]["title"] == "Postgraduate Programme in Biomedical Engineering"
     assert by_id[KUL_BME]["institution"] == "KU Leuven"
     assert by_id[KUL_BME]["academic_year"] == "2024-2025"
-    assert by_id[KUL_BME]["url"] == f"{live}/api/documents/{KUL_BME}"
+    assert by_id[KUL_BME]["url"] == f"/api/documents/{KUL_BME}"
+
+
+def test_links_never_take_their_host_from_the_request(live: str) -> None:
+    headers = {"Host": "attacker.example", "X-Forwarded-Host": "attacker.example"}
+    answer = httpx.post(
+        f"{live}/api/chat", json={"message": FEE_QUESTION, "programme": KUL_BME}, headers=headers
+    ).json()
+    programmes = httpx.get(f"{live}/api/programmes", headers=headers).json()
+
+    urls = [c["url"] for c in answer["citations"]] + [p["url"] for p in programmes]
+    assert urls and all(url.startswith("/api/documents/") for url in urls)
+    assert f"/api/documents/{KUL_BME}" in urls
+
+
+@pytest.mark.slow
+def test_links_are_under_the_configured_public_base_url(
+    index_settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        "ASSISTANT_PUBLIC_BASE_URL": "https://uni.example/assistant/",
+        "ASSISTANT_STORE_DIR": str(index_settings.store_dir),
+        "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    headers = {"Host": "attacker.example"}
+    with serve_in_process(env, tmp_path / "server.log") as base:
+        answer = httpx.post(
+            f"{base}/api/chat",
+            json={"message": FEE_QUESTION, "programme": KUL_BME},
+            headers=headers,
+            timeout=60,
+        ).json()
+        completion = httpx.post(
+            f"{base}/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": FEE_QUESTION}], "programme": KUL_BME},
+            headers=headers,
+            timeout=60,
+        ).json()
+
+    expected = f"https://uni.example/assistant/api/documents/{KUL_BME}"
+    assert expected in [c["url"] for c in answer["citations"]]
+    assert expected in [c["url"] for c in completion["citations"]]
+    assert "attacker" not in json.dumps([answer, completion])
 
 
 def test_a_document_is_also_served_as_json(live: str) -> None:
