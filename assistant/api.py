@@ -9,6 +9,7 @@ error                  status  ``error.type``
 InputError             422     ``invalid_input``
 IndexNotReadyError     503     ``index_not_ready`` (the operator has to run ingest)
 StoreError             503     ``store_unavailable``
+FeedbackStoreError     503     ``feedback_unavailable`` (votes are not saved; answers still work)
 any other              500     ``internal_error`` (logged; the response says nothing more)
 =====================  ======  ===========================================================
 
@@ -18,25 +19,29 @@ object instead, ``{"error": {"message", "type", "param", "code"}}`` with our typ
 clients raise their errors by status. Decisions about limits, all per request and per client IP:
 
 * a body over ``max_body_bytes`` is refused with 413 before it is read (Content-Length), or as
-  soon as the streamed bytes pass the limit;
+  soon as the streamed bytes pass the limit; a body that has not arrived whole
+  ``body_timeout_s`` after the request started is 408 (a client that stalls holds no worker);
 * a message over ``max_message_chars`` (an email over ``max_email_chars``) is 422
   ``message_too_long``, naming the limit;
 * a history longer than ``max_history_turns`` turns is cut to the latest turns, not refused;
 * more than ``rate_limit_per_minute`` requests a minute from one IP is 429 with ``Retry-After``
-  (in-process sliding window: each worker counts its own; behind a proxy run uvicorn with
-  ``--proxy-headers`` so the client IP is the visitor's); 0 turns it off;
+  (in-process sliding window: each worker counts its own); 0 turns it off. The IP is the peer's,
+  or the one X-Forwarded-For names when the peer is a proxy in ``forwarded_allow_ips``
+  (``assistant serve`` hands that list to uvicorn, whose own default trusts 127.0.0.1);
 * the CSV export and the reply drafts need the staff token (401 otherwise), as
   ``Authorization: Bearer <staff_token>`` or as the session cookie that signing in at
   /staff/login sets (HttpOnly, SameSite=Strict, signed with the token, 12 hours); everything
   under /staff (the staff view) needs that session too. All of it is 403 when the server has no
   staff token at all, so a missing setting never opens it.
 
-A document is served as a page to a browser (its quote highlighted), as Markdown or JSON to
+A document is served from the file the index recorded, as text (a PDF's extracted text, a web
+page's visible text): as a page to a browser (its quote highlighted), as Markdown or JSON to
 other clients; see ``get_document``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -47,9 +52,11 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlencode
+from urllib.parse import quote as url_quote
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -64,7 +71,7 @@ from fastapi.responses import (
 )
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, format_sse_event
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,12 +89,21 @@ from assistant.chat import (
 from assistant.config import Settings, get_settings
 from assistant.errors import (
     AssistantError,
+    CorpusError,
+    FeedbackStoreError,
     IndexNotReadyError,
     InputError,
     MessageTooLongError,
     StoreError,
 )
-from assistant.feedback import CSV_BOM, FeedbackStore, record_feedback
+from assistant.feedback import (
+    CSV_BOM,
+    MAX_COMMENT_CHARS,
+    MAX_SOURCES,
+    MAX_TEXT_CHARS,
+    FeedbackStore,
+    record_feedback,
+)
 from assistant.pages import QUOTE_ID, DocumentHeader, document_page, staff_login_page
 
 logger = logging.getLogger(__name__)
@@ -95,16 +111,34 @@ logger = logging.getLogger(__name__)
 MODEL_ID = "programme-assistant"
 OPENAI_PREFIX = "/v1/"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+DOCUMENTS_PATH = "/api/documents/"
 RATE_WINDOW_SECONDS = 60.0
-_DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+HEALTH_INTERVAL_SECONDS = 5.0
+MAX_ID_CHARS = 200
+_DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # at most MAX_ID_CHARS
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------- request/response
 
 
+_NOT_UNICODE = "is not valid Unicode text: it holds an unpaired surrogate (such as \\ud800)"
+
+
+def _unicode_text(text: str) -> str:
+    """JSON can carry a lone surrogate (an escaped ``\\ud800``) that no UTF-8 text can hold.
+    (A field with a length limit is refused by pydantic itself, as ``string_unicode``.)"""
+    if _SURROGATE.search(text):
+        raise ValueError(_NOT_UNICODE)
+    return text
+
+
+Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
 class HistoryMessage(BaseModel):
     role: Literal["user", "assistant"]
-    content: str
+    content: Text
 
 
 class ChatRequest(BaseModel):
@@ -120,14 +154,18 @@ class ChatRequest(BaseModel):
         }
     )
 
-    message: str = Field(description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS.")
+    message: Text = Field(
+        min_length=1, description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS characters."
+    )
     history: list[HistoryMessage] = Field(
         default_factory=list,
         description="Earlier messages, oldest first; only the latest "
         "ASSISTANT_MAX_HISTORY_TURNS turns (question and answer) are used.",
     )
-    programme: str | None = Field(
-        default=None, description="Id of a programme (GET /api/programmes) to ask about."
+    programme: Text | None = Field(
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Id of a programme (GET /api/programmes) to ask about.",
     )
 
 
@@ -137,8 +175,9 @@ class CitationOut(BaseModel):
     quote: str = Field(description="Verbatim text from the document.")
     heading: str = ""
     url: str = Field(
-        description="The document view with this quote highlighted "
-        "(GET /api/documents/{id}?quote=...#quote)."
+        description="Where the document can be read, with this quote highlighted "
+        "(GET /api/documents/{id}?quote=...#quote): under ASSISTANT_PUBLIC_BASE_URL when it is "
+        "set, else a path on this server."
     )
 
 
@@ -153,7 +192,10 @@ class AnswerOut(BaseModel):
 
 
 class DraftRequest(BaseModel):
-    email: str = Field(description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS.")
+    email: Text = Field(
+        min_length=1,
+        description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS characters.",
+    )
 
 
 class DraftOut(BaseModel):
@@ -165,14 +207,22 @@ class DraftOut(BaseModel):
 
 class FeedbackIn(BaseModel):
     rating: Literal["up", "down"]
-    comment: str = Field(default="", description="Optional: what was wrong (or right).")
-    question: str
-    answer: str
-    sources: list[str] = Field(default_factory=list, description="Ids of the cited documents.")
-    programme: str | None = Field(
-        default=None, max_length=200, description="Id of the programme the answer is about."
+    comment: Text = Field(
+        default="",
+        max_length=MAX_COMMENT_CHARS,
+        description="Optional: what was wrong (or right).",
     )
-    conversation_id: str | None = Field(
+    question: Text = Field(max_length=MAX_TEXT_CHARS)
+    answer: Text = Field(max_length=MAX_TEXT_CHARS)
+    sources: list[Annotated[Text, Field(max_length=MAX_ID_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_SOURCES, description="Ids of the cited documents."
+    )
+    programme: Text | None = Field(
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Id of the programme the answer is about.",
+    )
+    conversation_id: Text | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_-]{1,64}$",
         description="An id the client keeps for one conversation, to read its turns together.",
@@ -195,14 +245,22 @@ class ProgrammeOut(BaseModel):
 
 
 class DocumentOut(ProgrammeOut):
-    markdown: str
+    markdown: str = Field(
+        description="The document's text as indexed: Markdown, or a PDF's or web page's text."
+    )
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(
+        description="degraded: questions are answered, but a part (see `problems`) is not working."
+    )
     programmes: int | None = None
     documents: int | None = None
     chunks: int | None = None
+    feedback: Literal["ok", "unavailable"] = Field(
+        default="ok", description="Whether votes (POST /api/feedback) can be stored."
+    )
+    problems: list[str] = Field(default_factory=list, description="What is not working, if any.")
 
 
 class ErrorDetail(BaseModel):
@@ -233,13 +291,13 @@ class OpenAIErrorOut(BaseModel):
 class OpenAIContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str
-    text: str | None = None
+    text: Text | None = None
 
 
 class OpenAIMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: str
-    content: str | list[OpenAIContentPart] | None = None
+    content: Text | list[OpenAIContentPart] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):
@@ -259,8 +317,10 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     stream_options: OpenAIStreamOptions | None = None
     n: int | None = Field(default=None, description="Only 1 (the default) is served.")
-    programme: str | None = Field(
-        default=None, description="Extension: the programme id to ask about."
+    programme: Text | None = Field(
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Extension: the programme id to ask about.",
     )
 
 
@@ -313,8 +373,21 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(status_code=413, detail=_body_limit_message(limit))
 
 
+class _BodyTimedOut(StarletteHTTPException):
+    """Raised from ``receive`` when the body has not arrived in time (FastAPI re-raises it)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            status_code=408, detail=_body_timeout_message(seconds), headers={"Connection": "close"}
+        )
+
+
 def _body_limit_message(limit: int) -> str:
     return f"The request body is larger than the limit of {limit} bytes. Send a shorter request."
+
+
+def _body_timeout_message(seconds: float) -> str:
+    return f"The request body did not arrive within {seconds:g} seconds. Send it again."
 
 
 def _error_body(
@@ -351,11 +424,13 @@ async def _send_error(
 
 
 class BodyLimitMiddleware:
-    """413 for a body over ``max_bytes``: at once from Content-Length, else while it streams in."""
+    """413 for a body over ``max_bytes``: at once from Content-Length, else while it streams in;
+    408 for a body still incomplete ``timeout_s`` after the request started."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -374,10 +449,18 @@ class BodyLimitMiddleware:
 
         received = 0
         started = False
+        complete = False
+        deadline = time.monotonic() + self.timeout_s
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # the body is in: what follows is the wait for a disconnect
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+            except TimeoutError:
+                raise _BodyTimedOut(self.timeout_s) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -392,15 +475,12 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
+        except (_BodyTooLarge, _BodyTimedOut) as exc:
             if started:
                 raise
+            type_ = "payload_too_large" if exc.status_code == 413 else "request_timeout"
             await _send_error(
-                send,
-                413,
-                "payload_too_large",
-                _body_limit_message(self.max_bytes),
-                path=scope.get("path", ""),
+                send, exc.status_code, type_, str(exc.detail), path=scope.get("path", "")
             )
 
 
@@ -484,6 +564,78 @@ class RateLimitMiddleware:
                 )
                 return
         await self.app(scope, receive, send)
+
+
+# --------------------------------------------------------------------------- health
+
+
+@dataclass(frozen=True)
+class HealthState:
+    """The outcome of one health check: a report, or the error that stopped it."""
+
+    checked: float
+    report: HealthOut | None = None
+    error: Exception | None = None
+
+    def result(self) -> HealthOut:
+        if self.report is None:  # the same error each time: its traceback must not pile up
+            error = self.error or RuntimeError("the health check has no outcome")
+            raise error.with_traceback(None)
+        return self.report
+
+
+class HealthMonitor:
+    """The service's state as of the last check. A check that is older than ``interval`` seconds
+    is redone in a thread of its own, so /api/health answers at once, however busy the answer
+    path is, and a slow index load or database never holds it up."""
+
+    def __init__(
+        self,
+        assistant: Callable[[], Assistant],
+        feedback: FeedbackStore,
+        interval: float = HEALTH_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.assistant = assistant
+        self.feedback = feedback
+        self.interval = interval
+        self.clock = clock
+        self._state: HealthState | None = None
+        self._checking = threading.Lock()
+
+    def current(self) -> HealthState | None:
+        """The last state (None before the first check); starts a fresh check when it is stale."""
+        state = self._state
+        stale = state is not None and self.clock() - state.checked > self.interval
+        if stale and self._checking.acquire(blocking=False):
+            threading.Thread(target=self._check_and_release, daemon=True).start()
+        return state
+
+    def check(self) -> HealthState:
+        """Check now and remember the outcome."""
+        try:
+            self._state = HealthState(self.clock(), report=self._report())
+        except Exception as exc:  # the route raises it again: mapped like any other error
+            self._state = HealthState(self.clock(), error=exc)
+        return self._state
+
+    def _check_and_release(self) -> None:
+        try:
+            self.check()
+        finally:
+            self._checking.release()
+
+    def _report(self) -> HealthOut:
+        assistant = self.assistant()
+        programmes = len(assistant.programmes())
+        problem = self.feedback.problem()
+        return HealthOut(
+            status="degraded" if problem else "ok",
+            programmes=programmes,
+            **assistant.stats(),
+            feedback="unavailable" if problem else "ok",
+            problems=[problem] if problem else [],
+        )
 
 
 # --------------------------------------------------------------------------- dependencies
@@ -639,7 +791,11 @@ DocumentUrl = Callable[[str], str]
 
 
 def _document_url_for(request: Request) -> DocumentUrl:
-    return lambda doc_id: str(request.url_for("get_document", doc_id=doc_id))
+    """Where a document is read: under the configured public base URL, else a path relative to
+    this server. Never built from the request's Host header, which the client chooses."""
+    settings = app_settings(request)
+    base = settings.public_base_url or request.scope.get("root_path", "")
+    return lambda doc_id: f"{base}{DOCUMENTS_PATH}{url_quote(doc_id, safe='')}"
 
 
 def quoted_passage_url(document_url: str, quote: str) -> str:
@@ -767,6 +923,13 @@ def _error_for(exc: Exception) -> tuple[int, str, str]:
             "index_not_ready",
             "The document index has not been built yet: the operator has to run ingest "
             "(python ingest.py), then try again.",
+        )
+    if isinstance(exc, FeedbackStoreError):
+        return (
+            503,
+            "feedback_unavailable",
+            "The feedback store is not working right now, so feedback cannot be saved "
+            "(answers are not affected). Try again later.",
         )
     if isinstance(exc, StoreError):
         return (
@@ -944,7 +1107,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         413: "The body is larger than ASSISTANT_MAX_BODY_BYTES.",
         422: "Malformed JSON, a missing field, or a message over the limit.",
         429: "Too many requests from this client; see Retry-After.",
-        503: "The index is not built yet (run ingest) or the store is unreachable.",
+        503: "The index is not built yet (run ingest), the store is unreachable, or (for "
+        "feedback) the feedback store is not working.",
     }.items()
 }
 
@@ -1174,11 +1338,14 @@ def export_feedback(store: FeedbackDep) -> PlainTextResponse:
     responses={503: {"model": ErrorOut}},
     tags=["service"],
 )
-def health(request: Request) -> HealthOut:
-    """Whether the assistant can answer, and how much its index holds."""
-    assistant = current_assistant(request)
-    programmes = assistant.programmes()  # no index yet: IndexNotReadyError, answered with 503
-    return HealthOut(status="ok", programmes=len(programmes), **assistant.stats())
+async def health(request: Request) -> HealthOut:
+    """Whether the assistant can answer, how much its index holds, and whether votes are stored.
+    Answered from the last check (a few seconds old at most), never waiting for answers."""
+    monitor: HealthMonitor = request.app.state.health
+    state = monitor.current()
+    if state is None:  # the first check: in a thread of its own, not one the answers need
+        state = await asyncio.to_thread(monitor.check)
+    return state.result()  # no index yet: IndexNotReadyError, answered with 503
 
 
 @router.get("/api/programmes", response_model=list[ProgrammeOut], tags=["documents"])
@@ -1198,10 +1365,11 @@ def programmes(request: Request, assistant: AssistantDep) -> list[ProgrammeOut]:
                 "text/plain": {},
                 "application/json": {"schema": DocumentOut.model_json_schema()},
             },
-            "description": "The document as a web page (for a browser, `Accept: text/html`, or "
-            "`?format=html`), its quote highlighted and scrolled to with `#quote`; as Markdown "
-            "text (`text/plain`, the default for other clients, or `?format=text`); as JSON "
-            "with its description (`Accept: application/json` or `?format=json`).",
+            "description": "The document's text as it was indexed (a PDF's extracted text, a "
+            "web page's visible text): as a web page (for a browser, `Accept: text/html`, or "
+            "`?format=html`), its quote highlighted and scrolled to with `#quote`; as text "
+            "(`text/plain`, the default for other clients, or `?format=text`); as JSON with its "
+            "description (`Accept: application/json` or `?format=json`).",
         },
         404: {"model": ErrorOut, "description": "No document has this id."},
         422: {"model": ErrorOut, "description": "An unknown `format`, or a `quote` too long."},
@@ -1220,7 +1388,7 @@ def get_document(
         raise _unknown_document(doc_id)
     try:
         info, markdown = assistant.document(doc_id)
-    except (LookupError, FileNotFoundError, InputError) as exc:
+    except (LookupError, OSError, InputError, CorpusError) as exc:
         raise _unknown_document(doc_id) from exc
     wanted = format or _negotiated_format(request.headers.get("accept", ""))
     if wanted == "json":
@@ -1339,12 +1507,14 @@ _NOT_JSON = (
 
 def _validation_message(exc: RequestValidationError) -> str:
     problems = []
-    for error in exc.errors()[:5]:
+    for error in _reported_errors(exc)[:5]:
         if error.get("type") == "json_invalid":
             reason = error.get("ctx", {}).get("error", "")
             return _NOT_JSON.format(reason=f" ({reason})" if reason else "")
-        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        problems.append(f"{location or 'body'}: {error.get('msg', 'is invalid')}")
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if error.get("type") == "string_unicode":
+            message = _NOT_UNICODE
+        problems.append(f"{_field_path(error.get('loc', ())) or 'body'}: {message}")
     return "The request is not valid: " + "; ".join(problems) + "."
 
 
@@ -1364,12 +1534,25 @@ def _error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _reported_errors(exc: RequestValidationError) -> list[Any]:
+    """Our own checks say exactly what is wrong; the other members of a union only that it is
+    not them: the first, when there are any, are the errors worth reporting."""
+    errors = list(exc.errors())
+    specific = [e for e in errors if e.get("type") in ("value_error", "string_unicode")]
+    return specific or errors
+
+
 def _first_param(exc: RequestValidationError) -> str | None:
-    for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    for error in _reported_errors(exc):
+        location = _field_path(error.get("loc", ()))
         if location:
-            return ".".join(location)
+            return location
     return None
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    """``messages.0.content``: the fields, without "body" or the union member names pydantic adds."""
+    return ".".join(str(part) for part in loc if part != "body" and "[" not in str(part))
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -1389,7 +1572,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             return _error_response(request, 422, "invalid_request", _NOT_JSON.format(reason=""))
-        types = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        types = {
+            404: "not_found",
+            405: "method_not_allowed",
+            408: "request_timeout",
+            413: "payload_too_large",
+        }
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404:
             message = "There is nothing at this address. The API is described at /docs."
@@ -1421,6 +1609,23 @@ def _install_error_handlers(app: FastAPI) -> None:
 # --------------------------------------------------------------------------- the app
 
 
+def _openapi_with_limits(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI schema plus the length limits this server is configured with: they are
+    settings, so the request models cannot state them (``checked_input`` enforces them)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = generate()["components"]["schemas"]
+            schemas["ChatRequest"]["properties"]["message"]["maxLength"] = (
+                settings.max_message_chars
+            )
+            schemas["DraftRequest"]["properties"]["email"]["maxLength"] = settings.max_email_chars
+        return app.openapi_schema or generate()
+
+    return openapi
+
+
 def create_app(
     settings: Settings | None = None,
     assistant: Assistant | None = None,
@@ -1444,7 +1649,9 @@ def create_app(
     app.state.settings = settings
     app.state.assistant_provider = AssistantProvider(assistant)
     app.state.feedback_store = FeedbackStore(settings.feedback_db)
+    app.state.health = HealthMonitor(app.state.assistant_provider, app.state.feedback_store)
     app.include_router(router)
+    app.openapi = _openapi_with_limits(app, settings)  # type: ignore[method-assign]
     _install_error_handlers(app)
 
     if ui:
@@ -1458,7 +1665,11 @@ def create_app(
             RateLimitMiddleware, limiter=SlidingWindowLimiter(settings.rate_limit_per_minute)
         )
     app.add_middleware(StaffGateMiddleware, settings=settings)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_s=settings.body_timeout_s,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

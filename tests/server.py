@@ -113,6 +113,28 @@ def serve_in_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
         yield base
 
 
+def cli_command(*args: str) -> list[str]:
+    """``assistant ARGS`` as an operator runs it, importing the package of this checkout."""
+    return [sys.executable, "-m", "assistant.cli", *args]
+
+
+def cli_env(env: dict[str, str]) -> dict[str, str]:
+    """The test's environment plus ``env``, with this checkout first on the import path."""
+    return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env}
+
+
+@contextlib.contextmanager
+def serve_cli(env: dict[str, str], log_path: Path, *args: str) -> Iterator[str]:
+    """``assistant serve`` in its own process, configured by ``ASSISTANT_*`` variables."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = cli_command("serve", "--host", "127.0.0.1", "--port", str(port), *args)
+    with running_process(
+        command, f"{base}/widget.js", log_path, env=cli_env(env), cwd=log_path.parent
+    ):
+        yield base
+
+
 # --------------------------------------------------------------------------- a scripted assistant
 
 PROGRAMME = ProgrammeInfo(

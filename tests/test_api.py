@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +19,21 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from server import (
     STAFF_TOKEN,
     XSS_PAYLOAD,
     ScriptedAssistant,
+    real_app_settings,
+    serve_cli,
     serve_in_process,
     serve_in_thread,
     serve_real_app,
 )
 
+from assistant.answer import Answer
 from assistant.api import MODEL_ID, SlidingWindowLimiter, create_app
-from assistant.chat import Assistant
+from assistant.chat import Assistant, ProgrammeInfo, Turn, build_assistant
 from assistant.config import Settings
 from assistant.errors import (
     BackendError,
@@ -36,6 +42,8 @@ from assistant.errors import (
     InputError,
     StoreError,
 )
+from assistant.store import index_corpus
+from tests.conftest import make_settings
 
 KUL_BME = "kul-biomedical-engineering-postgraduate"
 FEE_QUESTION = "How much is the tuition fee for non-EEA students?"
@@ -101,7 +109,7 @@ def test_fee_question_is_answered_with_the_figure_and_a_citation_of_the_programm
     assert any("4400" in c["quote"] for c in cited)
     assert cited[0]["title"] == "Postgraduate Programme in Biomedical Engineering"
     url = httpx.URL(cited[0]["url"])
-    assert str(url.copy_with(query=None, fragment=None)) == f"{live}/api/documents/{KUL_BME}"
+    assert str(url.copy_with(query=None, fragment=None)) == f"/api/documents/{KUL_BME}"
     assert url.params["quote"] == cited[0]["quote"]
     assert url.fragment == "quote"
     assert set(answer) == {
@@ -132,13 +140,73 @@ def test_the_history_sent_with_a_request_resolves_a_follow_up(live: str) -> None
     assert KUL_BME in {c["source"] for c in answer["citations"]}
 
 
+LONE_SURROGATE = "\ud800"  # valid in JSON as an escape, but no UTF-8 text can hold it
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/chat", {"message": f"fee {LONE_SURROGATE}?"}, "message"),
+        (
+            "/api/chat",
+            {"message": FEE_QUESTION, "history": [{"role": "user", "content": LONE_SURROGATE}]},
+            "history.0.content",
+        ),
+        ("/api/chat", {"message": FEE_QUESTION, "programme": LONE_SURROGATE}, "programme"),
+        ("/api/chat/stream", {"message": LONE_SURROGATE}, "message"),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": f"fee {LONE_SURROGATE}"}]},
+            "messages.0.content",
+        ),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": LONE_SURROGATE}]}]},
+            "messages.0.content",
+        ),
+        ("/api/draft-reply", {"email": f"Hi, what is the fee? {LONE_SURROGATE}"}, "email"),
+        ("/api/feedback", {"rating": "up", "question": LONE_SURROGATE, "answer": "a"}, "question"),
+        (
+            "/api/feedback",
+            {"rating": "up", "question": "q", "answer": "a", "sources": [LONE_SURROGATE]},
+            "sources.0",
+        ),
+    ],
+)
+def test_text_that_is_not_valid_unicode_is_422_naming_the_field(
+    live: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = httpx.post(
+        f"{live}{path}",
+        content=json.dumps(
+            body
+        ).encode(),  # ASCII JSON with the \ud800 escape, as a client sends it
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {STAFF_TOKEN}",  # /api/draft-reply is for staff
+        },
+        timeout=60,
+    )
+
+    error = response.json()["error"]
+    if path.startswith("/v1/"):  # OpenAI's status and error object for a bad request
+        assert response.status_code == 400
+        assert (error["type"], error["code"]) == ("invalid_request_error", "invalid_request")
+        assert error["param"].startswith(field)  # messages.0.content(.0.text)
+        assert f"{error['param']}: is not valid Unicode" in error["message"]
+    else:
+        assert response.status_code == 422
+        assert error["type"] == "invalid_request"
+    assert field in error["message"] and "not valid Unicode" in error["message"]
+
+
 def test_a_citation_url_serves_the_cited_document(live: str) -> None:
     answer = httpx.post(
         f"{live}/api/chat", json={"message": FEE_QUESTION, "programme": KUL_BME}
     ).json()
     citation = next(c for c in answer["citations"] if c["source"] == KUL_BME)
 
-    document = httpx.get(citation["url"])
+    document = httpx.get(f"{live}{citation['url']}")
 
     assert document.status_code == 200
     assert document.headers["content-type"] == "text/plain; charset=utf-8"
@@ -155,7 +223,9 @@ def test_a_citation_url_opened_in_a_browser_is_the_document_as_a_page_with_the_q
     ).json()
     citation = next(c for c in answer["citations"] if "4400" in c["quote"])
 
-    page = httpx.get(citation["url"], headers={"Accept": "text/html,application/xhtml+xml"})
+    page = httpx.get(
+        f"{live}{citation['url']}", headers={"Accept": "text/html,application/xhtml+xml"}
+    )
 
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
@@ -237,7 +307,53 @@ def test_programmes_lists_every_document_with_its_link(live: str) -> None:
     assert by_id[KUL_BME]["title"] == "Postgraduate Programme in Biomedical Engineering"
     assert by_id[KUL_BME]["institution"] == "KU Leuven"
     assert by_id[KUL_BME]["academic_year"] == "2024-2025"
-    assert by_id[KUL_BME]["url"] == f"{live}/api/documents/{KUL_BME}"
+    assert by_id[KUL_BME]["url"] == f"/api/documents/{KUL_BME}"
+
+
+def test_links_never_take_their_host_from_the_request(live: str) -> None:
+    headers = {"Host": "attacker.example", "X-Forwarded-Host": "attacker.example"}
+    answer = httpx.post(
+        f"{live}/api/chat", json={"message": FEE_QUESTION, "programme": KUL_BME}, headers=headers
+    ).json()
+    programmes = httpx.get(f"{live}/api/programmes", headers=headers).json()
+
+    urls = [c["url"] for c in answer["citations"]] + [p["url"] for p in programmes]
+    assert urls and all(url.startswith("/api/documents/") for url in urls)
+    assert f"/api/documents/{KUL_BME}" in urls
+
+
+@pytest.mark.slow
+def test_links_are_under_the_configured_public_base_url(
+    index_settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        "ASSISTANT_PUBLIC_BASE_URL": "https://uni.example/assistant/",
+        "ASSISTANT_STORE_DIR": str(index_settings.store_dir),
+        "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    headers = {"Host": "attacker.example"}
+    with serve_in_process(env, tmp_path / "server.log") as base:
+        answer = httpx.post(
+            f"{base}/api/chat",
+            json={"message": FEE_QUESTION, "programme": KUL_BME},
+            headers=headers,
+            timeout=60,
+        ).json()
+        completion = httpx.post(
+            f"{base}/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": FEE_QUESTION}], "programme": KUL_BME},
+            headers=headers,
+            timeout=60,
+        ).json()
+
+    expected = f"https://uni.example/assistant/api/documents/{KUL_BME}"
+    for citations in (answer["citations"], completion["citations"]):
+        urls = [httpx.URL(c["url"]) for c in citations]
+        assert expected in [str(url.copy_with(query=None, fragment=None)) for url in urls]
+        assert all(url.params["quote"] and url.fragment == "quote" for url in urls)
+    assert "attacker" not in json.dumps([answer, completion])
 
 
 def test_a_document_is_also_served_as_json(live: str) -> None:
@@ -249,6 +365,96 @@ def test_a_document_is_also_served_as_json(live: str) -> None:
         assert document["id"] == KUL_BME
         assert document["title"] == "Postgraduate Programme in Biomedical Engineering"
         assert "4400 euro" in document["markdown"]
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF that shows ``text`` in Helvetica."""
+    stream = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def documents_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A corpus whose file names are not its ids, with a PDF and a web page, indexed and served."""
+    folder = tmp_path_factory.mktemp("documents")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    (corpus / "alpha.md").write_text(
+        "---\nid: beta\ntitle: Beta programme\n---\n\n# Beta programme\n\n"
+        "The beta tuition fee is 1234 euro.\n",
+        encoding="utf-8",
+    )
+    (corpus / "beta.md").write_text(
+        "---\nid: gamma\ntitle: Gamma programme\n---\n\n# Gamma programme\n\n"
+        "The gamma tuition fee is 999 euro.\n",
+        encoding="utf-8",
+    )
+    (corpus / "leaflet.pdf").write_bytes(minimal_pdf("The leaflet deadline is 1 May."))
+    (corpus / "page.html").write_text(
+        "<html><head><title>Web page</title><style>.old{display:none}</style></head><body>"
+        "<h1>Web page</h1><p>The web page fee is 777 euro.</p>"
+        '<p class="old">The web page fee was 111 euro.</p></body></html>',
+        encoding="utf-8",
+    )
+    indexed = make_settings(folder / "store", corpus)
+    assert sorted(index_corpus(indexed).added) == ["beta", "gamma", "leaflet", "page"]
+    app = create_app(real_app_settings(indexed, folder), build_assistant(indexed), ui=False)
+    with serve_in_thread(app) as base:
+        yield base
+
+
+def test_a_document_is_served_by_its_id_not_by_a_file_of_that_name(documents_server: str) -> None:
+    programmes = httpx.get(f"{documents_server}/api/programmes").json()
+    beta_url = next(p["url"] for p in programmes if p["id"] == "beta")
+
+    beta = httpx.get(f"{documents_server}/api/documents/beta")
+    gamma = httpx.get(f"{documents_server}/api/documents/gamma")
+
+    assert beta_url.endswith("/api/documents/beta")
+    assert beta.status_code == 200 and "The beta tuition fee is 1234 euro." in beta.text
+    assert "999" not in beta.text and "id: beta" not in beta.text
+    assert gamma.status_code == 200 and "The gamma tuition fee is 999 euro." in gamma.text
+    assert httpx.get(f"{documents_server}/api/documents/alpha").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "shown", "not_shown"),
+    [
+        ("leaflet", "The leaflet deadline is 1 May.", "%PDF"),
+        ("page", "The web page fee is 777 euro.", "111 euro"),
+    ],
+    ids=["pdf", "html"],
+)
+def test_a_pdf_or_web_page_is_served_as_the_text_that_was_indexed(
+    documents_server: str, doc_id: str, shown: str, not_shown: str
+) -> None:
+    response = httpx.get(f"{documents_server}/api/documents/{doc_id}")
+    as_json = httpx.get(f"{documents_server}/api/documents/{doc_id}?format=json").json()
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert shown in response.text and not_shown not in response.text
+    assert "<" not in response.text
+    assert shown in as_json["markdown"]
 
 
 @pytest.mark.parametrize("doc_id", ["no-such-programme", "..", "%2E%2E%2Fpyproject.toml", "a b"])
@@ -295,6 +501,86 @@ def test_openapi_documents_every_route_and_the_citations_field(live: str) -> Non
     }  # fmt: skip
     description = spec["paths"]["/v1/chat/completions"]["post"]["description"]
     assert "`citations`" in description and "finish_reason" in description
+
+
+VOTE = {"rating": "up", "question": "q", "answer": "a"}
+# (schema, property, keyword, value stated) and a request just past it, on a server whose
+# message limit is set to 500 in the environment
+SCHEMA_LIMITS = [
+    (
+        ("ChatRequest", "message", "maxLength", 500),
+        ("/api/chat", {"message": "x" * 501}),
+    ),
+    (("ChatRequest", "message", "minLength", 1), ("/api/chat", {"message": ""})),
+    (
+        ("ChatRequest", "programme", "maxLength", 200),
+        ("/api/chat", {"message": "q", "programme": "p" * 201}),
+    ),
+    (
+        ("DraftRequest", "email", "maxLength", 10_000),
+        ("/api/draft-reply", {"email": "x" * 10_001}),
+    ),
+    (("DraftRequest", "email", "minLength", 1), ("/api/draft-reply", {"email": ""})),
+    (
+        ("FeedbackIn", "sources", "maxItems", 20),
+        ("/api/feedback", {**VOTE, "sources": [f"doc-{i}" for i in range(21)]}),
+    ),
+    (
+        ("FeedbackIn", "comment", "maxLength", 2000),
+        ("/api/feedback", {**VOTE, "comment": "x" * 2001}),
+    ),
+    (
+        ("FeedbackIn", "question", "maxLength", 20_000),
+        ("/api/feedback", {**VOTE, "question": "x" * 20_001}),
+    ),
+    (
+        ("ChatCompletionRequest", "messages", "minItems", 1),
+        ("/v1/chat/completions", {"messages": []}),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as uvicorn serves it, configured from the environment with a message limit."""
+    folder = tmp_path_factory.mktemp("limits")
+    env = {
+        "ASSISTANT_MAX_MESSAGE_CHARS": "500",
+        "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN,
+        "ASSISTANT_STORE_DIR": str(folder / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(folder / "feedback.sqlite3"),
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    with serve_in_process(env, folder / "server.log") as base:
+        yield base
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stated", "request_past_it"),
+    SCHEMA_LIMITS,
+    ids=[f"{s[0]}.{s[1]} {s[2]}" for s, _ in SCHEMA_LIMITS],
+)
+def test_openapi_states_each_limit_the_server_enforces(
+    limited: str,
+    stated: tuple[str, str, str, int],
+    request_past_it: tuple[str, dict[str, Any]],
+) -> None:
+    schema, field, keyword, value = stated
+    path, body = request_past_it
+    properties = httpx.get(f"{limited}/openapi.json").json()["components"]["schemas"][schema][
+        "properties"
+    ]
+
+    staff = {"Authorization": f"Bearer {STAFF_TOKEN}"}  # /api/draft-reply is for staff
+    response = httpx.post(f"{limited}{path}", json=body, headers=staff, timeout=60)
+
+    items = properties[field].get("items", {})
+    stated_here = [properties[field], items, *properties[field].get("anyOf", [])]
+    assert any(part.get(keyword) == value for part in stated_here), properties[field]
+    # on /v1 a bad request is OpenAI's 400, elsewhere 422
+    assert response.status_code == (400 if path.startswith("/v1/") else 422)
+    assert field in response.json()["error"]["message"]
 
 
 def test_cors_allows_the_configured_origin_only(live: str) -> None:
@@ -544,6 +830,91 @@ def test_a_streamed_body_is_cut_off_with_413_once_it_passes_the_limit(tmp_path: 
     assert fake.calls == []
 
 
+def _trickle(base: str, head: bytes, parts: list[bytes], every: float, wait: float) -> bytes:
+    """Send ``head``, then one part every ``every`` seconds; what the server answered in ``wait``."""
+    host, port = base.removeprefix("http://").split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=every) as sock:
+        sock.sendall(head)
+        deadline = time.monotonic() + wait
+        for part in parts:
+            if time.monotonic() > deadline or received:
+                break
+            try:
+                sock.sendall(part)
+                received += sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+        while received and not received.rstrip().endswith(b"}"):
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            received += chunk
+    return received
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "trickled", [False, True], ids=["half a body, then nothing", "a byte at a time"]
+)
+def test_a_body_that_does_not_arrive_in_time_is_408(tmp_path: Path, trickled: bool) -> None:
+    env = {
+        "ASSISTANT_BODY_TIMEOUT_S": "1.5",
+        "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+    }
+    body = json.dumps({"message": FEE_QUESTION}).encode()
+    head = (
+        b"POST /api/chat HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
+    with serve_in_process(env, tmp_path / "server.log") as base:
+        started = time.monotonic()
+        if trickled:  # each byte well inside the limit, the whole body far outside it
+            answer = _trickle(base, head, [bytes([b]) for b in body], every=0.3, wait=10.0)
+        else:
+            answer = _raw_request(base, head, [body[:10]], wait=10.0)
+        took = time.monotonic() - started
+
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert error["type"] == "request_timeout"
+    assert "1.5 seconds" in error["message"]
+    assert took < 6.0
+
+
+@pytest.mark.parametrize(
+    ("declared", "sent", "status", "code", "says"),
+    [
+        (10_000_000, b"", 413, "payload_too_large", "limit of 2048 bytes"),
+        (100, b'{"model": ', 408, "request_timeout", "within 1 seconds"),
+    ],
+    ids=["too large", "too slow"],
+)
+def test_on_v1_a_body_too_large_or_too_slow_is_refused_in_openais_error_shape(
+    tmp_path: Path, declared: int, sent: bytes, status: int, code: str, says: str
+) -> None:
+    fake = ScriptedAssistant()
+    settings = settings_for(tmp_path, max_body_bytes=2048, body_timeout_s=1.0)
+    with serve_in_thread(create_app(settings, fake, ui=False)) as base:
+        head = (
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % declared
+        )
+        answer = _raw_request(base, head, [sent] if sent else [], wait=6.0)
+
+    assert answer.startswith(b"HTTP/1.1 %d " % status), answer[:200]
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert (error["type"], error["code"], error["param"]) == ("invalid_request_error", code, None)
+    assert says in error["message"]
+    assert fake.calls == []
+
+
 def test_requests_over_the_rate_limit_get_429_with_retry_after(tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path, rate_limit_per_minute=3), ScriptedAssistant(), ui=False)
     with serve_in_thread(app) as base:
@@ -564,6 +935,50 @@ def test_requests_over_the_rate_limit_get_429_with_retry_after(tmp_path: Path) -
     assert "the limit is 3 per minute" in error["message"]
     assert health.status_code == 200, "the health check is never limited"
     assert other.status_code == 200, "each client IP has its own budget"
+
+
+def _statuses_with_forwarded_for(
+    base: str, forwarded: list[str], local_address: str = "127.0.0.1"
+) -> list[int]:
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=local_address)) as client:
+        return [
+            client.get(f"{base}/v1/models", headers={"X-Forwarded-For": ip}).status_code
+            for ip in forwarded
+        ]
+
+
+FOUR_CLIENTS = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]
+
+
+@pytest.mark.slow
+def test_x_forwarded_for_does_not_dodge_the_rate_limit_by_default(tmp_path: Path) -> None:
+    env = {
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "3",
+        "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+    }
+    with serve_cli(env, tmp_path / "server.log") as base:
+        statuses = _statuses_with_forwarded_for(base, FOUR_CLIENTS)
+
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.slow
+def test_x_forwarded_for_names_the_client_only_from_a_listed_proxy(tmp_path: Path) -> None:
+    env = {
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "3",
+        "ASSISTANT_FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+    }
+    with serve_cli(env, tmp_path / "server.log") as base:
+        through_proxy = _statuses_with_forwarded_for(base, FOUR_CLIENTS)
+        one_client_through_proxy = _statuses_with_forwarded_for(base, ["198.51.100.7"] * 4)
+        not_a_proxy = _statuses_with_forwarded_for(base, FOUR_CLIENTS, local_address="127.0.0.2")
+
+    assert through_proxy == [200, 200, 200, 200], "each forwarded client has its own budget"
+    assert one_client_through_proxy == [200, 200, 200, 429]
+    assert not_a_proxy == [200, 200, 200, 429], "only a listed proxy is believed"
 
 
 def test_rate_limit_zero_disables_the_limit(tmp_path: Path) -> None:
@@ -688,6 +1103,51 @@ def test_health_is_503_with_run_ingest_when_there_is_no_index(tmp_path: Path) ->
 
     assert response.status_code == 503
     assert "run ingest" in response.json()["error"]["message"]
+
+
+@dataclass
+class SlowAssistant(ScriptedAssistant):
+    """Takes its time over every answer, and counts how often its index is consulted."""
+
+    answer_seconds: float = 3.0
+    index_reads: int = 0
+
+    def ask(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Answer:
+        time.sleep(self.answer_seconds)
+        return super().ask(message, history, programme)
+
+    def programmes(self) -> list[ProgrammeInfo]:
+        self.index_reads += 1
+        return super().programmes()
+
+
+def test_health_answers_at_once_from_the_last_check_while_every_worker_is_answering(
+    tmp_path: Path,
+) -> None:
+    slow = SlowAssistant()
+    with serve_in_thread(create_app(settings_for(tmp_path), slow, ui=False)) as base:
+        first = httpx.get(f"{base}/api/health")
+        reads = slow.index_reads
+        with ThreadPoolExecutor(max_workers=60) as pool, httpx.Client(base_url=base) as client:
+            busy = [
+                pool.submit(httpx.post, f"{base}/api/chat", json={"message": "q"}, timeout=60)
+                for _ in range(60)  # more than the server's 40 worker threads
+            ]
+            time.sleep(1.0)
+            timings = []
+            for _ in range(10):
+                started = time.perf_counter()
+                status = client.get("/api/health").status_code
+                timings.append((status, time.perf_counter() - started))
+            answered = [future.result().status_code for future in busy]
+
+    assert first.status_code == 200 and first.json()["documents"] == 1
+    assert [status for status, _ in timings] == [200] * 10
+    assert max(seconds for _, seconds in timings) < 0.05, timings
+    assert slow.index_reads == reads, "the health check consulted the index on each call"
+    assert answered == [200] * 60
 
 
 def test_unknown_routes_and_methods_get_the_json_error_shape(
@@ -832,8 +1292,14 @@ def test_answers_and_documents_are_returned_as_data_never_as_html(tmp_path: Path
 
 # =========================================================================== generated requests
 
+# Invalid data long enough to pass max_body_bytes (a question over its maxLength, in escapes) is
+# refused with 413 before it is read: as much a rejection as the 4xx schemathesis expects.
+_REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 _SCHEMA = schemathesis.openapi.from_dict(
-    create_app(Settings.model_validate({}), ScriptedAssistant(), ui=False).openapi()
+    create_app(Settings.model_validate({}), ScriptedAssistant(), ui=False).openapi(),
+    config=SchemathesisConfig.from_dict(
+        {"checks": {"negative_data_rejection": {"expected-statuses": [*_REJECTIONS, "5xx"]}}}
+    ),
 )
 
 

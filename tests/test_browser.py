@@ -569,6 +569,30 @@ def test_new_chat_works_while_an_answer_is_pending(slow_site: SlowSite, page: Pa
     expect(page.locator(f"{WIDGET} .msg.user")).to_have_text(["And the deadline?"])
 
 
+def test_the_widget_says_when_a_vote_was_not_saved(
+    index_settings: Settings, assistant: Assistant, tmp_path: Path, page: Page
+) -> None:
+    broken = tmp_path / "feedback.sqlite3"
+    broken.write_bytes(b"this is not a SQLite database " * 200)
+    settings = real_app_settings(index_settings, tmp_path, feedback_db=broken)
+    with serve_in_thread(create_app(settings, assistant, ui=False)) as api:
+        page.goto(f"{api}/demo")
+        ask_widget(page, FEE_QUESTION)
+        answer = last_answer(page)
+        expect(answer.locator(".sources")).to_be_visible()
+
+        with page.expect_response(f"{api}/api/feedback") as response:
+            answer.get_by_role("button", name="Helpful", exact=True).click()
+
+        assert response.value.status == 503
+        alert = answer.get_by_role("alert")
+        expect(alert).to_contain_text("Your vote was not saved.")
+        expect(alert).to_contain_text("feedback store is not working")
+        expect(answer.get_by_role("button", name="Helpful", exact=True)).to_have_attribute(
+            "aria-pressed", "false"
+        )
+
+
 # --------------------------------------------------------------------------- the Gradio UI
 
 
@@ -843,7 +867,7 @@ def test_a_document_opens_as_a_page_scrolled_to_the_highlighted_quote(
     ).json()
     citation = next(c for c in answer["citations"] if c["quote"] == FEE_QUOTE)
 
-    page.goto(citation["url"])
+    page.goto(f"{site.api}{citation['url']}")  # a path on this server: no public base URL set
 
     expect(page.get_by_role("heading", level=1)).to_have_text(KUL_BME_TITLE)
     mark = page.locator("mark#quote")

@@ -159,7 +159,7 @@ def test_the_api_answers_from_the_chroma_server(
     body = response.json()
     assert body["answered"] and "4400" in body["text"]
     assert BME in {c["source"] for c in body["citations"]}
-    assert all(c["url"].startswith(f"{base}/api/documents/") for c in body["citations"])
+    assert all(c["url"].startswith("/api/documents/") for c in body["citations"])
     assert health.status_code == 200 and health.json()["programmes"] == 5
 
 

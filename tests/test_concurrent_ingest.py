@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ import httpx
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.store import active_generation, index_corpus, open_client
+from assistant.store import active_generation, index_corpus, ingest_lock_path, open_client
 from tests.conftest import CORPUS, make_settings
 from tests.server import serve_in_process
 
@@ -236,3 +237,113 @@ def test_serving_goes_on_while_ingests_follow_each_other_within_the_refresh_inte
 
     assert any(o.at >= started for o in stream.outcomes)
     assert not stream.failures(), served.report(stream.failures(), started)
+
+
+# --------------------------------------------------------------------------- one ingest at a time
+
+NEW_DOCUMENTS = 10
+
+
+def _add_documents(corpus: Path) -> None:
+    for n in range(NEW_DOCUMENTS):
+        sentences = " ".join(
+            f"Fact {n}-{i} about synthetic topic {i * n} is recorded here." for i in range(40)
+        )
+        (corpus / f"synthetic-{n}.md").write_text(
+            f"# Synthetic {n}\n\n{sentences}\n", encoding="utf-8"
+        )
+
+
+def _ingest_env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ASSISTANT_STORE_DIR": str(settings.store_dir),
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+    }
+
+
+def _start_ingest(settings: Settings, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(PROJECT_ROOT / "ingest.py")],
+        env=_ingest_env(settings),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _run_ingest(settings: Settings, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "ingest.py")],
+        env=_ingest_env(settings),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=INGEST_SECONDS,
+    )
+
+
+def _holds_lock(settings: Settings, pid: int) -> bool:
+    path = ingest_lock_path(settings)
+    return path.exists() and path.read_text(encoding="utf-8").strip() == str(pid)
+
+
+def test_a_second_ingest_while_one_runs_exits_1_and_the_first_completes(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "store", corpus_copy)
+    index_corpus(settings)
+    _add_documents(corpus_copy)
+
+    first = _start_ingest(settings, tmp_path)
+    _wait_until(lambda: _holds_lock(settings, first.pid), 120)  # before the fix: no lock, go on
+    first.send_signal(signal.SIGSTOP)  # hold the first mid-way, however fast the machine
+    try:
+        assert first.poll() is None, "the first ingest finished before it could be held"
+        second = _run_ingest(settings, tmp_path)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    first_out, first_err = first.communicate(timeout=INGEST_SECONDS)
+
+    assert second.returncode == 1
+    assert f"an ingest is already running (pid {first.pid})" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0, first_err[-3000:]
+    assert f"added {NEW_DOCUMENTS}" in first_out
+    final = index_corpus(settings)
+    assert not final.changed and final.documents == 5 + NEW_DOCUMENTS
+
+
+def test_an_ingest_killed_mid_way_does_not_block_the_next_one(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "store", corpus_copy)
+    index_corpus(settings)
+    _add_documents(corpus_copy)
+    crashed = _start_ingest(settings, tmp_path)
+    assert _wait_until(lambda: _holds_lock(settings, crashed.pid), 120)
+    crashed.send_signal(signal.SIGKILL)
+    crashed.wait(timeout=30)
+    assert _holds_lock(settings, crashed.pid), "the lock file still names the dead process"
+
+    after = _run_ingest(settings, tmp_path)
+
+    assert after.returncode == 0, after.stderr[-3000:]
+    assert f"added {NEW_DOCUMENTS}" in after.stdout
+
+
+def test_a_lock_file_naming_a_dead_process_does_not_stop_ingest(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "store", corpus_copy)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    ingest_lock_path(settings).parent.mkdir(parents=True, exist_ok=True)
+    ingest_lock_path(settings).write_text(gone.stdout.strip(), encoding="utf-8")
+
+    report = index_corpus(settings)
+
+    assert report.documents == 5 and report.generation is not None
+    assert ingest_lock_path(settings).read_text(encoding="utf-8") == ""

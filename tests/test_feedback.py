@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from server import ScriptedAssistant, serve_in_thread
+from server import ScriptedAssistant, serve_in_process, serve_in_thread
 
 from assistant.api import create_app
 from assistant.config import Settings
@@ -273,3 +275,95 @@ def test_invalid_feedback_is_422_and_stores_nothing(
     assert response.status_code == 422
     assert field in response.json()["error"]["message"]
     assert FeedbackStore(settings.feedback_db).rows() == []
+
+
+# --------------------------------------------------------------------------- a broken store
+
+
+def _corrupt(path: Path) -> None:
+    path.write_bytes(b"this is not a SQLite database " * 200)
+
+
+def _a_folder(path: Path) -> None:
+    path.mkdir()
+
+
+@contextlib.contextmanager
+def _read_only(path: Path) -> Iterator[None]:
+    """A feedback file even root cannot write: immutable (needs chattr and a filesystem for it)."""
+    record_feedback(FeedbackStore(path), rating="up", question="q", answer="a")
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@contextlib.contextmanager
+def broken_feedback_db(path: Path, how: str) -> Iterator[None]:
+    if how == "read-only":
+        with _read_only(path):
+            yield
+        return
+    {"corrupt": _corrupt, "a folder": _a_folder}[how](path)
+    yield
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["corrupt", "read-only", "a folder"])
+def test_a_broken_feedback_store_is_reported_as_such_and_health_is_degraded(
+    index_settings: Settings, tmp_path: Path, how: str
+) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    env = {
+        "ASSISTANT_STORE_DIR": str(index_settings.store_dir),
+        "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
+        "ASSISTANT_FEEDBACK_DB": str(path),
+        "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN,
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    vote = {"rating": "up", "question": "How much is the fee?", "answer": "4400 euro"}
+    with broken_feedback_db(path, how), serve_in_process(env, tmp_path / "server.log") as base:
+        posted = httpx.post(f"{base}/api/feedback", json=vote, timeout=60)
+        health = httpx.get(f"{base}/api/health", timeout=60)
+        answer = httpx.post(
+            f"{base}/api/chat",
+            json={"message": "What IELTS score do I need for Leiden?"},
+            timeout=60,
+        )
+
+    assert posted.status_code == 503
+    error = posted.json()["error"]
+    assert error["type"] == "feedback_unavailable"
+    assert "feedback store" in error["message"] and "document store" not in error["message"]
+    assert str(tmp_path) not in posted.text
+    assert health.status_code == 200
+    state = health.json()
+    assert state["status"] == "degraded" and state["feedback"] == "unavailable"
+    assert len(state["problems"]) == 1 and "feedback database" in state["problems"][0]
+    assert state["documents"] == 5
+    assert answer.status_code == 200 and "6.0" in answer.json()["text"]
+
+
+def test_health_shows_a_working_feedback_store(feedback_server: tuple[str, Settings]) -> None:
+    base, _ = feedback_server
+
+    state = httpx.get(f"{base}/api/health").json()
+
+    assert (state["status"], state["feedback"], state["problems"]) == ("ok", "ok", [])
+
+
+def test_the_export_from_a_corrupt_feedback_store_is_503_naming_the_feedback_store(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path)
+    settings.feedback_db.parent.mkdir(parents=True)
+    _corrupt(settings.feedback_db)
+    with serve_in_thread(create_app(settings, ScriptedAssistant(), ui=False)) as base:
+        export = httpx.get(
+            f"{base}/api/feedback/export", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+        )
+
+    assert export.status_code == 503
+    assert export.json()["error"]["type"] == "feedback_unavailable"

@@ -118,6 +118,114 @@ def test_html_document_loses_hidden_text_and_scripts(corpus_copy: Path, tmp_path
     assert "Secret" not in document.page_content
 
 
+HIDDEN_BY_CSS = {
+    "a stylesheet class": ("<style>.note{display:none}</style>", '<p class="note">{}</p>'),
+    "a stylesheet id": ("<style>#x { visibility: hidden }</style>", '<p id="x">{}</p>'),
+    "a stylesheet element rule": (
+        "<style>aside p{display:none}</style>",
+        "<aside><p>{}</p></aside>",
+    ),
+    "off-screen positioning": (
+        "",
+        '<p style="position:absolute;left:-9999px">{}</p>',
+    ),
+    "an off-screen class": (
+        "<style>.sr{position:absolute; top:-10000px}</style>",
+        '<div class="sr"><p>{}</p></div>',
+    ),
+    "white on white": ("", '<p style="color:#fff">{}</p>'),
+    "white on a white background": (
+        "<style>.w{color:white;background:#ffffff}</style>",
+        '<p class="w">{}</p>',
+    ),
+    "the text colour of its background": (
+        "<style>.dark{background:#123456}</style>",
+        '<div class="dark"><p style="color:rgb(18, 52, 86)">{}</p></div>',
+    ),
+    "opacity 0": ("<style>.o{opacity:0}</style>", '<p class="o">{}</p>'),
+    "height 0 with overflow hidden": ("", '<div style="height:0;overflow:hidden"><p>{}</p></div>'),
+    "font-size 0": ("<style>.f{font-size:0}</style>", '<p class="f">{}</p>'),
+    "font shorthand 0": ("", '<p style="font: 0/0 a">{}</p>'),
+    "visibility hidden": ("", '<p style="visibility:hidden">{}</p>'),
+    "text indented off-screen": ("", '<p style="text-indent:-9999px">{}</p>'),
+    "a clipped box": ("", '<p style="position:absolute;clip:rect(0 0 0 0)">{}</p>'),
+    "transparent text": ("", '<p style="color:transparent">{}</p>'),
+    "an important rule over inline": (
+        "<style>p.k{display:none !important}</style>",
+        '<p class="k" style="display:block">{}</p>',
+    ),
+}
+SHOWN_DESPITE_CSS = {
+    "white on a dark background": (
+        "<style>.banner{background:#1d5fa8;color:#fff}</style>",
+        '<p class="banner">{}</p>',
+    ),
+    "visible inside a hidden parent": (
+        "",
+        '<div style="visibility:hidden"><p style="visibility:visible">{}</p></div>',
+    ),
+    "a font size restored": ("", '<div style="font-size:0"><p style="font-size:16px">{}</p></div>'),
+    "a print-only rule": ("<style>@media print{.p{display:none}}</style>", '<p class="p">{}</p>'),
+    "a small-screen rule": (
+        "<style>@media (max-width: 600px){.d{display:none}}</style>",
+        '<p class="d">{}</p>',
+    ),
+    "an inline style over the sheet": (
+        "<style>.s{display:none}</style>",
+        '<p class="s" style="display:block">{}</p>',
+    ),
+    "positioned on screen": ("", '<p style="position:absolute;left:20px">{}</p>'),
+    "a hover rule": ("<style>a:hover{display:none}</style>", "<p><a>{}</a></p>"),
+}
+
+
+def html_page(head: str, body: str) -> str:
+    return (
+        f"<html><head><title>Extra page</title>{head}</head><body>"
+        f"<h1>Extra page</h1><p>Visible fact about the extra programme.</p>{body}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(("head", "body"), HIDDEN_BY_CSS.values(), ids=HIDDEN_BY_CSS.keys())
+def test_html_text_hidden_by_css_is_not_loaded(tmp_path: Path, head: str, body: str) -> None:
+    (tmp_path / "extra.html").write_text(
+        html_page(head, body.format("The fee is waived for everyone.")), encoding="utf-8"
+    )
+
+    [document] = load_corpus(tmp_path).documents
+
+    assert "Visible fact about the extra programme." in document.page_content
+    assert "waived" not in document.page_content
+
+
+@pytest.mark.parametrize(("head", "body"), SHOWN_DESPITE_CSS.values(), ids=SHOWN_DESPITE_CSS.keys())
+def test_html_text_a_reader_sees_is_loaded(tmp_path: Path, head: str, body: str) -> None:
+    (tmp_path / "extra.html").write_text(
+        html_page(head, body.format("Scholarships are available.")), encoding="utf-8"
+    )
+
+    [document] = load_corpus(tmp_path).documents
+
+    assert "Scholarships are available." in document.page_content
+
+
+def test_ingest_of_an_html_page_indexes_none_of_its_hidden_text(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    hidden = {name: f"Hidden claim number {n} is false." for n, name in enumerate(HIDDEN_BY_CSS)}
+    head = "".join(h for h, _ in HIDDEN_BY_CSS.values())
+    body = "".join(b.format(hidden[name]) for name, (_, b) in HIDDEN_BY_CSS.items())
+    (corpus / "extra.html").write_text(html_page(head, body), encoding="utf-8")
+    settings = make_settings(tmp_path / "store", corpus)
+
+    assert index_corpus(settings).added == ["extra"]
+
+    snapshot = load_snapshot(open_client(settings), settings.collection)
+    indexed = "\n".join(snapshot.chunk_texts + snapshot.unit_texts)
+    assert "Visible fact about the extra programme." in snapshot.unit_texts
+    assert [name for name, line in hidden.items() if line in indexed] == []
+
+
 @pytest.mark.slow
 def test_kill_during_ingest_leaves_a_working_index(corpus_copy: Path, tmp_path: Path) -> None:
     """kill -9 at several points of a long ingest: the index always opens and answers."""

@@ -78,6 +78,7 @@
     ".rate { display: flex; align-items: center; gap: 6px; margin-top: 8px; font-size: 14px; color: #4a5565; }",
     ".rate button { border: 1px solid #8a94a6; background: #fff; color: #1c2430; border-radius: 8px; min-height: 36px; min-width: 44px; padding: 2px 10px; cursor: pointer; font: inherit; }",
     ".rate button[aria-pressed='true'] { background: var(--accent); border-color: var(--accent); color: #fff; }",
+    ".rate { flex-wrap: wrap; } .rate-error { flex-basis: 100%; color: #8a1c1c; }",
     "form { display: flex; gap: 8px; padding: 12px; border-top: 1px solid #e1e6ee; background: #fff; }",
     "textarea { flex: 1; resize: none; height: 44px; max-height: 120px; padding: 10px 12px; border: 1px solid #c9d1dd; border-radius: 10px;",
     "  font: inherit; color: inherit; }",
@@ -287,8 +288,8 @@
           comment.remove();
           comment = null;
         }
-        if (option[0] === "up") sendFeedback(message, "up", "");
-        else comment = renderComment(container, message);
+        if (option[0] === "up") sendFeedback(message, "up", "", group);
+        else comment = renderComment(container, message, group);
       });
       group.appendChild(button);
     });
@@ -296,7 +297,7 @@
   }
 
   // A thumbs down asks what was wrong; the verdict is sent with the comment, or without one.
-  function renderComment(container, message) {
+  function renderComment(container, message, group) {
     var box = el("div", { class: "comment" });
     var id = "pa-comment-" + Math.random().toString(36).slice(2);
     var prompt = el("label", { for: id }, "What was wrong? (optional)");
@@ -305,13 +306,28 @@
     var submit = el("button", { type: "button" }, "Send feedback");
     row.appendChild(submit);
     box.append(prompt, text, row);
-    submit.addEventListener("click", function () {
-      sendFeedback(message, "down", text.value.trim());
-      box.replaceWith(el("p", { class: "thanks", role: "status" }, "Thank you for the feedback."));
+    submit.addEventListener("click", async function () {
+      submit.disabled = true;
+      if (await sendFeedback(message, "down", text.value.trim(), group)) {
+        box.replaceWith(el("p", { class: "thanks", role: "status" }, "Thank you for the feedback."));
+      } else {
+        box.remove();
+      }
     });
     container.appendChild(box);
     text.focus();
     return box;
+  }
+
+  function showVoteError(group, message, text) {
+    message.rating = null;
+    saveState();
+    Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) {
+      b.setAttribute("aria-pressed", "false");
+    });
+    var note = group.querySelector(".rate-error") || el("span", { class: "rate-error", role: "alert" });
+    note.textContent = "Your vote was not saved. " + text;
+    group.appendChild(note);
   }
 
   function bubble(role, text) {
@@ -512,22 +528,32 @@
     log.scrollTop = asked.node.offsetTop - log.offsetTop - 12;
   }
 
-  function sendFeedback(message, rating, comment) {
-    fetch(new URL("api/feedback", apiBase).href, {
-      method: "POST",
-      mode: "cors",
-      credentials: "omit",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        rating: rating,
-        comment: comment || "",
-        question: message.question || "",
-        answer: message.content || "",
-        sources: (message.citations || []).map(function (c) { return String(c.source || ""); }),
-        programme: message.programme || programme,
-        conversation_id: state.conversationId
-      })
-    }).catch(function () { /* feedback is best effort */ });
+  // Resolves to whether the vote was stored; when it was not, the rating says so and is undone.
+  async function sendFeedback(message, rating, comment, group) {
+    var old = group.querySelector(".rate-error");
+    if (old) old.remove();
+    try {
+      var response = await fetch(new URL("api/feedback", apiBase).href, {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          rating: rating,
+          comment: comment || "",
+          question: message.question || "",
+          answer: message.content || "",
+          sources: (message.citations || []).map(function (c) { return String(c.source || ""); }),
+          programme: message.programme || programme,
+          conversation_id: state.conversationId
+        })
+      });
+      if (response.ok) return true;
+      showVoteError(group, message, await readError(response));
+    } catch (e) {
+      showVoteError(group, message, "The assistant cannot be reached right now.");
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ behaviour
