@@ -467,16 +467,17 @@ def render_reply(
     ]
     texts, sources = _numbered_together([a for a in undated if a.answered])
     answered = iter(texts)
-    said: set[str] = set()
+    quoted: set[tuple[str, str]] = set()
     checks: list[str] = []
     for question, answer in zip(questions, answers, strict=True):
         if not answer.answered:
             paragraphs.append(words["missing"].format(question=question))
             continue
         text = next(answered)
-        if text not in said:  # two questions answered by the same quotes: answered once
+        cited = {(c.source, c.quote) for c in answer.citations}
+        if not cited <= quoted:  # two questions answered by the same quotes: answered once
             paragraphs.append(text)
-            said.add(text)
+            quoted |= cited
         if answer.note and answer.note not in checks:
             checks.append(answer.note)
     for note in checks:

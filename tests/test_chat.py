@@ -148,7 +148,7 @@ def test_a_staff_draft_greets_the_signer_answers_once_and_marks_dated_figures(
         "How much would the BME postgraduate cost me per year full-time?\n\nKind regards,\nAmina Otieno"
     )
     assert draft.text.startswith("Dear Amina Otieno,")
-    assert draft.text.count("4400 euro (full-time registration)”") == 2  # the answer, the source
+    assert draft.text.count("“non-EEA student: 4400 euro") == 2  # the answer, then its source
     assert (
         "[TO CHECK BY STAFF: the figures above come from the documents for the academic year 2024-2025"
         in draft.text
