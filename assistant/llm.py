@@ -217,6 +217,7 @@ class LLMBackend:
             draft,
             text=renumber_markers(completion.text, {old: new for new, old in enumerate(kept, 1)}),
             citations=tuple(draft.citations[number - 1] for number in kept),
+            note="",  # the model's text is not the draft's: its dating note is not its last line
         )
         seconds = time.monotonic() - started
         logger.info("LLM answer accepted after %.2fs", seconds)
