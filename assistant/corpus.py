@@ -169,11 +169,6 @@ def _complete_metadata(meta: dict[str, Any], path: Path, text: str) -> dict[str,
     title = str(meta.get("title") or first_heading or path.stem)
     year = meta.get("academic_year")
     aliases = meta.get("aliases") or []
-    topics = [
-        re.sub(r"^\d+\.\s*", "", m.group(2))
-        for m in map(_HEADING.match, text.splitlines())
-        if m and len(m.group(1)) == 2
-    ]
     return {
         "id": str(meta.get("id") or path.stem),
         "title": title,
@@ -184,7 +179,6 @@ def _complete_metadata(meta: dict[str, Any], path: Path, text: str) -> dict[str,
         "source": str(meta.get("source") or path.name),
         "aliases": "|".join(str(a) for a in aliases),
         "contact": str(meta.get("contact") or ""),
-        "topics": "|".join(topics),
         "path": path.name,
     }
 

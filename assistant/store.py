@@ -50,7 +50,6 @@ DOC_KEYS = (
     "source",
     "aliases",
     "contact",
-    "topics",
     "path",  # the corpus file, by name: what /api/documents/{id} serves
 )
 
