@@ -61,7 +61,10 @@ def create_app(
     # Added innermost first: CORS wraps everything so even a 413 or 429 reaches the widget.
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(
-            RateLimitMiddleware, limiter=SlidingWindowLimiter(settings.rate_limit_per_minute)
+            RateLimitMiddleware,
+            limiter=SlidingWindowLimiter(
+                settings.rate_limit_per_minute, storage=settings.rate_limit_storage
+            ),
         )
     app.add_middleware(StaffGateMiddleware, settings=settings)
     app.add_middleware(

@@ -7,7 +7,8 @@
   ``message_too_long``, naming the limit;
 * a history longer than ``max_history_turns`` turns is cut to the latest turns, not refused;
 * more than ``rate_limit_per_minute`` requests a minute from one IP is 429 with ``Retry-After``
-  (in-process sliding window: each worker counts its own); 0 turns it off. The IP is the peer's,
+  (a moving window counted by the ``limits`` library: in memory each worker counts its own,
+  with ``rate_limit_storage`` a Redis URL every worker and host shares one count); 0 turns it off. The IP is the peer's,
   or the one X-Forwarded-For names when the peer is a proxy in ``forwarded_allow_ips``
   (``assistant serve`` hands that list to uvicorn, whose own default trusts 127.0.0.1).
 """
@@ -15,20 +16,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
-import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
+import anyio.to_thread
+from limits import RateLimitItemPerSecond
+from limits.errors import ConfigurationError as LimitsConfigurationError
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.errors import send_error
 from assistant.api.security import STAFF_PATH
+from assistant.errors import ConfigurationError
 
-RATE_WINDOW_SECONDS = 60.0
+RATE_WINDOW_SECONDS = 60
+KEY_PREFIX = "assistant-rate-limit"
+
+logger = logging.getLogger(__name__)
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -45,6 +55,15 @@ class _BodyTimedOut(StarletteHTTPException):
         super().__init__(
             status_code=408, detail=_body_timeout_message(seconds), headers={"Connection": "close"}
         )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _body_limit_message(limit: int) -> str:
@@ -117,47 +136,32 @@ class BodyLimitMiddleware:
 
 
 class SlidingWindowLimiter:
-    """At most ``limit`` hits per ``window`` seconds for each key; in-process, one per worker."""
+    """At most ``limit`` hits per ``window`` seconds for each key, in a moving window counted by
+    the ``limits`` library: in this process (``memory://``, each worker its own count), or shared
+    by every worker and host through Redis (``redis://host:port/db``)."""
 
     def __init__(
-        self,
-        limit: int,
-        window: float = RATE_WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = 100_000,
+        self, limit: int, window: int = RATE_WINDOW_SECONDS, storage: str = "memory://"
     ) -> None:
         self.limit = limit
-        self.window = window
-        self.clock = clock
-        self.max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.item = RateLimitItemPerSecond(limit, window)
+        try:
+            self.storage = storage_from_string(storage, key_prefix=KEY_PREFIX, wrap_exceptions=True)
+        except (LimitsConfigurationError, ValueError) as exc:
+            raise ConfigurationError(
+                f"ASSISTANT_RATE_LIMIT_STORAGE={_without_password(storage)!r} cannot be used: "
+                f"{exc}. Use memory:// or a Redis URL such as redis://127.0.0.1:6379/0 "
+                "(with the redis extra: pip install 'programme-assistant[redis]')."
+            ) from exc
+        self.shared = not storage.startswith("memory://")
+        self.limiter = MovingWindowRateLimiter(self.storage)
 
     def hit(self, key: str) -> float | None:
         """Count one hit; None when allowed, else the seconds until the next hit is allowed."""
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.get(key)
-            if hits is None:
-                if len(self._hits) >= self.max_keys:
-                    self._forget_idle(now)
-                hits = self._hits[key] = deque()
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return max(hits[0] + self.window - now, 0.0)
-            hits.append(now)
+        if self.limiter.hit(self.item, key):
             return None
-
-    def _forget_idle(self, now: float) -> None:
-        idle = [
-            key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self.window
-        ]
-        for key in idle:
-            del self._hits[key]
-        if len(self._hits) >= self.max_keys:  # every key is busy: drop the oldest ones
-            for key in list(self._hits)[: len(self._hits) // 2]:
-                del self._hits[key]
+        reset_time = self.limiter.get_window_stats(self.item, key).reset_time
+        return max(reset_time - time.time(), 0.0)
 
 
 def _is_rate_limited(scope: Scope) -> bool:
@@ -179,7 +183,7 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _is_rate_limited(scope):
             client = scope.get("client")
-            wait = self.limiter.hit(client[0] if client else "unknown")
+            wait = await self._hit(client[0] if client else "unknown")
             if wait is not None:
                 seconds = max(1, math.ceil(wait))
                 message = (
@@ -196,3 +200,14 @@ class RateLimitMiddleware:
                 )
                 return
         await self.app(scope, receive, send)
+
+    async def _hit(self, key: str) -> float | None:
+        """The limiter's verdict; a shared store is asked off the event loop, and a store that
+        fails lets the request through (logged), so Redis going down never takes the API down."""
+        try:
+            if not self.limiter.shared:
+                return self.limiter.hit(key)
+            return await anyio.to_thread.run_sync(self.limiter.hit, key)
+        except StorageError as exc:
+            logger.warning("rate limit storage failed, request let through: %s", exc)
+            return None
