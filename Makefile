@@ -1,5 +1,5 @@
 # `make run`: install, ingest corpus/ and serve on http://127.0.0.1:8000 (embedded default, offline).
-# `make test`: install with the test extras (and Debian's chromium) and run the whole test suite.
+# `make test`: install with the test extras (and Debian's chromium and redis-server) and run the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -e '.[test,llm]'
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
 	touch $@
 
 install: $(VENV)/.installed

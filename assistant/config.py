@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="A request body must arrive whole within this time."
     )
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit")
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the rate limit counts: memory:// (each worker its own count) or a "
+        "Redis URL (redis://host:port/db) that every worker and host shares",
+    )
     forwarded_allow_ips: EnvList = Field(
         default_factory=list,
         description="Proxies (IPs or networks, * for any) whose X-Forwarded-For names the client.",

@@ -32,7 +32,7 @@ from server import (
 )
 
 from assistant.answer import Answer
-from assistant.api import MODEL_ID, SlidingWindowLimiter, create_app
+from assistant.api import MODEL_ID, create_app
 from assistant.chat import Assistant, ProgrammeInfo, Turn, build_assistant
 from assistant.config import Settings
 from assistant.errors import (
@@ -987,19 +987,6 @@ def test_rate_limit_zero_disables_the_limit(tmp_path: Path) -> None:
         statuses = {client.get(f"{base}/api/programmes").status_code for _ in range(50)}
 
     assert statuses == {200}
-
-
-def test_the_sliding_window_frees_a_slot_when_the_oldest_hit_is_a_minute_old() -> None:
-    now = [1000.0]
-    limiter = SlidingWindowLimiter(2, window=60, clock=lambda: now[0])
-
-    assert limiter.hit("a") is None
-    now[0] += 10
-    assert limiter.hit("a") is None
-    assert limiter.hit("a") == pytest.approx(50)
-    assert limiter.hit("b") is None
-    now[0] += 50
-    assert limiter.hit("a") is None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,213 @@
+"""Limits on requests, all per request and per client IP, enforced as ASGI middleware:
+
+* a body over ``max_body_bytes`` is refused with 413 before it is read (Content-Length), or as
+  soon as the streamed bytes pass the limit; a body that has not arrived whole
+  ``body_timeout_s`` after the request started is 408 (a client that stalls holds no worker);
+* a message over ``max_message_chars`` (an email over ``max_email_chars``) is 422
+  ``message_too_long``, naming the limit;
+* a history longer than ``max_history_turns`` turns is cut to the latest turns, not refused;
+* more than ``rate_limit_per_minute`` requests a minute from one IP is 429 with ``Retry-After``
+  (a moving window counted by the ``limits`` library: in memory each worker counts its own,
+  with ``rate_limit_storage`` a Redis URL every worker and host shares one count); 0 turns it off. The IP is the peer's,
+  or the one X-Forwarded-For names when the peer is a proxy in ``forwarded_allow_ips``
+  (``assistant serve`` hands that list to uvicorn, whose own default trusts 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio.to_thread
+from limits import RateLimitItemPerSecond
+from limits.errors import ConfigurationError as LimitsConfigurationError
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.api.errors import send_error
+from assistant.api.security import STAFF_PATH
+from assistant.errors import ConfigurationError
+
+RATE_WINDOW_SECONDS = 60
+KEY_PREFIX = "assistant-rate-limit"
+
+logger = logging.getLogger(__name__)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` once a streamed body passes the limit (FastAPI re-raises it)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_body_limit_message(limit))
+
+
+class _BodyTimedOut(StarletteHTTPException):
+    """Raised from ``receive`` when the body has not arrived in time (FastAPI re-raises it)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            status_code=408, detail=_body_timeout_message(seconds), headers={"Connection": "close"}
+        )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _body_limit_message(limit: int) -> str:
+    return f"The request body is larger than the limit of {limit} bytes. Send a shorter request."
+
+
+def _body_timeout_message(seconds: float) -> str:
+    return f"The request body did not arrive within {seconds:g} seconds. Send it again."
+
+
+class BodyLimitMiddleware:
+    """413 for a body over ``max_bytes``: at once from Content-Length, else while it streams in;
+    408 for a body still incomplete ``timeout_s`` after the request started."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await send_error(
+                send,
+                413,
+                "payload_too_large",
+                _body_limit_message(self.max_bytes),
+                path=scope.get("path", ""),
+            )
+            return
+
+        received = 0
+        started = False
+        complete = False
+        deadline = time.monotonic() + self.timeout_s
+
+        async def counting_receive() -> Message:
+            nonlocal received, complete
+            if complete:  # the body is in: what follows is the wait for a disconnect
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+            except TimeoutError:
+                raise _BodyTimedOut(self.timeout_s) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except (_BodyTooLarge, _BodyTimedOut) as exc:
+            if started:
+                raise
+            type_ = "payload_too_large" if exc.status_code == 413 else "request_timeout"
+            await send_error(
+                send, exc.status_code, type_, str(exc.detail), path=scope.get("path", "")
+            )
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` hits per ``window`` seconds for each key, in a moving window counted by
+    the ``limits`` library: in this process (``memory://``, each worker its own count), or shared
+    by every worker and host through Redis (``redis://host:port/db``)."""
+
+    def __init__(
+        self, limit: int, window: int = RATE_WINDOW_SECONDS, storage: str = "memory://"
+    ) -> None:
+        self.limit = limit
+        self.item = RateLimitItemPerSecond(limit, window)
+        try:
+            self.storage = storage_from_string(storage, key_prefix=KEY_PREFIX, wrap_exceptions=True)
+        except (LimitsConfigurationError, ValueError) as exc:
+            raise ConfigurationError(
+                f"ASSISTANT_RATE_LIMIT_STORAGE={_without_password(storage)!r} cannot be used: "
+                f"{exc}. Use memory:// or a Redis URL such as redis://127.0.0.1:6379/0 "
+                "(with the redis extra: pip install 'programme-assistant[redis]')."
+            ) from exc
+        self.shared = not storage.startswith("memory://")
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    def hit(self, key: str) -> float | None:
+        """Count one hit; None when allowed, else the seconds until the next hit is allowed."""
+        if self.limiter.hit(self.item, key):
+            return None
+        reset_time = self.limiter.get_window_stats(self.item, key).reset_time
+        return max(reset_time - time.time(), 0.0)
+
+
+def _is_rate_limited(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    if path == "/api/health":
+        return False
+    if path.startswith(("/api/", "/v1/")):
+        return True
+    return scope.get("method") == "POST" and path.startswith(("/ui", STAFF_PATH))
+
+
+class RateLimitMiddleware:
+    """429 with Retry-After once a client IP passes its requests per minute on the API and UI."""
+
+    def __init__(self, app: ASGIApp, limiter: SlidingWindowLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is_rate_limited(scope):
+            client = scope.get("client")
+            wait = await self._hit(client[0] if client else "unknown")
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))
+                message = (
+                    f"Too many requests: the limit is {self.limiter.limit} per minute. "
+                    f"Try again in {seconds} seconds."
+                )
+                await send_error(
+                    send,
+                    429,
+                    "rate_limited",
+                    message,
+                    {"Retry-After": str(seconds)},
+                    path=scope.get("path", ""),
+                )
+                return
+        await self.app(scope, receive, send)
+
+    async def _hit(self, key: str) -> float | None:
+        """The limiter's verdict; a shared store is asked off the event loop, and a store that
+        fails lets the request through (logged), so Redis going down never takes the API down."""
+        try:
+            if not self.limiter.shared:
+                return self.limiter.hit(key)
+            return await anyio.to_thread.run_sync(self.limiter.hit, key)
+        except StorageError as exc:
+            logger.warning("rate limit storage failed, request let through: %s", exc)
+            return None

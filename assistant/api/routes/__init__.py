@@ -1,0 +1,1 @@
+"""One router per resource; ``assistant.api.app`` includes them in a fixed order."""

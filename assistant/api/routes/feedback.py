@@ -1,0 +1,67 @@
+"""Thumbs up or down on answers, and the staff's CSV export of them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import (
+    PlainTextResponse,
+)
+
+from assistant.api.deps import FeedbackDep, require_staff
+from assistant.api.openapi import ERRORS, STAFF_ERRORS
+from assistant.api.schemas import FeedbackIn, FeedbackOut
+from assistant.feedback import (
+    CSV_BOM,
+    record_feedback,
+)
+
+router = APIRouter()
+
+
+@router.post(
+    "/api/feedback",
+    response_model=FeedbackOut,
+    status_code=201,
+    responses=ERRORS,
+    tags=["feedback"],
+)
+def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
+    """Store a thumbs up or down on an answer, with an optional comment."""
+    feedback_id = record_feedback(
+        store,
+        rating=body.rating,
+        question=body.question,
+        answer=body.answer,
+        sources=body.sources,
+        comment=body.comment,
+        programme=body.programme or "",
+        conversation_id=body.conversation_id or "",
+    )
+    return FeedbackOut(id=feedback_id)
+
+
+@router.get(
+    "/api/feedback/export",
+    response_model=None,
+    dependencies=[Depends(require_staff)],
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "Every verdict as CSV (UTF-8 with a byte order mark, so spreadsheet "
+            "programs read it as UTF-8), oldest first.",
+        },
+        **STAFF_ERRORS,
+    },
+    tags=["feedback"],
+)
+def export_feedback(store: FeedbackDep) -> PlainTextResponse:
+    """All feedback as CSV (staff only: `Authorization: Bearer <ASSISTANT_STAFF_TOKEN>`)."""
+    return PlainTextResponse(
+        CSV_BOM + store.export_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="feedback.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

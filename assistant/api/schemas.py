@@ -1,0 +1,295 @@
+"""Request and response models of the HTTP API, and how the assistant's results become them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from assistant.answer import Answer, Citation
+from assistant.chat import (
+    ProgrammeInfo,
+    ReplyDraft,
+)
+from assistant.feedback import (
+    MAX_COMMENT_CHARS,
+    MAX_SOURCES,
+    MAX_TEXT_CHARS,
+)
+from assistant.pages import QUOTE_ID
+
+MODEL_ID = "programme-assistant"
+
+
+DOCUMENTS_PATH = "/api/documents/"
+
+
+MAX_ID_CHARS = 200
+
+
+DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # at most MAX_ID_CHARS
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+NOT_UNICODE = "is not valid Unicode text: it holds an unpaired surrogate (such as \\ud800)"
+
+
+def _unicode_text(text: str) -> str:
+    """JSON can carry a lone surrogate (an escaped ``\\ud800``) that no UTF-8 text can hold.
+    (A field with a length limit is refused by pydantic itself, as ``string_unicode``.)"""
+    if _SURROGATE.search(text):
+        raise ValueError(NOT_UNICODE)
+    return text
+
+
+Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
+class HistoryMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: Text
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "How much is the tuition fee for non-EEA students?",
+                    "history": [],
+                    "programme": "kul-biomedical-engineering-postgraduate",
+                }
+            ]
+        }
+    )
+
+    message: Text = Field(
+        min_length=1, description="The question; at most ASSISTANT_MAX_MESSAGE_CHARS characters."
+    )
+    history: list[HistoryMessage] = Field(
+        default_factory=list,
+        description="Earlier messages, oldest first; only the latest "
+        "ASSISTANT_MAX_HISTORY_TURNS turns (question and answer) are used.",
+    )
+    programme: Text | None = Field(
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Id of a programme (GET /api/programmes) to ask about.",
+    )
+
+
+class CitationOut(BaseModel):
+    source: str = Field(description="Document id.")
+    title: str
+    quote: str = Field(description="Verbatim text from the document.")
+    heading: str = ""
+    url: str = Field(
+        description="Where the document can be read, with this quote highlighted "
+        "(GET /api/documents/{id}?quote=...#quote): under ASSISTANT_PUBLIC_BASE_URL when it is "
+        "set, else a path on this server."
+    )
+
+
+class AnswerOut(BaseModel):
+    text: str
+    answered: bool = Field(description="False when the documents do not hold the answer.")
+    citations: list[CitationOut]
+    programme: str | None
+    standalone_question: str
+    language: str
+    clarification: bool = Field(description="True when the text asks which programme is meant.")
+
+
+class DraftRequest(BaseModel):
+    email: Text = Field(
+        min_length=1,
+        description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS characters.",
+    )
+
+
+class DraftOut(BaseModel):
+    reply: str
+    questions: list[str]
+    unanswered: list[str] = Field(description="Questions the documents do not answer.")
+    citations: list[CitationOut]
+
+
+class FeedbackIn(BaseModel):
+    rating: Literal["up", "down"]
+    comment: Text = Field(
+        default="",
+        max_length=MAX_COMMENT_CHARS,
+        description="Optional: what was wrong (or right).",
+    )
+    question: Text = Field(max_length=MAX_TEXT_CHARS)
+    answer: Text = Field(max_length=MAX_TEXT_CHARS)
+    sources: list[Annotated[Text, Field(max_length=MAX_ID_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_SOURCES, description="Ids of the cited documents."
+    )
+    programme: Text | None = Field(
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Id of the programme the answer is about.",
+    )
+    conversation_id: Text | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="An id the client keeps for one conversation, to read its turns together.",
+    )
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    status: Literal["stored"] = "stored"
+
+
+class ProgrammeOut(BaseModel):
+    id: str
+    title: str
+    institution: str
+    programme: str
+    kind: str
+    academic_year: str | None
+    url: str
+
+
+class DocumentOut(ProgrammeOut):
+    markdown: str = Field(
+        description="The document's text as indexed: Markdown, or a PDF's or web page's text."
+    )
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"] = Field(
+        description="degraded: questions are answered, but a part (see `problems`) is not working."
+    )
+    programmes: int | None = None
+    documents: int | None = None
+    chunks: int | None = None
+    feedback: Literal["ok", "unavailable"] = Field(
+        default="ok", description="Whether votes (POST /api/feedback) can be stored."
+    )
+    problems: list[str] = Field(default_factory=list, description="What is not working, if any.")
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIErrorOut(BaseModel):
+    """OpenAI's error object, the shape its clients read on /v1."""
+
+    error: OpenAIErrorDetail
+
+
+class OpenAIContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: Text | None = None
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: Text | list[OpenAIContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(part.text or "" for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class OpenAIStreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str = MODEL_ID
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: OpenAIStreamOptions | None = None
+    n: int | None = Field(default=None, description="Only 1 (the default) is served.")
+    programme: Text | None = Field(
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Extension: the programme id to ask about.",
+    )
+
+
+DocumentUrl = Callable[[str], str]
+
+
+def quoted_passage_url(document_url: str, quote: str) -> str:
+    """The document view scrolled to the quote and highlighting it."""
+    if not quote.strip():
+        return document_url
+    return f"{document_url}?{urlencode({'quote': quote.strip()})}#{QUOTE_ID}"
+
+
+def _citation_out(citation: Citation, document_url: DocumentUrl) -> CitationOut:
+    return CitationOut(
+        source=citation.source,
+        title=citation.title,
+        quote=citation.quote,
+        heading=citation.heading,
+        url=quoted_passage_url(document_url(citation.source), citation.quote),
+    )
+
+
+def answer_out(answer: Answer, document_url: DocumentUrl) -> AnswerOut:
+    return AnswerOut(
+        text=answer.text,
+        answered=answer.answered,
+        citations=[_citation_out(c, document_url) for c in answer.citations],
+        programme=answer.programme,
+        standalone_question=answer.standalone_question,
+        language=answer.language,
+        clarification=answer.clarification,
+    )
+
+
+def draft_out(draft: ReplyDraft, document_url: DocumentUrl) -> DraftOut:
+    seen: set[tuple[str, str]] = set()
+    citations = []
+    for answer in draft.answers:
+        for citation in answer.citations:
+            if (citation.source, citation.quote) not in seen:
+                seen.add((citation.source, citation.quote))
+                citations.append(_citation_out(citation, document_url))
+    return DraftOut(
+        reply=draft.text,
+        questions=list(draft.questions),
+        unanswered=list(draft.unanswered),
+        citations=citations,
+    )
+
+
+def programme_fields(info: ProgrammeInfo, document_url: DocumentUrl) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "title": info.title,
+        "institution": info.institution,
+        "programme": info.programme,
+        "kind": info.kind,
+        "academic_year": info.academic_year,
+        "url": document_url(info.id),
+    }
