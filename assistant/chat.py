@@ -17,7 +17,7 @@ from assistant.answer import (
     reader_choice,
     small_talk_answer,
 )
-from assistant.config import Settings, get_settings
+from assistant.config import ReaderMode, Settings, get_settings
 from assistant.corpus import document_text
 from assistant.errors import InputError, MessageTooLongError
 from assistant.llm import text_deltas
@@ -88,8 +88,11 @@ class Assistant:
         ]
         return understand(message, index.names, turns, programme)
 
-    def answer_query(self, query: Query, continuing: str | None = None) -> Answer:
-        """The extractive draft for an understood question (``continuing``: see compose_answer)."""
+    def answer_query(
+        self, query: Query, continuing: str | None = None, mode: ReaderMode | None = None
+    ) -> Answer:
+        """The extractive draft for an understood question (``continuing``: see compose_answer);
+        ``mode`` says how the reader takes part (default: the ``reader`` setting)."""
         if is_small_talk(query.english or query.text):
             return small_talk_answer(query)
         index, result = self.retriever.search(query)
@@ -105,7 +108,7 @@ class Assistant:
                 chosen,
             )
 
-        mode = self.settings.reader
+        mode = mode or self.settings.reader
         if mode == "off":
             draft = compose()
         else:
@@ -127,12 +130,13 @@ class Assistant:
             self.settings.torch_threads,
         )
 
-    def _answers(self, queries: Sequence[Query]) -> list[Answer]:
+    def _answers(self, queries: Sequence[Query], mode: ReaderMode | None = None) -> list[Answer]:
         """The answers to the questions of one message, each going on from the one before."""
         answers: list[Answer] = []
         for query in queries:
             previous = answers[-1].programme if answers and answers[-1].answered else None
-            answers.append(self.backend.phrase(query.text, self.answer_query(query, previous)))
+            answer = self.answer_query(query, previous, mode)
+            answers.append(self.backend.phrase(query.text, answer))
         return answers
 
     def ask(
@@ -199,7 +203,7 @@ class Assistant:
                     flemish_degree=background.flemish_degree,
                 )
             queries.append(query)
-        answers = self._answers(queries)
+        answers = self._answers(queries, self.settings.draft_reader)
         unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
         text = render_reply(
             questions, answers, language=answers[0].language, name=sender_name(email_text)

@@ -26,6 +26,10 @@ ENV_PREFIX = "ASSISTANT_"
 # A list read from one variable as people write it: "a, b" or a JSON list '["a", "b"]'.
 EnvList = Annotated[list[str], NoDecode]
 
+# How the trained reader takes part in choosing an answer: not at all; as a veto on the rules'
+# answer; or alone.
+ReaderMode = Literal["with_rules", "alone", "off"]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Nothing may reach a model hub or phone home; set before any library reads them.
@@ -67,10 +71,16 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, description="Threads per embedding call; 1 keeps answers steady."
     )
 
-    reader: Literal["with_rules", "alone", "off"] = Field(
+    reader: ReaderMode = Field(
         default="off",
         description="How answers are chosen: the rules alone; the rules with the trained "
         "reader's veto; or the reader alone.",
+    )
+    draft_reader: ReaderMode = Field(
+        default="with_rules",
+        description="The same choice for staff reply drafts. Staff check every draft, so by "
+        "default a question the reader finds no answer to is marked for them rather than "
+        "answered with a near miss.",
     )
     reader_dir: Path | None = Field(
         default=None, description="Folder of a reader model; default: the one shipped."

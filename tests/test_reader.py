@@ -120,8 +120,12 @@ def test_a_greeting_or_thanks_gets_a_friendly_reply_not_a_decline(
     assert "could not find" not in answer.text
 
 
-def test_an_email_marks_the_question_the_documents_leave_open(vetoing: Assistant) -> None:
-    draft = vetoing.draft_reply(
+def test_a_staff_draft_marks_the_question_the_documents_leave_open_by_default(
+    assistant: Assistant,
+) -> None:
+    """Drafts take the reader's veto unless ASSISTANT_DRAFT_READER says otherwise: staff check
+    each one, and a near miss ticked as answered is what they could send by mistake."""
+    draft = assistant.draft_reply(
         "Dear admissions,\nI'm from Brazil. How much is the tuition fee for the BME postgraduate "
         "full-time? Also, can I park my car on campus?\nBest wishes, Ana"
     )

@@ -269,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_READER_DIR)
     parser.add_argument("--threads", type=int, default=2, help="torch threads for training")
     parser.add_argument("--limit", type=int, default=0, help="use only this many records (a try)")
+    parser.add_argument(
+        "--keep-model", type=Path, default=None, help="also save the fine-tuned model (full precision) here"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     logger.setLevel(logging.INFO)
@@ -302,6 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             train_examples, args.seed, args.epochs, args.batch_size, Path(tmp), args.threads
         )
         trained = time.perf_counter() - started
+        if args.keep_model:
+            model.save(str(args.keep_model))  # type: ignore[attr-defined]
         calibrated = validate(held_examples, torch_scorer(model))
         logger.info("validation (torch): %s", calibrated)
         card = {
