@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from assistant import phrases
 from assistant.corpus import is_list_item, table_cells, unit_display
 from assistant.errors import ConfigurationError
 from assistant.retrieval import Evidence, RetrievalResult
@@ -396,52 +397,7 @@ def answering_documents(
     return found
 
 
-# --- wording ---------------------------------------------------------------------------------
-
-PHRASES = {
-    "en": {
-        "intro": "For the {programme} ({institution}), {topic}:",
-        "topic": "the {label}",
-        "topic_year": "the {label} for the academic year {year}",
-        "general": "the documents say",
-        "past": "Note: these figures were published for the academic year {year}; please confirm the current ones with the programme.",
-        "undated": "Note: the document does not say which academic year this is for; please confirm it with the programme.",
-        "several": "The documents give the {label} for more than one programme:",
-        "clarify": "Which programme do you mean? The documents give the {label} for: {names}.",
-        "decline": "I could not find the answer to {question} in the documents I have{about}.",
-        "this": "this",
-        "covers": " They do answer questions such as {questions}",
-        "contact": " For what they do not say, please contact {contact}.",
-        "no_contact": " For what they do not say, please contact the programme directly.",
-        "scope": " I can answer questions about: {names}.",
-        "about": " about the {programme}",
-        "section": "Under “{heading}”:",
-        "also": "The documents also say:",
-    },
-    "nl": {
-        "intro": "Voor de {programme} ({institution}), {topic}:",
-        "topic": "{label}",
-        "topic_year": "{label} voor het academiejaar {year}",
-        "general": "zeggen de documenten",
-        "past": "Let op: deze gegevens werden gepubliceerd voor het academiejaar {year}; controleer de actuele gegevens bij de opleiding.",
-        "undated": "Let op: het document vermeldt niet voor welk academiejaar dit geldt; controleer het bij de opleiding.",
-        "several": "De documenten vermelden {label} voor meer dan één opleiding:",
-        "clarify": "Welke opleiding bedoel je? De documenten vermelden {label} voor: {names}.",
-        "decline": "Ik kon het antwoord op {question} niet vinden in de documenten die ik heb{about}.",
-        "this": "deze vraag",
-        "covers": " Ze beantwoorden wel vragen zoals {questions}",
-        "contact": " Voor vragen die ze niet beantwoorden, neem contact op met {contact}.",
-        "no_contact": " Voor vragen die ze niet beantwoorden, neem rechtstreeks contact op met de opleiding.",
-        "scope": " Ik kan vragen beantwoorden over: {names}.",
-        "about": " over de {programme}",
-        "section": "Onder “{heading}”:",
-        "also": "De documenten zeggen ook:",
-    },
-}
-
-
-def _phrase(language: str, key: str, **values: str) -> str:
-    return PHRASES.get(language, PHRASES["en"])[key].format(**values)
+# --- wording (the fixed phrases are in assistant/data/phrases.yaml) -------------------------------
 
 
 def quote_of(item: Evidence) -> str:
@@ -473,10 +429,10 @@ def _label(query: Query, language: str, chosen: Sequence[Evidence] = ()) -> str:
 def _topic(query: Query, meta: Mapping[str, str], dated: bool, chosen: Sequence[Evidence]) -> str:
     label = _label(query, query.language, chosen)
     if not label:
-        return _phrase(query.language, "general")
+        return phrases.ANSWERS(query.language, "general")
     year = meta.get("academic_year", "")
     key = "topic_year" if dated and year else "topic"
-    return _phrase(query.language, key, label=label, year=year)
+    return phrases.ANSWERS(query.language, key, label=label, year=year)
 
 
 def _is_dated(query: Query, chosen: Sequence[Evidence]) -> bool:
@@ -496,7 +452,7 @@ def institution_name(meta: Mapping[str, str]) -> str:
 def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date) -> str:
     """One note for the reply: the figures' academic year is over, or the document gives none."""
     if any(not m.get("academic_year") for m in metas):
-        return "\n" + _phrase(query.language, "undated")
+        return "\n" + phrases.ANSWERS(query.language, "undated")
     years = sorted(
         {
             m.get("academic_year", "")
@@ -504,7 +460,7 @@ def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date)
             if _years_past(m.get("academic_year", ""), today)
         }
     )
-    return "\n" + _phrase(query.language, "past", year=", ".join(years)) if years else ""
+    return "\n" + phrases.ANSWERS(query.language, "past", year=", ".join(years)) if years else ""
 
 
 def _years_past(year: str, today: dt.date) -> bool:
@@ -549,7 +505,7 @@ def _numbered(chosen: Sequence[Evidence], start: int, language: str) -> str:
     for i, item in enumerate(chosen):
         section = item.heading.split(" > ")[-1]
         if _FOR_GROUP.search(section) and section != shown:
-            parts.append(_phrase(language, "section", heading=section))
+            parts.append(phrases.ANSWERS(language, "section", heading=section))
             shown = section
         parts.append(f"{readable(item)} [{start + i}]")
     return " ".join(parts)
@@ -619,11 +575,13 @@ def compose_answer(
         if doc_id == continuing:
             label = _label(query, query.language, chosen)
             intro = (
-                (topic[0].upper() + topic[1:] + ":") if label else _phrase(query.language, "also")
+                (topic[0].upper() + topic[1:] + ":")
+                if label
+                else phrases.ANSWERS(query.language, "also")
             )
             situation = ""
         else:
-            intro = _phrase(
+            intro = phrases.ANSWERS(
                 query.language,
                 "intro",
                 programme=meta["programme"] or meta["title"],
@@ -646,11 +604,13 @@ def compose_answer(
             f"{documents[d]['programme'] or documents[d]['title']} ({institution_name(documents[d])})"
             for d in candidates
         )
-        text = _phrase(query.language, "clarify", label=_label(query, query.language), names=names)
+        text = phrases.ANSWERS(
+            query.language, "clarify", label=_label(query, query.language), names=names
+        )
         return replace(base, text=text, clarification=True)
     lines = [
         _situation_clause(query)
-        + _phrase(query.language, "several", label=_label(query, query.language))
+        + phrases.ANSWERS(query.language, "several", label=_label(query, query.language))
     ]
     chosen_all: list[Evidence] = []
     for doc_id, chosen in (pair for pair in found if pair[0] in candidates):
@@ -718,24 +678,26 @@ def decline(
     programmes = [d for d in query.programmes if d in documents]
     if len(programmes) == 1:
         meta = documents[programmes[0]]
-        text = _phrase(
+        text = phrases.ANSWERS(
             language,
             "decline",
-            about=_phrase(language, "about", programme=meta["programme"] or meta["title"]),
+            about=phrases.ANSWERS(language, "about", programme=meta["programme"] or meta["title"]),
             question=_asked(query),
         )
         offered = suggested_questions(programmes[0], query.english or query.text)
         if offered and language == "en":
-            text += _phrase(language, "covers", questions=" ".join(f"“{q}”" for q in offered))
+            text += phrases.ANSWERS(
+                language, "covers", questions=" ".join(f"“{q}”" for q in offered)
+            )
         contact = " ".join(meta.get("contact", "").split())
         text += (
-            _phrase(language, "contact", contact=contact)
+            phrases.ANSWERS(language, "contact", contact=contact)
             if contact
-            else _phrase(language, "no_contact")
+            else phrases.ANSWERS(language, "no_contact")
         )
         return replace(base, text=text, programme=programmes[0], gaps=1)
     names = "; ".join(f"{m['title']}" for m in documents.values())
-    text = _phrase(language, "decline", about="", question=_asked(query)) + _phrase(
+    text = phrases.ANSWERS(language, "decline", about="", question=_asked(query)) + phrases.ANSWERS(
         language, "scope", names=names
     )
     return replace(base, text=text, gaps=1)
@@ -749,7 +711,7 @@ def _asked(query: Query) -> str:
     asked = " ".join((query.asked or query.text).split())
     if query.asked or len(asked.split()) <= ASKED_WORDS:
         return f"“{asked}”"
-    return _phrase(query.language, "this")
+    return phrases.ANSWERS(query.language, "this")
 
 
 SUGGESTIONS_FILE = Path(__file__).resolve().parent / "data" / "suggestions.yaml"
@@ -829,20 +791,6 @@ THANKS_WORDS = frozenset(
     {"thanks", "thank", "thx", "ta", "cheers", "appreciate", "appreciated", "bedankt", "dank"}
     | {"merci"}
 )
-SMALL_TALK = {
-    "en": {
-        "hello": "Hello! ",
-        "thanks": "You're welcome! ",
-        "offer": "Ask me anything about the programmes: fees, deadlines, admission, courses "
-        "or whom to contact.",
-    },
-    "nl": {
-        "hello": "Hallo! ",
-        "thanks": "Graag gedaan! ",
-        "offer": "Stel gerust een vraag over de opleidingen: kosten, deadlines, toelating, "
-        "vakken of contactpersonen.",
-    },
-}
 
 
 def is_small_talk(text: str) -> bool:
@@ -853,9 +801,9 @@ def is_small_talk(text: str) -> bool:
 
 def small_talk_answer(query: Query) -> Answer:
     """Thanks are welcomed, a greeting is returned; both offer what can be asked."""
-    words = SMALL_TALK.get(query.language, SMALL_TALK["en"])
     thanked = bool(set(re.findall(r"[a-z]+", query.text.lower())) & THANKS_WORDS)
-    text = words["thanks" if thanked else "hello"] + words["offer"]
+    greeting = phrases.SMALL_TALK(query.language, "thanks" if thanked else "hello")
+    text = greeting + phrases.SMALL_TALK(query.language, "offer")
     return Answer(
         text, False, standalone_question=query.text, language=query.language, small_talk=True
     )
