@@ -15,7 +15,6 @@ from assistant.answer import (
     Citation,
     compose_answer,
     is_small_talk,
-    reader_choice,
     small_talk_answer,
 )
 from assistant.config import Settings, get_settings
@@ -23,6 +22,7 @@ from assistant.corpus import document_text
 from assistant.errors import InputError, MessageTooLongError
 from assistant.llm import text_deltas
 from assistant.reader import Reader, load_reader, read_evidence
+from assistant.selection import reader_choice
 from assistant.understanding import Query, detect_programmes, understand
 
 if TYPE_CHECKING:
