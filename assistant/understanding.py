@@ -2,35 +2,23 @@
 
 MiniLM alone does not connect "I'm from India" with "non-EEA" or "how much will it cost me" with
 "tuition fee"; this module carries such cases with documented tables (the intents and the
-thesaurus are data, see ``assistant/intents.py``), so retrieval and answer composition can prefer
-the sentences of the right kind and decline when none exists.
+thesaurus are data, see ``assistant/intents.py``; programme names are ``assistant/programmes.py``),
+so retrieval and answer composition can prefer the sentences of the right kind and decline when
+none exists.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant.applicant import ApplicantSituation, detect_situation
 from assistant.intents import FOCUS, INTENTS, INTENTS_BY_NAME, THESAURUS
 from assistant.language import detect_language, to_english
-
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-
-STOPWORDS = frozenset(
-    """
-    a an the and or but if of to in on at for from by with about as is are was were be been
-    being do does did have has had can could would should will shall may might must i me my
-    we our you your it its this that these those there their they them he she his her what
-    which who whom whose when where why how than then so such not no yes any all some each
-    per also just very much many more most into over under up down out off again further
-    once here both few other own same too only get got please tell know need want like would
-    i'm i've it's what's am let us hi hello dear thanks thank regards ok okay
-    """.split()  # noqa: SIM905 - a word list reads best as text
-)
+from assistant.programmes import ProgrammeNames, detect_programmes, spelled_out, without_names
+from assistant.words import GENERIC_WORDS, content_terms, stems
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -111,46 +99,6 @@ class Query:
 
 
 _ASKS_OTHER = _rx(r"\b(another|other|else|different|alternatives?|none of (those|these|them))\b")
-_AMERICAN = re.compile(r"(?<=[a-z]{4})is(?=(e|es|ed|ing|ation|ations)\b)")  # specialise, -ize
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens; hyphenated words are kept and also split (non-eea -> non, eea)."""
-    tokens: list[str] = []
-    for word in _WORD.findall(_AMERICAN.sub("iz", text.lower().replace("e-mail", "email"))):
-        tokens.append(word)
-        if "-" in word:
-            tokens.extend(part for part in word.split("-") if part)
-    return tokens
-
-
-def content_terms(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t not in STOPWORDS and len(t) > 1]
-
-
-_STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    stemmer = getattr(_STEMMERS, "english", None)
-    if stemmer is None:
-        import snowballstemmer
-
-        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
-    return str(stemmer.stemWord(word))
-
-
-def stems(text: str) -> list[str]:
-    """Content words reduced to their stems (deadlines -> deadlin), for lexical matching.
-
-    A hyphenated word is stemmed part by part (part-time -> part-time), so that its parts can be
-    found apart ("part time").
-    """
-    return [
-        "-".join(_stem(part) for part in word.split("-")) if "-" in word else _stem(word)
-        for word in content_terms(text)
-    ]
 
 
 # "I have a Flemish diploma" says who asks; it does not ask about the programme's diploma.
@@ -176,135 +124,6 @@ def detect_intents(text: str) -> tuple[str, ...]:
     ):
         found.remove("fee")
     return tuple(found)
-
-
-@dataclass(frozen=True)
-class ProgrammeNames:
-    """How people name each document: its aliases and the title words no other title has."""
-
-    phrases: Mapping[str, tuple[str, ...]]  # doc id -> lower-case alias phrases
-    words: Mapping[str, tuple[str, ...]]  # doc id -> distinctive words
-    # doc id -> the words only its institution's documents use
-    institutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    texts: Mapping[str, str] = field(default_factory=dict)  # doc id -> its text, lower-cased
-
-
-def programme_names(
-    documents: Mapping[str, Mapping[str, str]], texts: Mapping[str, str] | None = None
-) -> ProgrammeNames:
-    """How each document is named. A title word that another document's text also uses
-    ("research", "group", "certificate") does not name the document on its own."""
-    phrases: dict[str, tuple[str, ...]] = {}
-    title_words: dict[str, set[str]] = {}
-    for doc_id, meta in documents.items():
-        aliases = [a for a in meta.get("aliases", "").split("|") if a]
-        names = [meta.get("title", ""), meta.get("programme", ""), *aliases]
-        variants = {re.sub(r"\s*\(.*?\)", "", n).strip(" :") for n in names} | set(names)
-        phrases[doc_id] = tuple(sorted({n.lower() for n in variants if n}, key=len, reverse=True))
-        words = content_terms(" ".join([*names, meta.get("institution", "")]))
-        title_words[doc_id] = {
-            w for w in words if len(w) > 2 and not w.isdigit() and w not in GENERIC_WORDS
-        }
-    counts: dict[str, int] = {}
-    for words_of_doc in title_words.values():
-        for word in words_of_doc:
-            counts[word] = counts.get(word, 0) + 1
-    used = {doc_id: set(content_terms(text)) for doc_id, text in (texts or {}).items()}
-    distinctive = {
-        doc_id: tuple(
-            sorted(
-                w
-                for w in words
-                if counts[w] == 1 and not any(w in used[d] for d in used if d != doc_id)
-            )
-        )
-        for doc_id, words in title_words.items()
-    }
-    institutions = {
-        doc_id: tuple(w for w in content_terms(meta.get("institution", "")) if len(w) > 2)
-        for doc_id, meta in documents.items()
-    }
-    institution_of = {doc_id: meta.get("institution", "") for doc_id, meta in documents.items()}
-    own_names = {  # words only one institution's documents use: "Leiden", "LUMC", "Leuven"
-        doc_id: tuple(
-            w
-            for w in words
-            if w not in GENERIC_WORDS
-            and not any(
-                w in title_words[other]
-                for other in documents
-                if institution_of[other] != institution_of[doc_id]
-            )
-        )
-        for doc_id, words in institutions.items()
-    }
-    lowered = {doc_id: " ".join(text.lower().split()) for doc_id, text in (texts or {}).items()}
-    return ProgrammeNames(phrases, distinctive, own_names, lowered)
-
-
-_ABBREVIATIONS = (
-    (_rx(r"\bpostgrads?\b"), "postgraduate"),
-    (_rx(r"\bbiomed\b"), "biomedical"),
-    (_rx(r"\bunis?\b"), "university"),
-    (_rx(r"\bmasters\b"), "master"),
-    (_rx(r"\bdept\b"), "department"),
-    (_rx(r"\bexams?\b"), "examination"),
-)
-
-
-def spelled_out(text: str) -> str:
-    """Short forms applicants write ("biomed", "postgrad") as the documents spell them."""
-    for pattern, full in _ABBREVIATIONS:
-        text = pattern.sub(full, text)
-    return text
-
-
-def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> tuple[str, ...]:
-    """Documents the text names: a full alias (or all its words) counts most, a distinctive word
-    less; a named institution rules out the other's documents; failing all that, a name only one
-    document uses names it."""
-    text = spelled_out(text)
-    lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
-    tokens = set(tokenize(text))
-    scores: dict[str, float] = {}
-    named = {
-        doc_id
-        for doc_id, phrases in names.phrases.items()
-        if any(f" {' '.join(tokenize(p))} " in lowered for p in phrases)
-    }
-    if not named:  # "the biomedical sciences master": a name in other words' order
-        said = set(stems(text))
-        named = {
-            doc_id
-            for doc_id, phrases in names.phrases.items()
-            if any(len(stems(p)) > 1 and set(stems(p)) <= said for p in phrases)
-        }
-    for doc_id in names.phrases:
-        score = 3 * (doc_id in named) + len(tokens & set(names.words[doc_id]))
-        if score:
-            scores[doc_id] = score
-        if doc_id in scores and tokens & set(names.institutions.get(doc_id, ())):
-            scores[doc_id] += 0.5
-    named_institution = {d for d, words in names.institutions.items() if tokens & set(words)}
-    if named_institution:  # "research at KU Leuven" is not about Leiden's research specialisation
-        scores = {d: s for d, s in scores.items() if d in named_institution}
-    if not scores:  # a name only one document uses ("the Biomedical Library") names it
-        for name in proper_names(text):
-            holders = [d for d, body in names.texts.items() if name.lower() in body]
-            if len(name.split()) > 1 and len(holders) == 1:
-                scores[holders[0]] = minimum
-    if not scores or max(scores.values()) < minimum:
-        return ()
-    best = max(scores.values())
-    return tuple(sorted((d for d, s in scores.items() if s == best), key=lambda d: -scores[d]))
-
-
-def without_names(text: str, names: ProgrammeNames) -> str:
-    """The text with programme names removed: "certificate" in a programme's name asks nothing."""
-    result = text
-    for phrase in sorted((p for ps in names.phrases.values() for p in ps), key=len, reverse=True):
-        result = re.sub(rf"\b{re.escape(phrase)}\b", " ", result, flags=re.IGNORECASE)
-    return result
 
 
 def _citizenship(text: str, situation: ApplicantSituation | None) -> str | None:
@@ -499,39 +318,3 @@ def about_other_applicants(query: Query, text: str) -> bool:
     if about == "resident" and abroad and query.citizenship != "resident":
         return True  # "I live in Chile": not the line for those living in Belgium
     return query.citizenship is not None and about is not None and about != query.citizenship
-
-
-# Words that carry no topic of their own in a question; never a reason to decline.
-GENERIC_WORDS = frozenset(
-    """
-    real really actually exactly possible able going still someone something thing things
-    etc kind sort way lot bit bits cool great nice sure mind guess wonder wondering curious
-    interested planning plan considering thinking looking question questions answer info
-    information details detail anything everything everybody anyone people person student
-    students study studying programme program programmes programs course university
-    universities school master masters postgrad postgraduate bachelor year years month
-    months time times day days week weeks today new first second next last end soon later
-    already yet usually normally typically exactly option options choice choose chose good
-    alternative alternatives substitute replacement
-    best better fine correct right wrong true false find found look see say said mean means
-    give given gives make makes take takes taking happen happens happening work works apply
-    applying applied application
-    """.split()  # noqa: SIM905 - a word list reads best as text
-)
-
-
-_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)*|\b[A-Z]{2,6}\b")
-
-
-def proper_names(text: str) -> list[str]:
-    """Capitalised names inside a sentence ("Harvard Medical School") and acronyms ("GRE"),
-    countries excepted."""
-    found: list[str] = []
-    for match in _PROPER.finditer(text.strip()):
-        name = match.group(0)
-        if (
-            detect_situation(f"I am from {name}") is None
-            and detect_situation(f"I am {name}") is None
-        ):
-            found.append(name)
-    return found
