@@ -9,10 +9,19 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.corpus import is_list_item, table_cells, unit_display
+from assistant import phrases
+from assistant.corpus import table_cells, unit_display
 from assistant.errors import ConfigurationError
 from assistant.retrieval import Evidence, RetrievalResult
-from assistant.understanding import INTENTS_BY_NAME, Query, about_other_applicants, stems
+from assistant.selection import (
+    AMBIGUITY_GAP,
+    DATED,
+    FOR_GROUP,
+    PROGRAMME_SPECIFIC,
+    answering_documents,
+    strength,
+)
+from assistant.understanding import INTENTS_BY_NAME, Query, stems
 
 
 @dataclass(frozen=True)
@@ -40,408 +49,7 @@ class Answer:
     small_talk: bool = False  # a greeting or a thank-you, answered in kind
 
 
-# --- choosing the evidence -------------------------------------------------------------------
-
-# Intents whose facts differ between programmes: a question naming none of them is ambiguous.
-PROGRAMME_SPECIFIC = frozenset(
-    {
-        "fee",
-        "deadline",
-        "start",
-        "duration",
-        "location",
-        "degree",
-        "language_requirement",
-        "admission",
-        "documents",
-        "procedure",
-        "contact",
-        "schedule",
-        "invoice",
-    }
-)
-DATED = frozenset({"fee", "deadline", "start", "invoice", "schedule"})
-MIN_SCORE = 0.5  # a sentence that matches no intent must be at least this close
-MIN_SCORE_WITH_INTENT = 0.42
-MIN_DENSE_ALONE = 0.45  # a sentence that matches no intent must also be this close in meaning
-FOCUS_ELSEWHERE_LEXICAL = 0.5  # share of the question's words needed when its focus is absent
-QUOTE_GAP = 0.1  # further quotes must score within this of the best one
-AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
-SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a whole
-SHORT_LINE_WORDS = 6  # a line this short, without a full stop, is part of a block (an address)
-LISTED_INTENTS = frozenset({"tracks", "documents"})  # what the documents give as lists
-
-
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|hundred"
-)
-_WANTS_NUMBER = re.compile(
-    r"\b(how (much|many|long)|minimum|maximum|min|score|percentage|percent|rate|average|hoeveel|hoelang)\b",
-    re.IGNORECASE,
-)
-_WANTS_PERCENT = re.compile(
-    r"\b(percentage|percent|proportion|(acceptance|admission|success) rate)\b|%", re.IGNORECASE
-)
-_WANTS_DATE = re.compile(r"\b(what|which|exact) (date|day)\b", re.IGNORECASE)
-_HAS_DATE = re.compile(
-    r"\d|\b(january|february|march|april|may|june|july|august|september|october|november|"
-    r"december)\b",
-    re.IGNORECASE,
-)
-_HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
-_WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
-_COUNTS_PEOPLE = re.compile(
-    r"\bhow many (students|applicants|places|spots|seats|candidates)\b", re.IGNORECASE
-)
-_WANTS_ADDRESS = re.compile(r"(?<!mail )\b(address|adres)\b", re.IGNORECASE)
-_WANTS_PLACE = re.compile(r"\b(which|what) (campus|city|town|building|site)\b", re.IGNORECASE)
-_PLACE_NAME = re.compile(r"(?<!^)(?<![.:] )\b[A-Z][a-z]{2,}")  # capitalised inside a sentence
-_STREET = re.compile(r"\b[A-Z][\w-]+ \d{1,4}\b|\b\d{4} [A-Z]")  # "Herestraat 49", "3000 LEUVEN"
-_ASKS_FOR_LIST = re.compile(
-    r"\b(?:what|which)\s+(?:\w+\s+)?(?!(?:is|does|was|has|this|its|us|yes|always|less)\b)(\w{3,}s)\b",
-    re.IGNORECASE,
-)
-_COMPARES = re.compile(
-    r"\b(less|more|cheaper|pricier|higher|lower|difference|differ\w*|compared?|versus|vs)\b",
-    re.IGNORECASE,
-)
-_OTHERS = re.compile(r"\b(others|everyone else|other (students|applicants))\b", re.IGNORECASE)
-# A sentence that opens by pointing back ("The center also ...") needs the one before it.
-_POINTS_BACK = re.compile(
-    r"^(?:[-*•]\s+)?(this|these|that|those|it|they|such|the (center|centre|programme|school|group))\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class _AnswerType:
-    """What kind of sentence a question needs, read once from its words."""
-
-    email: bool
-    address: bool
-    place: bool
-    number: bool
-    percent: bool
-    date: bool
-    count_of: re.Pattern[str] | None  # "how many students": a number before "students"
-
-
-@lru_cache(maxsize=1024)
-def _answer_type(question: str) -> _AnswerType:
-    counted = _COUNTS_PEOPLE.search(question)
-    return _AnswerType(
-        email=bool(_WANTS_EMAIL.search(question)),
-        address=bool(_WANTS_ADDRESS.search(question)),
-        place=bool(_WANTS_PLACE.search(question)),
-        number=bool(_WANTS_NUMBER.search(question)),
-        percent=bool(_WANTS_PERCENT.search(question)),
-        date=bool(_WANTS_DATE.search(question)),
-        count_of=re.compile(rf"\d\S*\s+(\w+\s+)?{counted.group(1)}", re.I) if counted else None,
-    )
-
-
-def _fits_answer_type(query: Query, item: Evidence) -> bool:
-    """A question asking for a number, a percentage, a date, an email or street address, a place's
-    name or a count of students is only answered by a sentence that has one."""
-    wanted = _answer_type(query.search_text)
-    text = item.text
-    if wanted.email and "@" not in text:
-        return False
-    if wanted.percent and not re.search(r"%|\bper ?cent", text):
-        return False
-    if wanted.date and not _HAS_DATE.search(text):
-        return False
-    if wanted.count_of and not wanted.count_of.search(text):
-        return False
-    if wanted.address and not _STREET.search(text):
-        return False
-    if wanted.place and not (_PLACE_NAME.search(unit_display(text)) or _STREET.search(text)):
-        return False  # "which campus?" is answered by a name, not by "on-campus"
-    return not wanted.number or bool(_HAS_NUMBER.search(text))
-
-
-def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int) -> list[Evidence]:
-    """The sentences of one document that answer the question, best first; [] when none does."""
-    strict = {n for n in query.intents if INTENTS_BY_NAME[n].strict}
-    wanted = (
-        {query.focus} if query.focus and any(query.focus in e.intents for e in evidence) else strict
-    )
-    matching = (
-        [e for e in evidence if set(e.intents) & wanted]
-        if wanted
-        else [e for e in evidence if e.intents]
-    )
-    if matching:
-        usable, floor = matching, MIN_SCORE_WITH_INTENT
-    elif strict:
-        return []
-    else:
-        usable, floor = list(evidence), MIN_SCORE
-    if query.focus and query.focus not in wanted:
-        # what the question word asks for is not in the document: only a sentence with the
-        # question's own words answers ("who coordinates clinical studies?"), not one about
-        # something else it asks ("who is the certificate's coordinator?" by its diploma)
-        usable = [e for e in usable if e.lexical >= FOCUS_ELSEWHERE_LEXICAL]
-    usable = [e for e in usable if _fits_answer_type(query, e)]
-    if not usable:
-        return []
-    best = usable[0]
-    close_in_meaning = best.dense >= MIN_DENSE_ALONE or (best.lexical >= 0.75 and best.dense >= 0.3)
-    if best.score < floor or (not best.intents and not close_in_meaning):
-        return []
-    shaped = _shaped_answer(query, best, usable, evidence, max_quotes)
-    if shaped:
-        return shaped
-    chosen = [best]
-    for candidate in usable[1:]:
-        if len(chosen) >= max_quotes or candidate.score < best.score - QUOTE_GAP:
-            break
-        if candidate.chunk_id == best.chunk_id or set(candidate.intents) & set(best.intents):
-            listed = _enumeration(candidate, evidence)
-            if listed:  # a short item quoted second still stands with its list
-                return [*chosen, *listed]
-            chosen.append(candidate)
-    following = next(
-        (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order + 1), None
-    )
-    if (
-        following is not None
-        and following not in chosen
-        and len(chosen) < max_quotes
-        and following.score >= best.score - 2 * QUOTE_GAP
-        and not following.text.startswith("|")
-    ):
-        chosen.append(following)  # the next sentence often completes the answer
-    return (
-        chosen
-        + _other_intents(query, chosen, evidence, floor)
-        + _other_groups(query, chosen, usable)
-    )
-
-
-def _shaped_answer(
-    query: Query,
-    best: Evidence,
-    usable: Sequence[Evidence],
-    evidence: Sequence[Evidence],
-    max_quotes: int,
-) -> list[Evidence]:
-    """Answers whose shape the document or the question decides: a list after its lead, a whole
-    short list or address block, the lines a comparison needs, a sentence with the one it points
-    back to. [] when the best sentence simply stands with its neighbours."""
-    listed = _list_of(best, evidence, query)
-    if listed:
-        return [best, *listed]
-    enumeration = _enumeration(best, evidence)
-    if enumeration:
-        return enumeration
-    item = _list_asked_for(query, best, usable)
-    enumeration = _enumeration(item, evidence) if item is not None else []
-    if item is not None and enumeration:
-        # the best sentence comes first ("you can even design your own track"), then the list
-        return enumeration if best in enumeration else [best, *enumeration]
-    if _COMPARES.search(query.search_text) and is_list_item(best.text) and best.intents:
-        others = [
-            e
-            for e in evidence
-            if e.chunk_id == best.chunk_id
-            and e is not best
-            and is_list_item(e.text)
-            and set(e.intents) & set(best.intents)
-            and (_OTHERS.search(query.text) or not about_other_applicants(query, e.text))
-        ]
-        if others:  # "do EU students pay less?" is answered by the lines for both groups
-            return sorted([best, *others], key=lambda e: e.order)[:max_quotes]
-    if _POINTS_BACK.match(best.text):
-        before = next(
-            (e for e in evidence if e.chunk_id == best.chunk_id and e.order == best.order - 1), None
-        )
-        if before is not None and not before.text.startswith("|"):
-            return [before, best]
-    return []
-
-
-def _list_of(best: Evidence, evidence: Sequence[Evidence], query: Query) -> list[Evidence]:
-    """A lead-in ("These tracks are:") is answered by its list; a cluster's rule by its courses."""
-    if best.text.rstrip().endswith(":"):
-        items = [e for e in evidence if e.lead and e.lead == best.text]
-    elif "courses" in query.intents and not best.text.startswith("|"):
-        items = [e for e in evidence if e.chunk_id == best.chunk_id and e.text.startswith("|")]
-    else:
-        return []
-    return sorted(items, key=lambda e: e.order)[:8]
-
-
-def _list_asked_for(query: Query, best: Evidence, usable: Sequence[Evidence]) -> Evidence | None:
-    """'Which tracks ...?' is answered by a list that its lead or heading says is of tracks;
-    a question about tracks or documents by a list whose lead is about them."""
-    asked = _ASKS_FOR_LIST.search(query.search_text)
-    noun = stems(asked.group(1)) if asked else []
-    asks_one = query.intents if len(query.intents) == 1 else (query.focus,) if query.focus else ()
-    listed = [INTENTS_BY_NAME[n].answers for n in asks_one if n in LISTED_INTENTS]
-
-    def introduces(item: Evidence) -> bool:
-        if any(pattern.search(item.lead) for pattern in listed):
-            return True
-        named = bool(noun) and noun[0] in stems(f"{item.lead} {item.heading}")
-        return named and item.score >= best.score - QUOTE_GAP
-
-    return next((e for e in usable if is_list_item(e.text) and introduces(e)), None)
-
-
-def _kind(text: str) -> str:
-    if is_list_item(text):
-        return "item"
-    if not text.startswith("|") and len(text.split()) <= SHORT_LINE_WORDS and text[-1] not in ".:":
-        return "line"
-    return "sentence"
-
-
-def _enumeration(best: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
-    """A short list item ("CV (résumé)") or address line answers only with the rest of its
-    list or block, in the document's order. Lists of figures are left to the usual selection,
-    which keeps apart the lines for different applicants."""
-    kind = _kind(best.text)
-    if kind == "sentence":
-        return []
-    by_order = {e.order: e for e in evidence if e.chunk_id == best.chunk_id}
-    run = [best]
-    for step in (-1, 1):
-        order = best.order + step
-        while order in by_order and _kind(by_order[order].text) == kind:
-            run.append(by_order[order])
-            order += step
-    if len(run) < 2 or any(
-        len(e.text.split()) > SHORT_ITEM_WORDS or (kind == "item" and re.search(r"\d", e.text))
-        for e in run
-    ):
-        return []
-    return sorted(run, key=lambda e: e.order)[:10]
-
-
-_EVERYONE = re.compile(
-    r"\b(everybody|everyone|all (applicants|students)|every (applicant|student))\b", re.IGNORECASE
-)
-
-
-def _other_groups(
-    query: Query, chosen: Sequence[Evidence], usable: Sequence[Evidence]
-) -> list[Evidence]:
-    """'Does the 15 September date apply to everybody?': what the section for the other group
-    of applicants says on the same point."""
-    best = chosen[0]
-    section = best.heading.split(" > ")[-1]
-    if not (_EVERYONE.search(query.text) and _FOR_GROUP.search(section) and best.intents):
-        return []
-    other = next(
-        (
-            e
-            for e in usable
-            if set(e.intents) & set(best.intents)
-            and e.heading != best.heading
-            and _FOR_GROUP.search(e.heading.split(" > ")[-1])
-        ),
-        None,
-    )
-    if other is None:
-        return []
-    same = [
-        e for e in usable if e.chunk_id == other.chunk_id and set(e.intents) & set(best.intents)
-    ]
-    return sorted(same, key=lambda e: e.order)[:4]
-
-
-def _other_intents(
-    query: Query, chosen: Sequence[Evidence], evidence: Sequence[Evidence], floor: float
-) -> list[Evidence]:
-    """'How long would it take and what would it cost?' asks two things: answer both."""
-    covered = {name for e in chosen for name in e.intents}
-    extra: list[Evidence] = []
-    for name in query.intents:
-        if name in covered or (not INTENTS_BY_NAME[name].strict and name != "duration"):
-            continue
-        best = next((e for e in evidence if name in e.intents and e not in chosen), None)
-        if best is not None and best.score >= floor and _fits_answer_type(query, best):
-            extra.append(best)
-            covered.update(best.intents)
-    return extra
-
-
-def _strength(chosen: Sequence[Evidence]) -> float:
-    """How well a document answers: its best quote (a context sentence may come first)."""
-    return max(e.score for e in chosen)
-
-
-def answering_documents(
-    query: Query, result: RetrievalResult, max_quotes: int
-) -> list[tuple[str, list[Evidence]]]:
-    """Each document that answers, with its quotes, best document first."""
-    by_doc: dict[str, list[Evidence]] = {}
-    for item in result.evidence:
-        by_doc.setdefault(item.doc_id, []).append(item)
-    if query.programmes:
-        by_doc = {d: e for d, e in by_doc.items() if d in query.programmes}
-    if query.said:  # "any other option?" is not answered by what was just said
-        said = " ".join(query.said.split()).lower()
-        by_doc = {
-            d: [e for e in items if unit_display(e.text).lower() not in said]
-            for d, items in by_doc.items()
-        }
-    found = [
-        (doc, chosen)
-        for doc, items in by_doc.items()
-        if (chosen := select_evidence(query, items, max_quotes))
-    ]
-    found.sort(key=lambda pair: -_strength(pair[1]))
-    return found
-
-
-# --- wording ---------------------------------------------------------------------------------
-
-PHRASES = {
-    "en": {
-        "intro": "For the {programme} ({institution}), {topic}:",
-        "topic": "the {label}",
-        "topic_year": "the {label} for the academic year {year}",
-        "general": "the documents say",
-        "past": "Note: these figures were published for the academic year {year}; please confirm the current ones with the programme.",
-        "undated": "Note: the document does not say which academic year this is for; please confirm it with the programme.",
-        "several": "The documents give the {label} for more than one programme:",
-        "clarify": "Which programme do you mean? The documents give the {label} for: {names}.",
-        "decline": "I could not find the answer to {question} in the documents I have{about}.",
-        "this": "this",
-        "covers": " They do answer questions such as {questions}",
-        "contact": " For what they do not say, please contact {contact}.",
-        "no_contact": " For what they do not say, please contact the programme directly.",
-        "scope": " I can answer questions about: {names}.",
-        "about": " about the {programme}",
-        "section": "Under “{heading}”:",
-        "also": "The documents also say:",
-    },
-    "nl": {
-        "intro": "Voor de {programme} ({institution}), {topic}:",
-        "topic": "{label}",
-        "topic_year": "{label} voor het academiejaar {year}",
-        "general": "zeggen de documenten",
-        "past": "Let op: deze gegevens werden gepubliceerd voor het academiejaar {year}; controleer de actuele gegevens bij de opleiding.",
-        "undated": "Let op: het document vermeldt niet voor welk academiejaar dit geldt; controleer het bij de opleiding.",
-        "several": "De documenten vermelden {label} voor meer dan één opleiding:",
-        "clarify": "Welke opleiding bedoel je? De documenten vermelden {label} voor: {names}.",
-        "decline": "Ik kon het antwoord op {question} niet vinden in de documenten die ik heb{about}.",
-        "this": "deze vraag",
-        "covers": " Ze beantwoorden wel vragen zoals {questions}",
-        "contact": " Voor vragen die ze niet beantwoorden, neem contact op met {contact}.",
-        "no_contact": " Voor vragen die ze niet beantwoorden, neem rechtstreeks contact op met de opleiding.",
-        "scope": " Ik kan vragen beantwoorden over: {names}.",
-        "about": " over de {programme}",
-        "section": "Onder “{heading}”:",
-        "also": "De documenten zeggen ook:",
-    },
-}
-
-
-def _phrase(language: str, key: str, **values: str) -> str:
-    return PHRASES.get(language, PHRASES["en"])[key].format(**values)
+# --- wording (the fixed phrases are in assistant/data/phrases.yaml) -------------------------------
 
 
 def quote_of(item: Evidence) -> str:
@@ -473,10 +81,10 @@ def _label(query: Query, language: str, chosen: Sequence[Evidence] = ()) -> str:
 def _topic(query: Query, meta: Mapping[str, str], dated: bool, chosen: Sequence[Evidence]) -> str:
     label = _label(query, query.language, chosen)
     if not label:
-        return _phrase(query.language, "general")
+        return phrases.ANSWERS(query.language, "general")
     year = meta.get("academic_year", "")
     key = "topic_year" if dated and year else "topic"
-    return _phrase(query.language, key, label=label, year=year)
+    return phrases.ANSWERS(query.language, key, label=label, year=year)
 
 
 def _is_dated(query: Query, chosen: Sequence[Evidence]) -> bool:
@@ -496,7 +104,7 @@ def institution_name(meta: Mapping[str, str]) -> str:
 def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date) -> str:
     """One note for the reply: the figures' academic year is over, or the document gives none."""
     if any(not m.get("academic_year") for m in metas):
-        return "\n" + _phrase(query.language, "undated")
+        return "\n" + phrases.ANSWERS(query.language, "undated")
     years = sorted(
         {
             m.get("academic_year", "")
@@ -504,7 +112,7 @@ def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date)
             if _years_past(m.get("academic_year", ""), today)
         }
     )
-    return "\n" + _phrase(query.language, "past", year=", ".join(years)) if years else ""
+    return "\n" + phrases.ANSWERS(query.language, "past", year=", ".join(years)) if years else ""
 
 
 def _years_past(year: str, today: dt.date) -> bool:
@@ -538,9 +146,6 @@ def _citations(
     )
 
 
-_FOR_GROUP = re.compile(r"\b(students?|applicants?|citizens?)\b", re.IGNORECASE)
-
-
 def _numbered(chosen: Sequence[Evidence], start: int, language: str) -> str:
     """The quotes with their citation marks; a quote from a section for one group of applicants
     ("Admission for students with a Flemish Degree") says so, since it holds for them only."""
@@ -548,8 +153,8 @@ def _numbered(chosen: Sequence[Evidence], start: int, language: str) -> str:
     shown = ""
     for i, item in enumerate(chosen):
         section = item.heading.split(" > ")[-1]
-        if _FOR_GROUP.search(section) and section != shown:
-            parts.append(_phrase(language, "section", heading=section))
+        if FOR_GROUP.search(section) and section != shown:
+            parts.append(phrases.ANSWERS(language, "section", heading=section))
             shown = section
         parts.append(f"{readable(item)} [{start + i}]")
     return " ".join(parts)
@@ -604,8 +209,8 @@ def compose_answer(
         found = []  # it asks about something (scholarships, a visa) the documents never mention
     if not found:
         return decline(query, documents, base)
-    top = _strength(found[0][1])
-    candidates = [doc for doc, chosen in found if _strength(chosen) >= top - AMBIGUITY_GAP]
+    top = strength(found[0][1])
+    candidates = [doc for doc, chosen in found if strength(chosen) >= top - AMBIGUITY_GAP]
     several = len(candidates) > 1 and (
         len(query.programmes) > 1  # a name that fits several ("the biomedical sciences master")
         or (not query.programmes and bool(PROGRAMME_SPECIFIC & set(query.intents)))
@@ -619,11 +224,13 @@ def compose_answer(
         if doc_id == continuing:
             label = _label(query, query.language, chosen)
             intro = (
-                (topic[0].upper() + topic[1:] + ":") if label else _phrase(query.language, "also")
+                (topic[0].upper() + topic[1:] + ":")
+                if label
+                else phrases.ANSWERS(query.language, "also")
             )
             situation = ""
         else:
-            intro = _phrase(
+            intro = phrases.ANSWERS(
                 query.language,
                 "intro",
                 programme=meta["programme"] or meta["title"],
@@ -646,11 +253,13 @@ def compose_answer(
             f"{documents[d]['programme'] or documents[d]['title']} ({institution_name(documents[d])})"
             for d in candidates
         )
-        text = _phrase(query.language, "clarify", label=_label(query, query.language), names=names)
+        text = phrases.ANSWERS(
+            query.language, "clarify", label=_label(query, query.language), names=names
+        )
         return replace(base, text=text, clarification=True)
     lines = [
         _situation_clause(query)
-        + _phrase(query.language, "several", label=_label(query, query.language))
+        + phrases.ANSWERS(query.language, "several", label=_label(query, query.language))
     ]
     chosen_all: list[Evidence] = []
     for doc_id, chosen in (pair for pair in found if pair[0] in candidates):
@@ -718,24 +327,26 @@ def decline(
     programmes = [d for d in query.programmes if d in documents]
     if len(programmes) == 1:
         meta = documents[programmes[0]]
-        text = _phrase(
+        text = phrases.ANSWERS(
             language,
             "decline",
-            about=_phrase(language, "about", programme=meta["programme"] or meta["title"]),
+            about=phrases.ANSWERS(language, "about", programme=meta["programme"] or meta["title"]),
             question=_asked(query),
         )
         offered = suggested_questions(programmes[0], query.english or query.text)
         if offered and language == "en":
-            text += _phrase(language, "covers", questions=" ".join(f"“{q}”" for q in offered))
+            text += phrases.ANSWERS(
+                language, "covers", questions=" ".join(f"“{q}”" for q in offered)
+            )
         contact = " ".join(meta.get("contact", "").split())
         text += (
-            _phrase(language, "contact", contact=contact)
+            phrases.ANSWERS(language, "contact", contact=contact)
             if contact
-            else _phrase(language, "no_contact")
+            else phrases.ANSWERS(language, "no_contact")
         )
         return replace(base, text=text, programme=programmes[0], gaps=1)
     names = "; ".join(f"{m['title']}" for m in documents.values())
-    text = _phrase(language, "decline", about="", question=_asked(query)) + _phrase(
+    text = phrases.ANSWERS(language, "decline", about="", question=_asked(query)) + phrases.ANSWERS(
         language, "scope", names=names
     )
     return replace(base, text=text, gaps=1)
@@ -749,7 +360,7 @@ def _asked(query: Query) -> str:
     asked = " ".join((query.asked or query.text).split())
     if query.asked or len(asked.split()) <= ASKED_WORDS:
         return f"“{asked}”"
-    return _phrase(query.language, "this")
+    return phrases.ANSWERS(query.language, "this")
 
 
 SUGGESTIONS_FILE = Path(__file__).resolve().parent / "data" / "suggestions.yaml"
@@ -780,43 +391,6 @@ def suggested_questions(doc_id: str, question: str) -> list[str]:
     return list(ranked[:OFFERED])
 
 
-# --- the reader's choice ---------------------------------------------------------------------
-
-READER_GAP = 0.3  # further quotes must be within this probability of the best one
-
-
-def reader_choice(
-    query: Query,
-    read: Sequence[tuple[Evidence, float]],
-    evidence: Sequence[Evidence],
-    threshold: float,
-    max_quotes: int,
-) -> list[tuple[str, list[Evidence]]]:
-    """The quotes per document that the reader finds answer the question, best document first;
-    [] when no unit reaches the threshold (the documents are silent). A quote keeps the list it
-    introduces and the sentence it points back to."""
-    if not read or read[0][1] < threshold:
-        return []
-    top = read[0][1]
-    by_doc: dict[str, list[Evidence]] = {}
-    for item, probability in read:
-        if probability >= threshold and probability >= top - READER_GAP:
-            by_doc.setdefault(item.doc_id, []).append(item)
-    found: list[tuple[str, list[Evidence]]] = []
-    for doc_id, accepted in by_doc.items():
-        best = accepted[0]
-        own = [e for e in evidence if e.doc_id == doc_id]
-        shaped = _shaped_answer(query, best, accepted, own, max_quotes)
-        quotes = list(shaped) if shaped else [best]
-        for item in accepted[1:]:
-            if len(quotes) >= max_quotes:
-                break
-            if item not in quotes:
-                quotes.append(item)
-        found.append((doc_id, sorted(quotes, key=lambda e: (e.chunk_id != best.chunk_id, e.order))))
-    return found
-
-
 # --- small talk ------------------------------------------------------------------------------
 
 SMALL_TALK_WORDS = frozenset(
@@ -829,20 +403,6 @@ THANKS_WORDS = frozenset(
     {"thanks", "thank", "thx", "ta", "cheers", "appreciate", "appreciated", "bedankt", "dank"}
     | {"merci"}
 )
-SMALL_TALK = {
-    "en": {
-        "hello": "Hello! ",
-        "thanks": "You're welcome! ",
-        "offer": "Ask me anything about the programmes: fees, deadlines, admission, courses "
-        "or whom to contact.",
-    },
-    "nl": {
-        "hello": "Hallo! ",
-        "thanks": "Graag gedaan! ",
-        "offer": "Stel gerust een vraag over de opleidingen: kosten, deadlines, toelating, "
-        "vakken of contactpersonen.",
-    },
-}
 
 
 def is_small_talk(text: str) -> bool:
@@ -853,9 +413,9 @@ def is_small_talk(text: str) -> bool:
 
 def small_talk_answer(query: Query) -> Answer:
     """Thanks are welcomed, a greeting is returned; both offer what can be asked."""
-    words = SMALL_TALK.get(query.language, SMALL_TALK["en"])
     thanked = bool(set(re.findall(r"[a-z]+", query.text.lower())) & THANKS_WORDS)
-    text = words["thanks" if thanked else "hello"] + words["offer"]
+    greeting = phrases.SMALL_TALK(query.language, "thanks" if thanked else "hello")
+    text = greeting + phrases.SMALL_TALK(query.language, "offer")
     return Answer(
         text, False, standalone_question=query.text, language=query.language, small_talk=True
     )

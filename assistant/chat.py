@@ -9,12 +9,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
+from assistant import phrases
 from assistant.answer import (
     Answer,
     Citation,
     compose_answer,
     is_small_talk,
-    reader_choice,
     small_talk_answer,
 )
 from assistant.config import ReaderMode, Settings, get_settings
@@ -22,6 +22,7 @@ from assistant.corpus import document_text
 from assistant.errors import InputError, MessageTooLongError
 from assistant.llm import text_deltas
 from assistant.reader import Reader, load_reader, read_evidence
+from assistant.selection import reader_choice
 from assistant.understanding import Query, detect_programmes, understand
 
 if TYPE_CHECKING:
@@ -371,29 +372,6 @@ def _renumbered(text: str, numbers: dict[str, str]) -> str:
     return _CITATION_MARK.sub(lambda mark: f"[{numbers.get(mark[1], mark[1])}]", text)
 
 
-REPLY = {
-    "en": {
-        "greeting": "Dear applicant,",
-        "greeting_name": "Dear {name},",
-        "thanks": "Thank you for your email and your interest in our programmes.",
-        "missing": "[TO COMPLETE BY STAFF: the documents do not answer this question: “{question}”]",
-        "check_year": "[TO CHECK BY STAFF: the figures above come from the documents for the academic year {year}; check that they still hold.]",
-        "check_undated": "[TO CHECK BY STAFF: the documents give no academic year for the figures above; check that they still hold.]",
-        "sources": "Sources:",
-        "sign_off": "Kind regards,\nThe admissions team",
-    },
-    "nl": {
-        "greeting": "Beste kandidaat,",
-        "greeting_name": "Beste {name},",
-        "thanks": "Bedankt voor je e-mail en je interesse in onze opleidingen.",
-        "missing": "[AAN TE VULLEN DOOR MEDEWERKER: de documenten beantwoorden deze vraag niet: “{question}”]",
-        "check_year": "[NA TE KIJKEN DOOR MEDEWERKER: de gegevens hierboven komen uit de documenten voor het academiejaar {year}; controleer of ze nog gelden.]",
-        "check_undated": "[NA TE KIJKEN DOOR MEDEWERKER: de documenten vermelden geen academiejaar voor de gegevens hierboven; controleer of ze nog gelden.]",
-        "sources": "Bronnen:",
-        "sign_off": "Met vriendelijke groeten,\nHet admissions team",
-    },
-}
-
 _SIGNATURE_NAME = re.compile(r"^[A-ZÀ-Ý][\w'’.-]+(?: [A-ZÀ-Ý][\w'’.-]+){0,3}$")
 
 
@@ -463,9 +441,12 @@ def render_reply(
 ) -> str:
     """The draft staff send: a greeting by name when the email is signed, each question answered
     once, each gap and each dated figure marked for staff, the sources listed once."""
-    words = REPLY.get(language, REPLY["en"])
-    greeting = words["greeting_name"].format(name=name) if name else words["greeting"]
-    paragraphs = [greeting, words["thanks"]]
+    greeting = (
+        phrases.EMAIL(language, "greeting_name", name=name)
+        if name
+        else phrases.EMAIL(language, "greeting")
+    )
+    paragraphs = [greeting, phrases.EMAIL(language, "thanks")]
     undated = [
         replace(a, text=a.text.removesuffix(a.note).rstrip()) if a.note else a for a in answers
     ]
@@ -475,7 +456,7 @@ def render_reply(
     checks: list[str] = []
     for question, answer in zip(questions, answers, strict=True):
         if not answer.answered:
-            paragraphs.append(words["missing"].format(question=question))
+            paragraphs.append(phrases.EMAIL(language, "missing", question=question))
             continue
         text = next(answered)
         cited = {(c.source, c.quote) for c in answer.citations}
@@ -487,15 +468,17 @@ def render_reply(
     for note in checks:
         year = re.search(r"\d{4}\s*-\s*\d{2,4}(?:, \d{4}\s*-\s*\d{2,4})*", note)
         paragraphs.append(
-            words["check_year"].format(year=year.group(0)) if year else words["check_undated"]
+            phrases.EMAIL(language, "check_year", year=year.group(0))
+            if year
+            else phrases.EMAIL(language, "check_undated")
         )
     if sources:
         listed = "\n".join(
             f"[{n}] {c.title}, {c.heading.split(' > ')[-1] or c.title}: “{_plain_quote(c.quote)}”"
             for n, c in enumerate(sources, 1)
         )
-        paragraphs.append(f"{words['sources']}\n{listed}")
-    paragraphs.append(words["sign_off"])
+        paragraphs.append(f"{phrases.EMAIL(language, 'sources')}\n{listed}")
+    paragraphs.append(phrases.EMAIL(language, "sign_off"))
     return "\n\n".join(paragraphs)
 
 

@@ -22,19 +22,16 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.config import Settings
+from assistant.intents import INTENTS_BY_NAME
+from assistant.programmes import ProgrammeNames, programme_names, proper_names
 from assistant.store import IndexSnapshot, active_generation, load_snapshot, open_client
 from assistant.understanding import (
-    GENERIC_WORDS,
-    INTENTS_BY_NAME,
-    ProgrammeNames,
     Query,
     about_other_applicants,
     detect_intents,
-    programme_names,
-    proper_names,
-    stems,
     unit_citizenship,
 )
+from assistant.words import GENERIC_WORDS, stems
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,16 +1,21 @@
 """Tables shipped as data in ``assistant/data/``, read once at import and checked row by row.
 
 A table is a UTF-8 CSV file whose first line names its columns. Lines starting with ``#`` are
-comments and blank lines are skipped. Anything malformed raises ``DataTableError`` naming the
-file and the line, so a bad edit stops the assistant at start-up rather than changing answers.
+comments and blank lines are skipped. A table of entries whose values are patterns or several
+lines (intents, phrases) is a YAML list of mappings instead. Anything malformed raises
+``DataTableError`` naming the file and the line, so a bad edit stops the assistant at start-up
+rather than changing answers.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from assistant.errors import DataTableError
 
@@ -74,3 +79,109 @@ def _without_comments(text: str) -> Iterator[str]:
     """The lines of ``text`` with comments blanked, so the reader's line numbers stay true."""
     for line in text.splitlines(keepends=True):
         yield "\n" if line.lstrip().startswith("#") else line
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a list in a YAML file: its values by key, and the lines they stand on."""
+
+    path: Path
+    line: int
+    name: str  # how errors name the entry: its `name`, else its place in the list
+    values: dict[str, object]
+    lines: dict[str, int]
+
+    def error(self, reason: str, key: str | None = None) -> DataTableError:
+        line = self.lines.get(key, self.line) if key else self.line
+        return DataTableError(self.path, line, f"{self.name}: {reason}")
+
+    def text(self, key: str) -> str:
+        """The value, which must be a non-empty string."""
+        value = self.values[key]
+        if not isinstance(value, str) or not value:
+            raise self.error(f"{key} must be a non-empty string", key)
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.values[key]
+        if not isinstance(value, bool):
+            raise self.error(f"{key} must be true or false", key)
+        return value
+
+    def pattern(self, key: str, placeholders: Mapping[str, str] | None = None) -> re.Pattern[str]:
+        """The value as a case-insensitive regular expression: a string, or a list of strings
+        joined without a separator, whose ``{NAME}`` placeholders stand for other patterns."""
+        value = self.values[key]
+        if isinstance(value, list) and value and all(isinstance(p, str) for p in value):
+            value = "".join(value)
+        if not isinstance(value, str) or not value:
+            raise self.error(f"{key} must be a pattern or a list of pattern lines", key)
+        known = placeholders or {}
+
+        def substitute(match: re.Match[str]) -> str:
+            if match[1] not in known:
+                raise self.error(f"{key} uses the unknown placeholder {match[0]}", key)
+            return known[match[1]]
+
+        text = _PLACEHOLDER.sub(substitute, value)
+        try:
+            return re.compile(text, re.IGNORECASE)
+        except re.error as exc:
+            raise self.error(f"{key} is not a valid pattern ({exc}): {value}", key) from exc
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Z][A-Z_]*)\}")
+
+
+def read_entries(
+    name: str, keys: Sequence[str], section: str | None = None, data_dir: Path = DATA_DIR
+) -> list[Entry]:
+    """The entries of the list in ``data_dir/name`` (under ``section`` when the file has
+    several), each having exactly ``keys``."""
+    path = data_dir / name
+    document = _yaml_document(path)
+    if section is not None:
+        pairs = document.value if isinstance(document, yaml.MappingNode) else []
+        found = [value for key, value in pairs if key.value == section]
+        if not found:
+            raise DataTableError(path, 0, f"has no section {section!r}")
+        document = found[0]
+    if not isinstance(document, yaml.SequenceNode):
+        where = f"{section} " if section else ""
+        raise DataTableError(path, document.start_mark.line + 1, f"{where}must be a list")
+    return [_entry(path, node, index, keys) for index, node in enumerate(document.value, 1)]
+
+
+def _yaml_document(path: Path) -> yaml.Node:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataTableError(path, 0, f"cannot be read: {exc}") from exc
+    try:
+        document = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise DataTableError(path, line, f"is not valid YAML: {exc.problem}") from exc
+    if document is None:
+        raise DataTableError(path, 0, "is empty")
+    return document
+
+
+def _entry(path: Path, node: yaml.Node, index: int, keys: Sequence[str]) -> Entry:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        raise DataTableError(path, line, f"entry {index} must be a mapping of {', '.join(keys)}")
+    constructor = yaml.SafeLoader("")
+    values = {str(k.value): constructor.construct_object(v, deep=True) for k, v in node.value}
+    lines = {str(k.value): v.start_mark.line + 1 for k, v in node.value}
+    given = values.get("name")
+    entry = Entry(
+        path, line, repr(given) if isinstance(given, str) else f"entry {index}", values, lines
+    )
+    for key in values:
+        if key not in keys:
+            raise entry.error(f"unknown key {key!r}; expected {', '.join(keys)}", key)
+    missing = [key for key in keys if key not in values]
+    if missing:
+        raise entry.error(f"missing {', '.join(missing)}")
+    return entry

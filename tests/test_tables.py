@@ -1,13 +1,24 @@
-"""Data tables in assistant/data/: read with their line numbers, and a bad row named exactly."""
+"""Data tables in assistant/data/: read with their line numbers, and a bad row or entry named
+exactly."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from assistant.errors import ConfigurationError, DataTableError
-from assistant.tables import DATA_DIR, read_table
+from assistant.intents import (
+    FOCUS,
+    INTENTS,
+    INTENTS_BY_NAME,
+    INTENTS_FILE,
+    THESAURUS,
+    load_focus,
+    load_intents,
+)
+from assistant.tables import DATA_DIR, read_entries, read_table
 
 
 def _table(tmp_path: Path, text: str) -> Path:
@@ -66,3 +77,74 @@ def test_the_shipped_tables_are_whole(name: str, columns: int, rows: int) -> Non
     table = read_table(name, tuple(header.split(",")))
     assert len(header.split(",")) == columns
     assert len(table) == rows
+
+
+def _entries(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_entries_keep_the_lines_of_their_values(tmp_path: Path) -> None:
+    data_dir = _entries(
+        tmp_path, "# words\nwords:\n  - name: a\n    pattern:\n      - 'x|'\n      - 'y'\n"
+    )
+    (entry,) = read_entries("t.yaml", ("name", "pattern"), "words", data_dir)
+    assert (entry.line, entry.lines) == (3, {"name": 3, "pattern": 5})
+    assert entry.pattern("pattern") == re.compile("x|y", re.IGNORECASE)
+
+
+def test_a_placeholder_stands_for_its_pattern(tmp_path: Path) -> None:
+    (entry,) = read_entries(
+        "t.yaml", ("pattern",), data_dir=_entries(tmp_path, "- pattern: a{B}\\d{2}\n")
+    )
+    assert entry.pattern("pattern", {"B": "(?:b|c)"}).pattern == r"a(?:b|c)\d{2}"
+    with pytest.raises(
+        DataTableError, match=r"t\.yaml:1: entry 1: pattern uses the unknown placeholder \{B\}$"
+    ):
+        entry.pattern("pattern", {"C": "c"})
+
+
+def test_an_unknown_or_missing_key_names_the_file_line_and_entry(tmp_path: Path) -> None:
+    data_dir = _entries(tmp_path, "- name: a\n  pattern: x\n- name: b\n  patern: x\n")
+    with pytest.raises(
+        DataTableError, match=r"t\.yaml:4: 'b': unknown key 'patern'; expected name, pattern$"
+    ):
+        read_entries("t.yaml", ("name", "pattern"), data_dir=data_dir)
+    data_dir = _entries(tmp_path, "- name: a\n  pattern: x\n- name: b\n")
+    with pytest.raises(DataTableError, match=r"t\.yaml:3: 'b': missing pattern$"):
+        read_entries("t.yaml", ("name", "pattern"), data_dir=data_dir)
+
+
+def test_invalid_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    data_dir = _entries(tmp_path, "- name: a\n  pattern: 'x\n- name: b\n")
+    with pytest.raises(DataTableError, match=r"t\.yaml:4: is not valid YAML"):
+        read_entries("t.yaml", ("name", "pattern"), data_dir=data_dir)
+
+
+def test_a_bad_intent_pattern_names_the_file_line_intent_and_error(tmp_path: Path) -> None:
+    text = (DATA_DIR / INTENTS_FILE).read_text(encoding="utf-8")
+    broken = text.replace(r"asks: '\b(graduation|ceremony", r"asks: '\b((graduation|ceremony", 1)
+    assert broken != text
+    (tmp_path / INTENTS_FILE).write_text(broken, encoding="utf-8")
+    line = next(n for n, row in enumerate(broken.splitlines(), 1) if r"'\b((graduation" in row)
+    with pytest.raises(DataTableError) as caught:
+        load_intents(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / INTENTS_FILE}:{line}: 'graduation': asks is not a valid pattern "
+        r"(missing ), unterminated subpattern at position 2): \b((graduation|ceremony|commencement)\b"
+    )
+
+
+def test_a_focus_on_no_intent_is_named(tmp_path: Path) -> None:
+    text = (DATA_DIR / INTENTS_FILE).read_text(encoding="utf-8")
+    (tmp_path / INTENTS_FILE).write_text(text.replace("- intent: emphasis", "- intent: emphassis"))
+    with pytest.raises(DataTableError, match=r"'emphassis' is not one of the intents$"):
+        load_focus(load_intents(tmp_path), tmp_path)
+
+
+def test_the_shipped_intents_and_thesaurus_are_whole() -> None:
+    assert len(INTENTS) == 26 and INTENTS[0].name == "application_fee"
+    assert [name for _, name in FOCUS][:3] == ["credits", "duration", "fee"]
+    assert len(THESAURUS) == 27 and THESAURUS[-1][1] == "structured around"
+    deadline = INTENTS_BY_NAME["deadline"]
+    assert deadline.answers.search("apply by 1 March 2026") and deadline.strict
