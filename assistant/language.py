@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 Language = Literal["en", "nl"]
 
 SERVED_LANGUAGES_NOTE = (
-    "I can answer in English or Dutch (Nederlands); your question seems to be in {language}, "
-    "so here is the answer in English."
+    "I can answer in English or Dutch (Nederlands). Your question seems to be in {language}: "
+    "this reply is in English, and asking in English or Dutch gives the best answer."
 )
 
 
