@@ -1,9 +1,8 @@
-"""Map what an applicant says about themselves to the categories the programme documents use.
+"""Read what an applicant says about themselves: citizenship, residence and previous degree.
 
-The documents sort applicants three ways: EEA and non-EEA citizens (fees and deadlines),
-non-EEA citizens living in Belgium with a valid residence permit (deadlines), and students with
-or without a Flemish degree (admission procedure). ``detect_situation`` reads those facts from
-a question in English or Dutch. It runs on every question, so it uses only compiled regular
+``detect_situation`` reads those facts from a question in English or Dutch and returns them as an
+``ApplicantSituation`` in the documents' categories (``assistant.situation``), naming states as
+``assistant.countries`` lists them. It runs on every question, so it uses only compiled regular
 expressions and dictionary look-ups.
 
 A nationality word counts only when it is about the person ("I'm Dutch", "Dutch passport",
@@ -14,135 +13,42 @@ A nationality word counts only when it is about the person ("I'm Dutch", "Dutch 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, Literal
 
-import pycountry
+from assistant.countries import (
+    CASE_SENSITIVE_ALIASES,
+    COUNTRIES,
+    COUNTRY_BY_NAME,
+    COUNTRY_WORDS,
+    EEA_MEMBERS,
+    EU_MEMBERS,
+    Country,
+    fold,
+)
+from assistant.situation import (
+    EEA,
+    NON_EEA,
+    NON_EEA_RESIDENT,
+    ApplicantSituation,
+    Category,
+    category_terms,
+)
 
-from assistant.tables import Row, read_table
+__all__ = [
+    "COUNTRIES",
+    "EEA",
+    "EEA_MEMBERS",
+    "EU_MEMBERS",
+    "NON_EEA",
+    "NON_EEA_RESIDENT",
+    "ApplicantSituation",
+    "Category",
+    "Country",
+    "category_terms",
+    "detect_situation",
+]
 
-Category = Literal["EEA", "non-EEA", "non-EEA living in Belgium with a valid residence permit"]
-
-EEA: Final = "EEA"
-NON_EEA: Final = "non-EEA"
-NON_EEA_RESIDENT: Final = "non-EEA living in Belgium with a valid residence permit"
-
-
-@dataclass(frozen=True)
-class Country:
-    """One state: how answers name it, and whether its citizens count as EEA applicants."""
-
-    name: str  # English, with the article where English uses one: "the Netherlands"
-    dutch_name: str
-    eea: bool
-    un_member: bool
-
-    @property
-    def short_name(self) -> str:
-        return self.name.removeprefix("the ")
-
-
-# Upper-case only, since the lower-case word is common ("tell us", Dutch "vs" for versus).
-_CASE_SENSITIVE_ALIASES = {"US": "the United States", "VS": "the United States"}
-
-
-def _fold(text: str) -> str:
-    """Drop accents and unify apostrophes, so "België" matches "Belgie" and "I’m" "I'm"."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00b4", "'")
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _split(cell: str) -> list[str]:
-    return [part.strip() for part in cell.split(";") if part.strip()]
-
-
-def _inflections(dutch_demonym: str) -> tuple[str, ...]:
-    """A Dutch adjective and its inflected form: "Duits" -> "Duitse", "Indiaas" -> "Indiase"."""
-    if dutch_demonym.endswith("sch"):
-        return dutch_demonym, dutch_demonym + "e"
-    if not dutch_demonym.endswith("s"):
-        return (dutch_demonym,)  # a noun: "Belg", "Nederlander"
-    if dutch_demonym.endswith(("aas", "ees")):
-        return dutch_demonym, dutch_demonym[:-3] + dutch_demonym[-2] + "se"
-    return dutch_demonym, dutch_demonym + "e"
-
-
-_Kind = Literal["name", "demonym", "people"]  # "people": a plural noun, "Indians"
-
-
-_COUNTRY_COLUMNS = (
-    "iso", "article", "name", "aliases", "demonyms", "dutch_names", "dutch_demonyms",
-    "un_member", "membership",
-)  # fmt: skip
-
-
-def _english_name(row: Row) -> str:
-    """The row's name, else the ISO short name of its code; with "the " where English uses it."""
-    name, iso = row["name"], row["iso"]
-    if iso:
-        record = pycountry.countries.get(alpha_3=iso)
-        if record is None:
-            raise row.error(f"iso {iso!r} is not an ISO 3166-1 alpha-3 code")
-        name = name or getattr(record, "common_name", None) or record.name
-    if not name:
-        raise row.error("name is empty and there is no iso code to take it from")
-    return f"the {name}" if row.choice("article", ("", "the")) else name
-
-
-def _words_of(row: Row, name: str) -> dict[str, _Kind]:
-    """Every word naming the row's state or its people, the first reading of a word winning."""
-    words: dict[str, _Kind] = {}  # names before demonyms
-    for word in [name.removeprefix("the "), *_split(row["aliases"]), *_split(row["dutch_names"])]:
-        words.setdefault(word, "name")
-    for word in _split(row["demonyms"]):
-        words.setdefault(word, "demonym")
-        if word.endswith("man"):
-            words.setdefault(word[:-3] + "men", "people")
-        elif not word.endswith(("s", "sh", "ch", "ese")):
-            words.setdefault(word + "s", "people")
-    for word in _split(row["dutch_demonyms"]):
-        for form in _inflections(word):
-            words.setdefault(form, "demonym")
-    return words
-
-
-def _load_countries() -> tuple[
-    tuple[Country, ...], dict[str, tuple[Country, _Kind]], frozenset[str], frozenset[str]
-]:
-    """Countries, the lexicon of words naming them, and the EU and EEA members by name."""
-    countries: list[Country] = []
-    lexicon: dict[str, tuple[Country, _Kind]] = {}
-    eu: set[str] = set()
-    eea: set[str] = set()
-    for row in read_table("countries.csv", _COUNTRY_COLUMNS):
-        name = _english_name(row)
-        if any(country.name == name for country in countries):
-            raise row.error(f"{name} is listed twice")
-        membership = row.choice("membership", ("", "EU", "EEA"))
-        (eu if membership == "EU" else eea if membership == "EEA" else set()).add(name)
-        dutch = _split(row["dutch_names"])
-        country = Country(
-            name=name,
-            dutch_name=dutch[0] if dutch else name.removeprefix("the "),
-            eea=bool(membership),
-            un_member=row.choice("un_member", ("yes", "no")) == "yes",
-        )
-        countries.append(country)
-        for word, kind in _words_of(row, name).items():
-            lexicon.setdefault(_fold(word).lower(), (country, kind))
-    return tuple(countries), lexicon, frozenset(eu), frozenset(eu | eea)
-
-
-# The European Economic Area is the 27 member states of the European Union plus Iceland,
-# Liechtenstein and Norway; the table's membership column says which (and why Switzerland and the
-# United Kingdom are not).
-COUNTRIES, _LEXICON, EU_MEMBERS, EEA_MEMBERS = _load_countries()
-_BY_NAME = {name: c for c in COUNTRIES for name in (c.name, c.short_name)}
 
 # Words that name a group rather than a state.
 _GROUP_EEA = ("eu/eea", "eea/eu", "eu/eer", "eer/eu", "eu", "eea", "eer", "e.u.", "e.e.a.")
@@ -186,8 +92,8 @@ _MENTION = re.compile(
     rf"""(?<![\w-])(?:
       (?P<non_eea>{_NON_EEA_PATTERN})
     | (?P<group>{_trie_pattern([*_GROUP_EEA, *_GROUP_EEA_NAMES, *_GROUP_EUROPEAN, *_GROUP_EUROPE])})
-    | (?P<place>{_trie_pattern(_LEXICON)})
-    | (?P<acronym>(?-i:{"|".join(_CASE_SENSITIVE_ALIASES)}))
+    | (?P<place>{_trie_pattern(COUNTRY_WORDS)})
+    | (?P<acronym>(?-i:{"|".join(CASE_SENSITIVE_ALIASES)}))
     )(?![\w])""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -335,78 +241,6 @@ _WINDOW = 60  # characters of context read on either side of a mention
 
 
 @dataclass(frozen=True)
-class ApplicantSituation:
-    """What a question tells about the person asking, in the documents' own categories.
-
-    ``eea`` is None when the citizenship is unknown; ``flemish_degree`` is None when the
-    question says nothing about where the previous degree comes from.
-    """
-
-    country: str | None  # English short name: "India", "Netherlands", "United States"
-    eea: bool | None
-    resident_in_belgium: bool
-    flemish_degree: bool | None
-
-    @property
-    def category(self) -> Category | None:
-        """The deadline and fee category; an EEA citizen living in Belgium is still "EEA"."""
-        if self.eea is None:
-            return None
-        if self.eea:
-            return EEA
-        return NON_EEA_RESIDENT if self.resident_in_belgium else NON_EEA
-
-    def describe(self, language: str = "en") -> str:
-        """A short clause naming the category, for an answer to open with; "" when unknown."""
-        dutch = language == "nl"
-        if self.eea is None:
-            return _describe_degree(self.flemish_degree, dutch)
-        country = _BY_NAME.get(self.country) if self.country else None
-        resident = not self.eea and self.resident_in_belgium
-        if dutch:
-            if country is not None:
-                subject = f"Als staatsburger van {country.dutch_name}"
-            else:
-                subject = "Als EU/EER-burger" if self.eea else "Als niet-EER-burger"
-            if resident:
-                return (
-                    f"{subject} met een Belgische verblijfsvergunning val je onder de "
-                    "niet-EER-kandidaten met een geldige verblijfsvergunning"
-                )
-            group = "EER-kandidaten" if self.eea else "niet-EER-kandidaten"
-            return f"{subject} val je onder de {group}"
-        if country is not None:
-            subject = f"As a citizen of {country.name}"
-        else:
-            subject = "As an EU/EEA citizen" if self.eea else "As a non-EEA citizen"
-        if resident:
-            return (
-                f"{subject} living in Belgium with a residence permit, you count as a non-EEA "
-                "applicant with a valid residence permit"
-            )
-        group = "an EEA applicant" if self.eea else "a non-EEA applicant"
-        return f"{subject}, you count as {group}"
-
-
-def _describe_degree(flemish_degree: bool | None, dutch: bool) -> str:
-    if flemish_degree is None:
-        return ""
-    if dutch:
-        if flemish_degree:
-            return (
-                "Met een Vlaams diploma volg je de toelatingsprocedure voor studenten met een "
-                "Vlaams diploma"
-            )
-        return "Zonder Vlaams diploma volg je de toelatingsprocedure voor internationale studenten"
-    if flemish_degree:
-        return (
-            "With a Flemish degree, you follow the admission procedure for students with a "
-            "Flemish degree"
-        )
-    return "Without a Flemish degree, you follow the admission procedure for international students"
-
-
-@dataclass(frozen=True)
 class _Claim:
     eea: bool
     country: Country | None
@@ -423,7 +257,7 @@ class _Findings:
 
 def detect_situation(text: str) -> ApplicantSituation | None:
     """Read citizenship, residence and degree from a question; None when it says nothing."""
-    folded = _fold(text)
+    folded = fold(text)
     lower = folded.lower()
     found = _Findings(claims=[], residence=[], degree_explicit=[], degree_implied=[])
     for match in _MENTION.finditer(folded):
@@ -454,25 +288,6 @@ def detect_situation(text: str) -> ApplicantSituation | None:
     )
 
 
-def category_terms(situation: ApplicantSituation | None) -> tuple[str, ...]:
-    """The documents' phrases for the situation, so the answer can pick matching sentences."""
-    if situation is None:
-        return ()
-    terms: list[str] = []
-    category = situation.category
-    if category == EEA:
-        terms.append("EEA")
-    elif category is not None:
-        terms.append("non-EEA")
-        if category == NON_EEA_RESIDENT:
-            terms.append("residence permit")
-    if situation.flemish_degree is True:
-        terms.append("Flemish Degree")
-    elif situation.flemish_degree is False:
-        terms.append("international students")
-    return tuple(terms)
-
-
 def _read_mention(match: re.Match[str], lower: str, found: _Findings) -> None:
     start, end = match.span()
     prefix = lower[max(0, start - _WINDOW) : start]
@@ -484,9 +299,9 @@ def _read_mention(match: re.Match[str], lower: str, found: _Findings) -> None:
         _read_group_word(word, prefix, suffix, found)
     else:
         if match.group("place") is not None:
-            country, kind = _LEXICON[word]
+            country, kind = COUNTRY_WORDS[word]
         else:
-            country, kind = _BY_NAME[_CASE_SENSITIVE_ALIASES[match.group()]], "name"
+            country, kind = COUNTRY_BY_NAME[CASE_SENSITIVE_ALIASES[match.group()]], "name"
         if kind == "name":
             _read_country_name(country, prefix, suffix, found)
         else:

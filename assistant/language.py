@@ -1,9 +1,14 @@
-"""Which language a question is in (English or Dutch), and Dutch questions as English search terms.
+"""Which language a question is in, and Dutch questions as English search terms.
 
-Questions are short and often mix in programme and course names, some of them Dutch
-("Inleiding in Celbiologie en Anatomie van de Mens"), so the detector scores function and domain
-words and leaves names out: a run of capitalised words, with the small words between them, is a
-name and says nothing about the language of the question around it. English is the default.
+The assistant serves English and Dutch. Questions are short and often mix in programme and course
+names, some of them Dutch ("Inleiding in Celbiologie en Anatomie van de Mens"), so names are left
+out first: a run of capitalised words, with the small words between them, is a name and says
+nothing about the language of the question around it. Between English and Dutch, weighted
+function and domain words decide, the opening word counting most; English is the default.
+
+``unserved_language`` names another language a question is clearly written in (French, German,
+...), found by lingua's statistical models: such a question is answered in English, opened by a
+sentence naming the served languages. lingua is imported and its detector built on first use, once.
 
 ``to_english`` rewrites a Dutch question word by word from a glossary, so that an English-language
 retriever finds the passage that answers it. It is a table, not a translation model: words it does
@@ -13,11 +18,20 @@ not know (names, course codes, numbers) are kept as they are.
 from __future__ import annotations
 
 import re
-from typing import Literal
+import threading
+from typing import TYPE_CHECKING, Literal
 
 from assistant.tables import read_table
 
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
 Language = Literal["en", "nl"]
+
+SERVED_LANGUAGES_NOTE = (
+    "I can answer in English or Dutch (Nederlands). Your question seems to be in {language}: "
+    "this reply is in English, and asking in English or Dutch gives the best answer."
+)
 
 
 def _words(text: str) -> list[str]:
@@ -118,9 +132,65 @@ def language_scores(text: str) -> tuple[float, float]:
 
 
 def detect_language(text: str) -> Language:
-    """ "nl" when the text is Dutch, else "en" (the default, also for ties and empty text)."""
+    """ "nl" when the text is Dutch, else "en": the default, also for ties, empty text and text
+    in another language (German "Wie viel kostet ..." shares words with Dutch)."""
     english, dutch = language_scores(text)
-    return "nl" if dutch > english else "en"
+    return "nl" if dutch > english and unserved_language(text) is None else "en"
+
+
+# Languages applicants commonly write in besides the served two; each costs lingua about 33 MB.
+_OTHER_LANGUAGES = ("FRENCH", "GERMAN", "SPANISH")
+# A question is read as another language only when lingua is this sure of it, over this many words
+# (names left out): keyword queries such as "ielts leiden" or "mp cert specialisations" stay served.
+_MIN_OTHER_CONFIDENCE = 0.5
+_MIN_OTHER_WORDS = 3
+_MAX_WORDS = 40  # enough to know the language of a long email, at a bounded cost
+
+_detector: LanguageDetector | None = None
+_detector_lock = threading.Lock()
+
+
+def _language_detector() -> LanguageDetector:
+    """lingua's detector for the served and the other languages, built once on first use."""
+    global _detector
+    if _detector is None:
+        with _detector_lock:
+            if _detector is None:
+                from lingua import Language as LinguaLanguage
+                from lingua import LanguageDetectorBuilder
+
+                languages = ("ENGLISH", "DUTCH", *_OTHER_LANGUAGES)
+                _detector = LanguageDetectorBuilder.from_languages(
+                    *(getattr(LinguaLanguage, name) for name in languages)
+                ).build()
+    return _detector
+
+
+def unserved_language(text: str) -> str | None:
+    """The name of the language ("French") the text is clearly written in when that language
+    is neither English nor Dutch; None for English, Dutch, short or ambiguous text."""
+    words = [token for token, is_name in _tokens(text) if not is_name][:_MAX_WORDS]
+    if len(words) < _MIN_OTHER_WORDS or _mostly_listed(words):
+        return None
+    best = _language_detector().compute_language_confidence_values(" ".join(words))[0]
+    name = best.language.name
+    if name in _OTHER_LANGUAGES and best.value >= _MIN_OTHER_CONFIDENCE:
+        return name.capitalize()
+    return None
+
+
+def _mostly_listed(words: list[str]) -> bool:
+    """Whether half the words or more are in the English and Dutch word lists: such a question
+    is served, and lingua need not be asked."""
+    listed = sum(_known_weight(word.lower()) != (0.0, 0.0) for word in words)
+    return 2 * listed >= len(words)
+
+
+def served_languages_note(text: str) -> str:
+    """An English sentence naming the served languages when the text is in another language,
+    else the empty string."""
+    language = unserved_language(text)
+    return SERVED_LANGUAGES_NOTE.format(language=language) if language else ""
 
 
 def _load_glossary() -> dict[str, str]:

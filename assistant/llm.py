@@ -9,7 +9,8 @@ grounding guard finds every figure, date, name and address in the quotes each se
 quotes' figures or dates. The answer keeps the quotes it cites, its markers renumbered to
 match. Otherwise, and whenever the server fails or is too slow, the draft is shown instead:
 the model's text never reaches the user unchecked. langchain-openai is imported only when an
-``LLMBackend`` is built.
+``LLMBackend`` is built. Both backends open the answer to a question written in a language
+other than English and Dutch with an English sentence naming the languages served.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from assistant.guard import (
     cited_quotes,
     renumber_markers,
 )
+from assistant.language import served_languages_note
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -60,17 +62,25 @@ def text_deltas(text: str, words_per_delta: int = 4) -> Iterator[str]:
             yield delta
 
 
+def in_served_language(question: str, answer: Answer) -> Answer:
+    """The answer, opened by a sentence naming the served languages when the question is
+    written in another language (the answer itself is in English then)."""
+    note = served_languages_note(question)
+    return dataclasses.replace(answer, text=f"{note}\n\n{answer.text}") if note else answer
+
+
 class ExtractiveBackend:
     """The draft as it is: the documents' own sentences."""
 
     name = "extractive"
 
     def phrase(self, question: str, draft: Answer) -> Answer:
-        return draft
+        return in_served_language(question, draft)
 
     def stream(self, question: str, draft: Answer) -> Iterator[str | Answer]:
-        yield from text_deltas(draft.text)
-        yield draft
+        answer = in_served_language(question, draft)
+        yield from text_deltas(answer.text)
+        yield answer
 
 
 @dataclass(frozen=True)
@@ -192,11 +202,11 @@ class LLMBackend:
         self._chat_model = chat_model or self._build_chat_model(settings)
 
     def phrase(self, question: str, draft: Answer) -> Answer:
-        return self.rephrase(question, draft).answer
+        return in_served_language(question, self.rephrase(question, draft).answer)
 
     def stream(self, question: str, draft: Answer) -> Iterator[str | Answer]:
         """The checked answer (or the draft) in deltas: nothing is sent before the check."""
-        answer = self.rephrase(question, draft).answer
+        answer = in_served_language(question, self.rephrase(question, draft).answer)
         yield from text_deltas(answer.text)
         yield answer
 

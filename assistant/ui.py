@@ -5,7 +5,8 @@ message or reading its label gives clean text; its lists, line breaks and emphas
 Markdown. HTML tags and link syntax that come from an answer or a document show as the
 characters they are, and Gradio's own sanitiser stays on. Each browser session keeps its
 conversation in its own ``gr.State``; nothing is shared between sessions. The staff view is
-gated by the API (everything under /staff needs a staff session).
+gated by the API (everything under /staff needs a staff session). The text of messages and
+sources is rendered by ``assistant.ui_text``; the style sheet is ``static/ui.css``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -26,18 +27,23 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as ASGIMessage
 
-from assistant.answer import Answer, Citation
-from assistant.chat import Assistant, ReplyDraft, Turn
+from assistant.answer import Answer
+from assistant.chat import Assistant, Turn
 from assistant.config import Settings, apply_offline_environment, get_settings
-from assistant.corpus import unit_display
 from assistant.errors import (
     AssistantError,
-    FeedbackStoreError,
-    IndexNotReadyError,
-    InputError,
-    StoreError,
 )
 from assistant.feedback import FeedbackStore, record_feedback
+from assistant.ui_text import (
+    Message,
+    chat_markdown,
+    draft_sources,
+    draft_status_markdown,
+    friendly_error,
+    sources_markdown,
+    sources_message,
+    unique_sources,
+)
 
 apply_offline_environment()
 import gradio as gr  # noqa: E402 - the environment above must be set before gradio loads
@@ -48,115 +54,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 AssistantFactory = Callable[[], Assistant]
-Message = dict[str, Any]
 
 ALL_PROGRAMMES = ""
 UI_PATH = "/ui"
 STAFF_UI_PATH = "/staff"
-DOCUMENTS_PATH = "/api/documents/"
 EXPORT_PATH = "/api/feedback/export"
 CHAT_CONCURRENCY = 4
+CSS_PATH = Path(__file__).parent / "static" / "ui.css"
 EXAMPLE_QUESTIONS = (
     "How much is the tuition fee for non-EEA students?",
     "What are the admission requirements?",
     "When is the application deadline?",
     "Does the programme lead to a diploma?",
 )
-
-# What would stop text from showing as itself: the start of an HTML tag or autolink, and the
-# "[" of a link or image. Everything else (lists, line breaks, emphasis) renders as Markdown.
-_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
-_LINK_START = re.compile(r"\[(?=[^\]\n]*\]\()")
-_LINK_TEXT = re.compile(r"([\\\[\]<>*_`])")
-
-CSS = """
-.pa-header h1 { margin: 0 0 0.2rem; font-size: 1.6rem; }
-.pa-header p { margin-top: 0; color: var(--body-text-color); }
-.pa-header a { color: var(--link-text-color); }
-.pa-draft-status ul { padding-left: 1.2rem; }
-/* Quotes and sources read at the size of the answer, at full contrast. */
-#pa-chatbot blockquote, #pa-draft-sources blockquote { font-size: inherit; opacity: 1;
-  color: var(--body-text-color); border-left: 3px solid var(--color-accent); margin: 4px 0 10px;
-  padding: 2px 10px; }
-#pa-chatbot .message-content, #pa-chatbot .message-content * { opacity: 1; }
-/* Room for the chat on any screen: the question box stays on the first screen of a phone. */
-#pa-chatbot { height: clamp(260px, calc(100vh - 300px), 640px) !important;
-  height: clamp(260px, calc(100dvh - 300px), 640px) !important; }
-/* One way to start again ("New chat"): the chat's own trash button would sit on the messages. */
-#pa-chatbot .icon-button-wrapper.top-panel { display: none; }
-/* Every control big enough to tap. */
-#pa-programme input { min-height: 40px; }
-#pa-chatbot .message-buttons button, #pa-draft button { min-width: 40px; min-height: 40px; }
-/* The copy button of the draft sits beside its label, never over it. */
-#pa-draft [data-testid="block-info"] { margin-right: 52px; }
-#pa-feedback { border: 1px solid var(--border-color-primary); }
-.pa-staff-bar { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
-.pa-staff-bar a.pa-export, .pa-staff-bar button { display: inline-flex; align-items: center;
-  min-height: 44px; padding: 0 16px; border-radius: 8px; font-weight: 600; text-decoration: none;
-  cursor: pointer; font: inherit; }
-.pa-staff-bar a.pa-export { background: #1d5fa8; color: #fff; }
-.pa-staff-bar button { background: transparent; color: var(--body-text-color);
-  border: 1px solid var(--border-color-primary); }
-.pa-staff-bar form { margin: 0; }
-footer { display: none !important; }
-@media (max-width: 640px) {
-  .pa-header h1 { font-size: 1.3rem; }
-  .pa-header p { font-size: 0.9rem; margin-bottom: 0; }
-  #pa-chatbot { height: clamp(240px, calc(100vh - 310px), 640px) !important;
-    height: clamp(240px, calc(100dvh - 310px), 640px) !important; }
-}
-"""
-
-
-def chat_markdown(text: str) -> str:
-    """Text as the chat shows it: Markdown, except that no HTML tag or link survives."""
-    return _LINK_START.sub(r"\\[", _HTML_START.sub(r"\\<", text))
-
-
-def _link_text(text: str) -> str:
-    return _LINK_TEXT.sub(r"\\\1", text)
-
-
-def document_link(doc_id: str, quote_text: str = "") -> str:
-    """The document view, scrolled to the quote and highlighting it when one is given."""
-    url = DOCUMENTS_PATH + quote(doc_id, safe="")
-    if quote_text.strip():
-        url += "?" + urlencode({"quote": quote_text.strip()}) + "#quote"
-    return url
-
-
-def sources_markdown(citations: Sequence[Citation], heading: str = "Sources:") -> str:
-    """Each citation by number: its document, linked to the quoted passage, and the quote."""
-    blocks = [heading]
-    for number, citation in enumerate(citations, start=1):
-        title = _link_text(citation.title or citation.source)
-        line = f"[{number}] [{title}]({document_link(citation.source, citation.quote)})"
-        section = citation.heading.split(" > ")[-1]
-        if section and section != citation.title:
-            line += f" · {chat_markdown(section)}"
-        quoted = "\n".join(
-            f"> {chat_markdown(row)}" if row.strip() else ">"
-            for row in unit_display(citation.quote).splitlines()
-        )
-        blocks.append(f"{line}\n{quoted}" if quoted else line)
-    return "\n\n".join(blocks)
-
-
-def sources_message(citations: Sequence[Citation]) -> Message:
-    return {"role": "assistant", "content": sources_markdown(citations)}
-
-
-def friendly_error(exc: Exception) -> str:
-    """What a person can do about a failure, without internals."""
-    if isinstance(exc, InputError):
-        return str(exc) or "This question cannot be answered as written."
-    if isinstance(exc, IndexNotReadyError):
-        return "The documents have not been indexed yet: the administrator has to run ingest."
-    if isinstance(exc, FeedbackStoreError):
-        return "Your vote could not be saved: the feedback store is not working right now."
-    if isinstance(exc, StoreError):
-        return "The document store is not reachable right now. Please try again in a minute."
-    return "Something went wrong while answering. Please try again."
 
 
 @dataclass
@@ -182,34 +92,6 @@ class ChatSession:
     rated: dict[int, Rated] = field(default_factory=dict)
     conversation_id: str = field(default_factory=_new_conversation_id)
     awaiting_comment: int | None = None  # the stored thumbs down a comment would go to
-
-
-def _unique_sources(citations: Sequence[Citation]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(c.source for c in citations))
-
-
-def draft_status_markdown(draft: ReplyDraft) -> str:
-    """The questions found in the email, the unanswered ones marked for staff."""
-    if not draft.questions:
-        return "No questions were found in this email."
-    unanswered = set(draft.unanswered)
-    lines = [
-        f"- ⚠ **Needs your answer (not in the documents):** {chat_markdown(q)}"
-        if q in unanswered
-        else f"- ✓ Answered: {chat_markdown(q)}"
-        for q in draft.questions
-    ]
-    header = f"**{len(draft.questions)} question(s) found, {len(unanswered)} need your answer.**"
-    return header + "\n\n" + "\n".join(lines)
-
-
-def draft_sources(draft: ReplyDraft) -> tuple[Citation, ...]:
-    """The draft's sources in the order of its [n] marks: those of its answered questions."""
-    sources: list[Citation] = []
-    for answer in draft.answers:
-        if answer.answered:
-            sources.extend(c for c in answer.citations if c not in sources)
-    return tuple(sources)
 
 
 # --------------------------------------------------------------------------- the chat
@@ -283,7 +165,7 @@ def build_ui(
         rated = Rated(
             question,
             answer.text,
-            _unique_sources(answer.citations),
+            unique_sources(answer.citations),
             answer.programme or programme or "",
         )
         session.rated[len(messages) - 1] = rated
@@ -595,7 +477,7 @@ def _mount(app: FastAPI, blocks: gr.Blocks, path: str) -> None:
         mcp_server=False,
         pwa=False,
         theme=theme(),
-        css=CSS,
+        css=CSS_PATH.read_text(encoding="utf-8"),
     )
     mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == path)
     _harden(mount.app, blocks)  # type: ignore[arg-type]  # gradio's App is a FastAPI app

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from assistant.language import detect_language, to_english
+from assistant.answer import Answer
+from assistant.language import detect_language, to_english, unserved_language
+from assistant.llm import ExtractiveBackend
 
 ENGLISH_QUESTIONS = [
     "What does the programme cost?",
@@ -165,6 +167,58 @@ def test_text_without_language_evidence_defaults_to_english(text: str) -> None:
 def test_dutch_course_name_inside_english_question_stays_english() -> None:
     question = "Is Inleiding in Celbiologie en Anatomie van de Mens compulsory?"
     assert detect_language(question) == "en"
+
+
+def test_english_course_name_inside_dutch_question_stays_dutch() -> None:
+    question = "Is Biomedical Data Processing een verplicht vak?"
+    assert detect_language(question) == "nl"
+    assert unserved_language(question) is None
+
+
+OTHER_LANGUAGE_QUESTIONS = [
+    ("Quel est le prix du programme pour les étudiants?", "French"),
+    ("Je voudrais savoir les frais d'inscription pour le master", "French"),
+    ("Wie viel kostet das Studium?", "German"),
+    ("Brauche ich ein Sprachzertifikat?", "German"),
+    ("¿Cuál es la fecha límite para inscribirse?", "Spanish"),
+]
+
+
+@pytest.mark.parametrize(("question", "language"), OTHER_LANGUAGE_QUESTIONS)
+def test_question_in_another_language_is_named_and_answered_in_english(
+    question: str, language: str
+) -> None:
+    assert unserved_language(question) == language
+    assert detect_language(question) == "en"
+
+
+@pytest.mark.parametrize("question", ENGLISH_QUESTIONS + DUTCH_QUESTIONS)
+def test_english_and_dutch_questions_are_served(question: str) -> None:
+    assert unserved_language(question) is None
+
+
+@pytest.mark.parametrize("text", ["ielts leiden", "mp cert specialisations", "Bedankt!", "ok"])
+def test_keywords_and_short_text_are_not_read_as_another_language(text: str) -> None:
+    assert unserved_language(text) is None
+
+
+DRAFT = Answer("The tuition fee is 4400 euro.", True, language="en")
+
+
+@pytest.mark.parametrize(
+    "question", ["Combien coûte le programme?", "Wie viel kostet das Studium?"]
+)
+def test_reply_to_another_language_names_the_served_languages_in_english(question: str) -> None:
+    reply = ExtractiveBackend().phrase(question, DRAFT)
+    first_line = reply.text.split("\n")[0]
+    assert first_line.startswith("I can answer in English or Dutch")
+    assert reply.text.endswith(DRAFT.text)
+    assert reply.language == "en"
+
+
+def test_reply_to_an_english_or_dutch_question_has_no_language_note() -> None:
+    assert ExtractiveBackend().phrase("Wat kost het?", DRAFT) is DRAFT
+    assert ExtractiveBackend().phrase("What does it cost?", DRAFT) is DRAFT
 
 
 def test_detection_is_fast() -> None:
