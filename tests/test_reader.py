@@ -51,7 +51,7 @@ def test_the_answering_sentence_outscores_the_other_groups_line() -> None:
     eea = unit_passage("EEA student: 840 euro (full-time registration)", fee)
     question = "I'm from India. How much is a year of the BME postgraduate full-time?"
     right, wrong = reader.score(question, [non_eea, eea])
-    assert right >= reader.threshold
+    assert right >= reader.veto  # enough to keep the rules' answer
     assert right > wrong
 
 
@@ -72,13 +72,7 @@ def test_a_long_message_is_read_at_its_end_where_the_question_is() -> None:
     [
         "Can I appeal if the BME postgraduate rejects my application?",
         "Is there parking for students at the Leiden biomedical sciences master?",
-        pytest.param(
-            "Can I pay the tuition fee of the BME postgraduate in monthly instalments?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known gap: the fee lines still reach the reader's veto probability",
-            ),
-        ),
+        "Can I pay the tuition fee of the BME postgraduate in monthly instalments?",
     ],
 )
 def test_what_the_documents_leave_open_is_declined_with_the_readers_veto(
