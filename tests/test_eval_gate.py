@@ -52,7 +52,7 @@ GATES = {
     },
     "cases-real-heldout.jsonl": {
         "accuracy": 0.539,
-        "refusal_recall": 0.521,
+        "refusal_recall": 0.52,
         "citation_validity": 1.0,
         "hit_at_1": 0.948,
     },
