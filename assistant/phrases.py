@@ -47,5 +47,6 @@ def _fields(entry: Entry, language: str) -> set[str]:
 
 
 ANSWERS = Phrasebook("answer")
+SITUATION = Phrasebook("situation")
 SMALL_TALK = Phrasebook("small_talk")
 EMAIL = Phrasebook("email")

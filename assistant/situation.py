@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from assistant.countries import COUNTRY_BY_NAME
+from assistant.phrases import SITUATION
 
 Category = Literal["EEA", "non-EEA", "non-EEA living in Belgium with a valid residence permit"]
 
@@ -45,52 +46,19 @@ class ApplicantSituation:
 
     def describe(self, language: str = "en") -> str:
         """A short clause naming the category, for an answer to open with; "" when unknown."""
-        dutch = language == "nl"
         if self.eea is None:
-            return _describe_degree(self.flemish_degree, dutch)
+            if self.flemish_degree is None:
+                return ""
+            degree = "flemish_degree" if self.flemish_degree else "international_degree"
+            return SITUATION(language, degree)
         country = COUNTRY_BY_NAME.get(self.country) if self.country else None
-        resident = not self.eea and self.resident_in_belgium
-        if dutch:
-            if country is not None:
-                subject = f"Als staatsburger van {country.dutch_name}"
-            else:
-                subject = "Als EU/EER-burger" if self.eea else "Als niet-EER-burger"
-            if resident:
-                return (
-                    f"{subject} met een Belgische verblijfsvergunning val je onder de "
-                    "niet-EER-kandidaten met een geldige verblijfsvergunning"
-                )
-            group = "EER-kandidaten" if self.eea else "niet-EER-kandidaten"
-            return f"{subject} val je onder de {group}"
         if country is not None:
-            subject = f"As a citizen of {country.name}"
+            name = country.dutch_name if language == "nl" else country.name
+            subject = SITUATION(language, "citizen_of", country=name)
         else:
-            subject = "As an EU/EEA citizen" if self.eea else "As a non-EEA citizen"
-        if resident:
-            return (
-                f"{subject} living in Belgium with a residence permit, you count as a non-EEA "
-                "applicant with a valid residence permit"
-            )
-        group = "an EEA applicant" if self.eea else "a non-EEA applicant"
-        return f"{subject}, you count as {group}"
-
-
-def _describe_degree(flemish_degree: bool | None, dutch: bool) -> str:
-    if flemish_degree is None:
-        return ""
-    if dutch:
-        if flemish_degree:
-            return (
-                "Met een Vlaams diploma volg je de toelatingsprocedure voor studenten met een "
-                "Vlaams diploma"
-            )
-        return "Zonder Vlaams diploma volg je de toelatingsprocedure voor internationale studenten"
-    if flemish_degree:
-        return (
-            "With a Flemish degree, you follow the admission procedure for students with a "
-            "Flemish degree"
-        )
-    return "Without a Flemish degree, you follow the admission procedure for international students"
+            subject = SITUATION(language, "eea_citizen" if self.eea else "non_eea_citizen")
+        group = "eea" if self.eea else "non_eea_resident" if self.resident_in_belgium else "non_eea"
+        return SITUATION(language, group, subject=subject)
 
 
 def category_terms(situation: ApplicantSituation | None) -> tuple[str, ...]:
