@@ -275,7 +275,11 @@ def build_ui(
             submit_btn="Send",
         )
 
-        blocks.load(load_programmes, outputs=programme, api_visibility="private")
+        # The list fills in quietly: a loading animation over the picker on every page load would
+        # cover it while a visitor may already be reaching for it.
+        blocks.load(
+            load_programmes, outputs=programme, api_visibility="private", show_progress="hidden"
+        )
         chat_io: dict[str, Any] = {
             "inputs": [question, programme, session],
             "outputs": [chatbot, question, session],
