@@ -19,6 +19,7 @@ from assistant.answer import (
 )
 from assistant.config import ReaderMode, Settings, get_settings
 from assistant.corpus import document_text
+from assistant.emails import sender_name, split_email
 from assistant.errors import InputError, MessageTooLongError
 from assistant.llm import text_deltas
 from assistant.reader import Reader, load_reader, read_evidence
@@ -286,112 +287,12 @@ def _standalone(query: Query) -> str:
     return query.search_text if query.follow_up else query.text
 
 
-_QUESTION = re.compile(r"[^.!?\n]*\?")
-_REQUEST = re.compile(
-    r"[^.!?\n]*\b(i would like to know|i'd like to know|please (let me know|tell me|send|confirm|advise)|"
-    r"could you (tell|let|confirm)|i wonder|i am wondering|i'm wondering)\b[^.!?\n]*[.!]?",
-    re.IGNORECASE,
-)
-_GREETING = re.compile(
-    r"^\s*(dear|hello|hi|good (morning|afternoon|evening)|to whom)\b[^\n,!]*[,!]?", re.I | re.M
-)
-_SIGN_OFF = re.compile(
-    r"^\s*(kind regards|best regards|regards|best|sincerely|thanks|thank you|cheers)\b.*",
-    re.I | re.M | re.S,
-)
-
-
-def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
-    """The questions an email asks, and the rest of its body (who is asking, which programme).
-
-    With ``sub_questions``, one sentence asking two things ("What is the fee, and when is the
-    deadline?") counts as two questions."""
-    body = _SIGN_OFF.split(text, maxsplit=1)[0] if _SIGN_OFF.search(text) else text
-    body = _GREETING.sub("", body)
-    spans: list[tuple[int, int]] = []
-    for pattern in (_QUESTION, _REQUEST):
-        for match in pattern.finditer(body):
-            if not any(s <= match.start() < e for s, e in spans):
-                spans.append((match.start(), match.end()))
-    spans.sort()
-    sentences = [
-        _with_referent(" ".join(body[s:e].split()), body[spans[i - 1][1] if i else 0 : s])
-        for i, (s, e) in enumerate(spans)
-    ]
-    questions = [part for q in sentences for part in (_sub_questions(q) if sub_questions else [q])]
-    questions = [
-        re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I)
-        for q in questions
-    ]
-    rest = body
-    for s, e in reversed(spans):
-        rest = rest[:s] + " " + rest[e:]
-    return [q for q in questions if len(q.split()) >= 2], " ".join(rest.split())
-
-
-_REFERS_BACK = re.compile(r"\b(it|its|this one|that one)\b", re.IGNORECASE)
-
-
-def _with_referent(question: str, before: str) -> str:
-    """'I saw there is a course on implants. How many ECTS is it?': the statement just before a
-    question that says "it" is what the question is about."""
-    statements = [p for p in re.split(r"(?<=[.!:])\s+|\n+", before.strip()) if p.strip()]
-    if _REFERS_BACK.search(question) and statements and len(statements[-1].split()) >= 3:
-        return f"{statements[-1].strip()} {question}"
-    return question
-
-
-_JOINED = re.compile(
-    r",?\s+(?:and|also)\s+(?=(?:(?:on|in|at|for|from|to|by|with) )?(?:what|when|how|which|where|who|whether|if|is|are|can|could|do|does|will|would)\b)"
-    r"|,\s+(?=(?:what|when|how|which|where|who|whether|is there|are there|can i|do i|does)\b)",
-    re.IGNORECASE,
-)
-
-
-_SUBORDINATE = re.compile(  # "If I go part-time, ..."; not "When will ..."
-    r"^(if|as|since|because|although|though|once|given)\b|"
-    r"^(when|after|before|while)\s+(i|i'm|you|we|my|the student)\b",
-    re.IGNORECASE,
-)
-
-
-def _sub_questions(sentence: str) -> list[str]:
-    """'What is the deadline, and how much is the fee?' asks two things; answer each.
-    'If I go part-time, do I pay less?' asks one: its first part is a condition."""
-    parts = [p.strip(" ,") for p in _JOINED.split(sentence) if p.strip(" ,")]
-    if len(parts) > 1 and _SUBORDINATE.match(parts[0]):
-        parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]
-    return [p if p.endswith("?") else p + "?" for p in parts] if len(parts) > 1 else [sentence]
-
-
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
 
 
 def _renumbered(text: str, numbers: dict[str, str]) -> str:
     """Citation marks of one answer renumbered to the reply's common source list."""
     return _CITATION_MARK.sub(lambda mark: f"[{numbers.get(mark[1], mark[1])}]", text)
-
-
-_SIGNATURE_NAME = re.compile(r"^[A-ZÀ-Ý][\w'’.-]+(?: [A-ZÀ-Ý][\w'’.-]+){0,3}$")
-
-
-def sender_name(email_text: str) -> str | None:
-    """The name an email is signed with ("Best regards,\nAna Souza" -> "Ana Souza"), if any."""
-    match = _SIGN_OFF.search(email_text)
-    if match is None:
-        return None
-    after = re.sub(
-        r"^\s*(kind regards|best regards|regards|best wishes|best|sincerely|thanks|thank you|"
-        r"many thanks|cheers)\b[,!.]?",
-        "",
-        match.group(0),
-        flags=re.I,
-    )
-    for line in after.splitlines():
-        line = line.strip(" ,")
-        if line:
-            return line if _SIGNATURE_NAME.match(line) else None
-    return None
 
 
 def _numbered_together(answers: Sequence[Answer]) -> tuple[list[str], list[Citation]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.chat import Assistant, Turn, split_email
+import pytest
+
+from assistant.chat import Assistant, Turn
+from assistant.emails import sender_name, split_email
 from assistant.understanding import resolved_ordinal
 
 
@@ -157,8 +160,34 @@ def test_a_staff_draft_greets_the_signer_answers_once_and_marks_dated_figures(
 
 
 def test_an_unsigned_email_is_answered_to_the_applicant() -> None:
-    from assistant.chat import sender_name
-
     assert sender_name("What is the fee?\n\nThanks!") is None
     assert sender_name("What is the fee?\n\nBest,\nJo") == "Jo"
     assert sender_name("What is the fee?\nBest regards, Ana Souza") == "Ana Souza"
+
+
+@pytest.mark.parametrize(
+    ("email", "name"),
+    [
+        (
+            "Beste,\n\nWat kost de opleiding?\n\nMet vriendelijke groet,\nJan de Vries",
+            "Jan de Vries",
+        ),
+        ("Bonjour,\nIs the programme taught in English?\nMerci, Claire", "Claire"),
+        ("Hallo,\nWhat is the fee?\n\nMit freundlichen Grüßen\nLukas Müller", "Lukas Müller"),
+        ("Hola,\nWhat is the fee?\nSaludos,\nLucía Gómez", "Lucía Gómez"),
+    ],
+)
+def test_an_email_signed_in_another_language_is_greeted_by_name(email: str, name: str) -> None:
+    assert sender_name(email) == name
+    questions, rest = split_email(email)
+    assert len(questions) == 1 and name not in questions[0] and name not in rest
+
+
+def test_thanks_that_open_an_email_or_ask_on_are_not_its_closing() -> None:
+    email = (
+        "Thanks for your quick reply!\nWhat is the fee? And when is the deadline?\n"
+        "Thanks again. Is there a scholarship?\n\nBest,\nJo"
+    )
+    questions, _ = split_email(email)
+    assert questions == ["What is the fee?", "when is the deadline?", "Is there a scholarship?"]
+    assert sender_name(email) == "Jo"

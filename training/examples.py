@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.chat import Assistant, Turn, build_assistant, split_email
+from assistant.chat import Assistant, Turn, build_assistant
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.emails import split_email
 from assistant.reader import evidence_passage, query_question, unit_passage
 from training.questions import Ask, Record
 

@@ -1,0 +1,154 @@
+"""How a message or an email is read: the questions it asks, the rest of it (who is asking, about
+which programme) and the name it is signed with.
+
+How emails open and close ("Dear …", "Met vriendelijke groet,") is data, ``data/email-words.csv``,
+in the languages applicants write in; what a question looks like is English and Dutch punctuation
+and a few English request phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.tables import read_table
+
+_EMAIL_WORD_COLUMNS = ("part", "language", "phrase")
+_LANGUAGES = ("en", "nl", "fr", "de", "es")
+
+
+def _load_email_words() -> dict[str, list[str]]:
+    """The greetings and sign-offs of ``data/email-words.csv``, each phrase in lower case."""
+    words: dict[str, list[str]] = {"greeting": [], "sign_off": []}
+    for row in read_table("email-words.csv", _EMAIL_WORD_COLUMNS):
+        part = row.choice("part", tuple(words))
+        row.choice("language", _LANGUAGES)
+        phrase = " ".join(row.required("phrase").lower().split())
+        if phrase in words[part]:
+            raise row.error(f"{phrase!r} is listed twice as a {part}")
+        words[part].append(phrase)
+    return words
+
+
+def _any_of(phrases: Iterable[str]) -> str:
+    """A pattern matching any of the phrases as whole words, the longest first."""
+    escaped = (
+        r"\s+".join(re.escape(word) for word in phrase.split())
+        for phrase in sorted(phrases, key=len, reverse=True)
+    )
+    return "(?:" + "|".join(escaped) + ")"
+
+
+_EMAIL_WORDS = _load_email_words()
+_GREETING = re.compile(
+    rf"^[ \t]*{_any_of(_EMAIL_WORDS['greeting'])}\b[^\n,!]*[,!]?", re.IGNORECASE | re.MULTILINE
+)
+_SIGN_OFF_WORDS = rf"^[ \t]*{_any_of(_EMAIL_WORDS['sign_off'])}\b"
+_SIGN_OFF = re.compile(_SIGN_OFF_WORDS, re.IGNORECASE | re.MULTILINE)
+
+
+def _sign_off(text: str) -> int | None:
+    """Where the closing of a message starts ("Kind regards,\nAna"), if it has one: a line that
+    opens with a sign-off and asks nothing after it. The first line is never the closing, even
+    when it starts alike ("Thanks for your reply! I would like to know …")."""
+    content = len(text) - len(text.lstrip())
+    first_line_end = text.find("\n", content)
+    if first_line_end < 0:
+        return None
+    for match in _SIGN_OFF.finditer(text, first_line_end + 1):
+        if "?" not in text[match.start() :]:
+            return match.start()
+    return None
+
+
+_QUESTION = re.compile(r"[^.!?\n]*\?")
+_REQUEST = re.compile(
+    r"[^.!?\n]*\b(i would like to know|i'd like to know|please (let me know|tell me|send|confirm|advise)|"
+    r"could you (tell|let|confirm)|i wonder|i am wondering|i'm wondering)\b[^.!?\n]*[.!]?",
+    re.IGNORECASE,
+)
+
+
+def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
+    """The questions an email asks, and the rest of its body (who is asking, which programme).
+
+    With ``sub_questions``, one sentence asking two things ("What is the fee, and when is the
+    deadline?") counts as two questions."""
+    closing = _sign_off(text)
+    body = text if closing is None else text[:closing]
+    body = _GREETING.sub("", body)
+    spans: list[tuple[int, int]] = []
+    for pattern in (_QUESTION, _REQUEST):
+        for match in pattern.finditer(body):
+            if not any(s <= match.start() < e for s, e in spans):
+                spans.append((match.start(), match.end()))
+    spans.sort()
+    sentences = [
+        _with_referent(" ".join(body[s:e].split()), body[spans[i - 1][1] if i else 0 : s])
+        for i, (s, e) in enumerate(spans)
+    ]
+    questions = [part for q in sentences for part in (_sub_questions(q) if sub_questions else [q])]
+    questions = [
+        re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I)
+        for q in questions
+    ]
+    rest = body
+    for s, e in reversed(spans):
+        rest = rest[:s] + " " + rest[e:]
+    return [q for q in questions if len(q.split()) >= 2], " ".join(rest.split())
+
+
+_REFERS_BACK = re.compile(r"\b(it|its|this one|that one)\b", re.IGNORECASE)
+
+
+def _with_referent(question: str, before: str) -> str:
+    """'I saw there is a course on implants. How many ECTS is it?': the statement just before a
+    question that says "it" is what the question is about."""
+    statements = [p for p in re.split(r"(?<=[.!:])\s+|\n+", before.strip()) if p.strip()]
+    if _REFERS_BACK.search(question) and statements and len(statements[-1].split()) >= 3:
+        return f"{statements[-1].strip()} {question}"
+    return question
+
+
+_JOINED = re.compile(
+    r",?\s+(?:and|also)\s+(?=(?:(?:on|in|at|for|from|to|by|with) )?(?:what|when|how|which|where|who|whether|if|is|are|can|could|do|does|will|would)\b)"
+    r"|,\s+(?=(?:what|when|how|which|where|who|whether|is there|are there|can i|do i|does)\b)",
+    re.IGNORECASE,
+)
+
+
+_SUBORDINATE = re.compile(  # "If I go part-time, ..."; not "When will ..."
+    r"^(if|as|since|because|although|though|once|given)\b|"
+    r"^(when|after|before|while)\s+(i|i'm|you|we|my|the student)\b",
+    re.IGNORECASE,
+)
+
+
+def _sub_questions(sentence: str) -> list[str]:
+    """'What is the deadline, and how much is the fee?' asks two things; answer each.
+    'If I go part-time, do I pay less?' asks one: its first part is a condition."""
+    parts = [p.strip(" ,") for p in _JOINED.split(sentence) if p.strip(" ,")]
+    if len(parts) > 1 and _SUBORDINATE.match(parts[0]):
+        parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]
+    return [p if p.endswith("?") else p + "?" for p in parts] if len(parts) > 1 else [sentence]
+
+
+# Words a name may hold between its capitalised words ("Jan de Vries", "Ludwig van Beethoven").
+_NAME_PARTICLES = "van|von|de|der|den|du|da|di|dos|das|del|della|la|le|ten|ter|el|al|bin|'t"
+_NAME_WORD = r"[A-ZÀ-Ý][\w'’.-]+"
+_SIGNATURE_NAME = re.compile(
+    rf"^{_NAME_WORD}(?: (?:(?:{_NAME_PARTICLES}) ){{0,2}}{_NAME_WORD}){{0,3}}$"
+)
+
+
+def sender_name(email_text: str) -> str | None:
+    """The name an email is signed with ("Best regards,\nAna Souza" -> "Ana Souza"), if any."""
+    closing = _sign_off(email_text)
+    if closing is None:
+        return None
+    after = re.sub(_SIGN_OFF_WORDS + r"[,!.]?", "", email_text[closing:], flags=re.IGNORECASE)
+    for line in after.splitlines():
+        line = line.strip(" ,")
+        if line:
+            return line if _SIGNATURE_NAME.match(line) else None
+    return None
