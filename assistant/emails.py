@@ -1,9 +1,9 @@
 """How a message or an email is read: the questions it asks, the rest of it (who is asking, about
 which programme) and the name it is signed with.
 
-How emails open and close ("Dear …", "Met vriendelijke groet,") is data, ``data/email-words.csv``,
-in the languages applicants write in; what a question looks like is English and Dutch punctuation
-and a few English request phrases.
+How emails open ("Dear …"), ask without a question mark ("I would like to know …", "Ik wil graag
+weten …") and close ("Met vriendelijke groet,") is data, ``data/email-words.csv``, in the languages
+applicants write in.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ _LANGUAGES = ("en", "nl", "fr", "de", "es")
 
 
 def _load_email_words() -> dict[str, list[str]]:
-    """The greetings and sign-offs of ``data/email-words.csv``, each phrase in lower case."""
-    words: dict[str, list[str]] = {"greeting": [], "sign_off": []}
+    """The greetings, requests and sign-offs of ``data/email-words.csv``, each phrase in lower case."""
+    words: dict[str, list[str]] = {"greeting": [], "request": [], "sign_off": []}
     for row in read_table("email-words.csv", _EMAIL_WORD_COLUMNS):
         part = row.choice("part", tuple(words))
         row.choice("language", _LANGUAGES)
@@ -63,9 +63,7 @@ def _sign_off(text: str) -> int | None:
 
 _QUESTION = re.compile(r"[^.!?\n]*\?")
 _REQUEST = re.compile(
-    r"[^.!?\n]*\b(i would like to know|i'd like to know|please (let me know|tell me|send|confirm|advise)|"
-    r"could you (tell|let|confirm)|i wonder|i am wondering|i'm wondering)\b[^.!?\n]*[.!]?",
-    re.IGNORECASE,
+    rf"[^.!?\n]*\b{_any_of(_EMAIL_WORDS['request'])}\b[^.!?\n]*[.!]?", re.IGNORECASE
 )
 
 

@@ -183,6 +183,19 @@ def test_an_email_signed_in_another_language_is_greeted_by_name(email: str, name
     assert len(questions) == 1 and name not in questions[0] and name not in rest
 
 
+def test_a_request_without_a_question_mark_is_a_question_in_english_and_dutch() -> None:
+    english, _ = split_email(
+        "Hello,\nI'd like to know the tuition fee. I am from Kenya.\nBest,\nJo"
+    )
+    dutch, rest = split_email(
+        "Beste,\nIk wil graag weten wat het collegegeld is. Ik kom uit Kenia.\n"
+        "Met vriendelijke groet,\nJan"
+    )
+    assert english == ["I'd like to know the tuition fee."]
+    assert dutch == ["Ik wil graag weten wat het collegegeld is."]
+    assert rest == "Ik kom uit Kenia."
+
+
 def test_thanks_that_open_an_email_or_ask_on_are_not_its_closing() -> None:
     email = (
         "Thanks for your quick reply!\nWhat is the fee? And when is the deadline?\n"
