@@ -43,13 +43,14 @@ _EMAIL_WORDS = _load_email_words()
 _GREETING = re.compile(
     rf"^[ \t]*{_any_of(_EMAIL_WORDS['greeting'])}\b[^\n,!]*[,!]?", re.IGNORECASE | re.MULTILINE
 )
-_SIGN_OFF_WORDS = rf"^[ \t]*{_any_of(_EMAIL_WORDS['sign_off'])}\b"
-_SIGN_OFF = re.compile(_SIGN_OFF_WORDS, re.IGNORECASE | re.MULTILINE)
+_SIGN_OFF = re.compile(
+    rf"^[ \t]*{_any_of(_EMAIL_WORDS['sign_off'])}\b", re.IGNORECASE | re.MULTILINE
+)
 
 
-def _sign_off(text: str) -> int | None:
-    """Where the closing of a message starts ("Kind regards,\nAna"), if it has one: a line that
-    opens with a sign-off and asks nothing after it. The first line is never the closing, even
+def _sign_off(text: str) -> re.Match[str] | None:
+    """The sign-off that opens a message's closing ("Kind regards,\nAna"), if it has one: at the
+    start of a line, with nothing asked after it. The first line is never the closing, even
     when it starts alike ("Thanks for your reply! I would like to know …")."""
     content = len(text) - len(text.lstrip())
     first_line_end = text.find("\n", content)
@@ -57,7 +58,7 @@ def _sign_off(text: str) -> int | None:
         return None
     for match in _SIGN_OFF.finditer(text, first_line_end + 1):
         if "?" not in text[match.start() :]:
-            return match.start()
+            return match
     return None
 
 
@@ -73,7 +74,7 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
     With ``sub_questions``, one sentence asking two things ("What is the fee, and when is the
     deadline?") counts as two questions."""
     closing = _sign_off(text)
-    body = text if closing is None else text[:closing]
+    body = text if closing is None else text[: closing.start()]
     body = _GREETING.sub("", body)
     spans: list[tuple[int, int]] = []
     for pattern in (_QUESTION, _REQUEST):
@@ -144,7 +145,8 @@ def sender_name(email_text: str) -> str | None:
     closing = _sign_off(email_text)
     if closing is None:
         return None
-    after = re.sub(_SIGN_OFF_WORDS + r"[,!.]?", "", email_text[closing:], flags=re.IGNORECASE)
+    after = email_text[closing.end() :]
+    after = after[1:] if after[:1] in (",", "!", ".") else after
     for line in after.splitlines():
         line = line.strip(" ,")
         if line:
