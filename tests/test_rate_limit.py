@@ -159,3 +159,14 @@ def test_an_unknown_storage_is_refused_at_start_up_naming_the_setting() -> None:
 
     with pytest.raises(ConfigurationError, match="ASSISTANT_RATE_LIMIT_STORAGE"):
         SlidingWindowLimiter(2, storage="nosuch://localhost")
+
+
+@pytest.mark.parametrize(
+    "storage", ["nosuch://user:s3cret@localhost:6379/0", "redis://user:s3cret@localhost:port/0"]
+)
+def test_a_storage_url_that_cannot_be_used_is_named_without_its_password(storage: str) -> None:
+    from assistant.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="ASSISTANT_RATE_LIMIT_STORAGE") as refused:
+        SlidingWindowLimiter(2, storage=storage)
+    assert "s3cret" not in str(refused.value) and "user:***@localhost" in str(refused.value)

@@ -58,11 +58,11 @@ class _BodyTimedOut(StarletteHTTPException):
 
 
 def _without_password(url: str) -> str:
+    """The URL with its password (if any) shown as ***, for messages and logs."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
 
 
@@ -148,9 +148,11 @@ class SlidingWindowLimiter:
         try:
             self.storage = storage_from_string(storage, key_prefix=KEY_PREFIX, wrap_exceptions=True)
         except (LimitsConfigurationError, ValueError) as exc:
+            shown = _without_password(storage)
             raise ConfigurationError(
-                f"ASSISTANT_RATE_LIMIT_STORAGE={_without_password(storage)!r} cannot be used: "
-                f"{exc}. Use memory:// or a Redis URL such as redis://127.0.0.1:6379/0 "
+                f"ASSISTANT_RATE_LIMIT_STORAGE={shown!r} cannot be used: "
+                f"{str(exc).replace(storage, shown)}. Use memory:// or a Redis URL such as "
+                "redis://127.0.0.1:6379/0 "
                 "(with the redis extra: pip install 'programme-assistant[redis]')."
             ) from exc
         self.shared = not storage.startswith("memory://")
