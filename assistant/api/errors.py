@@ -152,12 +152,6 @@ def error_for(exc: Exception) -> tuple[int, str, str]:
     )
 
 
-def _json_error(
-    status: int, type_: str, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(error_body(type_, message), status_code=status, headers=headers)
-
-
 _NOT_JSON = (
     "The request body is not valid JSON{reason}. "
     'Send a JSON object such as {{"message": "How much is the tuition fee?"}}.'

@@ -268,18 +268,11 @@ def answer_out(answer: Answer, document_url: DocumentUrl) -> AnswerOut:
 
 
 def draft_out(draft: ReplyDraft, document_url: DocumentUrl) -> DraftOut:
-    seen: set[tuple[str, str]] = set()
-    citations = []
-    for answer in draft.answers:
-        for citation in answer.citations:
-            if (citation.source, citation.quote) not in seen:
-                seen.add((citation.source, citation.quote))
-                citations.append(_citation_out(citation, document_url))
     return DraftOut(
         reply=draft.text,
         questions=list(draft.questions),
         unanswered=list(draft.unanswered),
-        citations=citations,
+        citations=[_citation_out(c, document_url) for c in draft.citations],
     )
 
 
