@@ -21,6 +21,7 @@ from assistant.config import ReaderMode, Settings, get_settings
 from assistant.corpus import document_text
 from assistant.emails import sender_name, split_email
 from assistant.errors import InputError, MessageTooLongError
+from assistant.language import served_languages_note
 from assistant.llm import text_deltas
 from assistant.reader import Reader, load_reader, read_evidence
 from assistant.selection import reader_choice
@@ -145,17 +146,22 @@ class Assistant:
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
     ) -> Answer:
         answers = self._answers(self._questions_in(message, history, programme))
-        return answers[0] if len(answers) == 1 else joined_answers(answers)
+        answer = answers[0] if len(answers) == 1 else joined_answers(answers)
+        return in_served_language(message, answer)
 
     def stream(
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
     ) -> Iterator[str | Answer]:
         """Yield text deltas, then the complete Answer as the last item."""
         queries = self._questions_in(message, history, programme)
+        note = served_languages_note(message)
         if len(queries) == 1:
-            yield from self.backend.stream(queries[0].text, self.answer_query(queries[0]))
+            if note:
+                yield f"{note}\n\n"
+            for item in self.backend.stream(queries[0].text, self.answer_query(queries[0])):
+                yield _with_note(note, item) if isinstance(item, Answer) else item
             return
-        answer = joined_answers(self._answers(queries))
+        answer = _with_note(note, joined_answers(self._answers(queries)))
         yield from text_deltas(answer.text)
         yield answer
 
@@ -208,7 +214,11 @@ class Assistant:
         answers = self._answers(queries, self.settings.draft_reader)
         unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
         text = render_reply(
-            questions, answers, language=answers[0].language, name=sender_name(email_text)
+            questions,
+            answers,
+            language=answers[0].language,
+            name=sender_name(email_text),
+            note=served_languages_note(email_text),
         )
         return ReplyDraft(text, tuple(questions), tuple(answers), unanswered)
 
@@ -339,15 +349,17 @@ def render_reply(
     answers: Sequence[Answer],
     language: str = "en",
     name: str | None = None,
+    note: str = "",
 ) -> str:
-    """The draft staff send: a greeting by name when the email is signed, each question answered
-    once, each gap and each dated figure marked for staff, the sources listed once."""
+    """The draft staff send: a greeting by name when the email is signed, the served-languages
+    ``note`` once when the email is in another language, each question answered once, each gap
+    and each dated figure marked for staff, the sources listed once."""
     greeting = (
         phrases.EMAIL(language, "greeting_name", name=name)
         if name
         else phrases.EMAIL(language, "greeting")
     )
-    paragraphs = [greeting, phrases.EMAIL(language, "thanks")]
+    paragraphs = [greeting, phrases.EMAIL(language, "thanks"), *([note] if note else [])]
     undated = [
         replace(a, text=a.text.removesuffix(a.note).rstrip()) if a.note else a for a in answers
     ]
@@ -381,6 +393,16 @@ def render_reply(
         paragraphs.append(f"{phrases.EMAIL(language, 'sources')}\n{listed}")
     paragraphs.append(phrases.EMAIL(language, "sign_off"))
     return "\n\n".join(paragraphs)
+
+
+def in_served_language(message: str, answer: Answer) -> Answer:
+    """The answer, opened by a sentence naming the served languages when the message is
+    written in another language (the answer itself is in English then)."""
+    return _with_note(served_languages_note(message), answer)
+
+
+def _with_note(note: str, answer: Answer) -> Answer:
+    return replace(answer, text=f"{note}\n\n{answer.text}") if note else answer
 
 
 def _plain_quote(quote: str) -> str:

@@ -9,8 +9,7 @@ grounding guard finds every figure, date, name and address in the quotes each se
 quotes' figures or dates. The answer keeps the quotes it cites, its markers renumbered to
 match. Otherwise, and whenever the server fails or is too slow, the draft is shown instead:
 the model's text never reaches the user unchecked. langchain-openai is imported only when an
-``LLMBackend`` is built. Both backends open the answer to a question written in a language
-other than English and Dutch with an English sentence naming the languages served.
+``LLMBackend`` is built.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from assistant.guard import (
     cited_quotes,
     renumber_markers,
 )
-from assistant.language import served_languages_note
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -62,25 +60,17 @@ def text_deltas(text: str, words_per_delta: int = 4) -> Iterator[str]:
             yield delta
 
 
-def in_served_language(question: str, answer: Answer) -> Answer:
-    """The answer, opened by a sentence naming the served languages when the question is
-    written in another language (the answer itself is in English then)."""
-    note = served_languages_note(question)
-    return dataclasses.replace(answer, text=f"{note}\n\n{answer.text}") if note else answer
-
-
 class ExtractiveBackend:
     """The draft as it is: the documents' own sentences."""
 
     name = "extractive"
 
     def phrase(self, question: str, draft: Answer) -> Answer:
-        return in_served_language(question, draft)
+        return draft
 
     def stream(self, question: str, draft: Answer) -> Iterator[str | Answer]:
-        answer = in_served_language(question, draft)
-        yield from text_deltas(answer.text)
-        yield answer
+        yield from text_deltas(draft.text)
+        yield draft
 
 
 @dataclass(frozen=True)
@@ -202,11 +192,11 @@ class LLMBackend:
         self._chat_model = chat_model or self._build_chat_model(settings)
 
     def phrase(self, question: str, draft: Answer) -> Answer:
-        return in_served_language(question, self.rephrase(question, draft).answer)
+        return self.rephrase(question, draft).answer
 
     def stream(self, question: str, draft: Answer) -> Iterator[str | Answer]:
         """The checked answer (or the draft) in deltas: nothing is sent before the check."""
-        answer = in_served_language(question, self.rephrase(question, draft).answer)
+        answer = self.rephrase(question, draft).answer
         yield from text_deltas(answer.text)
         yield answer
 

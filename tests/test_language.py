@@ -7,8 +7,8 @@ import time
 import pytest
 
 from assistant.answer import Answer
+from assistant.chat import Assistant, in_served_language
 from assistant.language import detect_language, to_english, unserved_language
-from assistant.llm import ExtractiveBackend
 
 ENGLISH_QUESTIONS = [
     "What does the programme cost?",
@@ -209,7 +209,7 @@ DRAFT = Answer("The tuition fee is 4400 euro.", True, language="en")
     "question", ["Combien coûte le programme?", "Wie viel kostet das Studium?"]
 )
 def test_reply_to_another_language_names_the_served_languages_in_english(question: str) -> None:
-    reply = ExtractiveBackend().phrase(question, DRAFT)
+    reply = in_served_language(question, DRAFT)
     first_line = reply.text.split("\n")[0]
     assert first_line.startswith("I can answer in English or Dutch")
     assert reply.text.endswith(DRAFT.text)
@@ -217,8 +217,33 @@ def test_reply_to_another_language_names_the_served_languages_in_english(questio
 
 
 def test_reply_to_an_english_or_dutch_question_has_no_language_note() -> None:
-    assert ExtractiveBackend().phrase("Wat kost het?", DRAFT) is DRAFT
-    assert ExtractiveBackend().phrase("What does it cost?", DRAFT) is DRAFT
+    assert in_served_language("Wat kost het?", DRAFT) is DRAFT
+    assert in_served_language("What does it cost?", DRAFT) is DRAFT
+
+
+NOTE = "I can answer in English or Dutch (Nederlands)."
+
+
+def test_a_message_in_another_language_names_the_served_languages_once(
+    assistant: Assistant,
+) -> None:
+    message = "Combien coûte le programme BME? Et quelle est la date limite d'inscription?"
+    answer = assistant.ask(message)
+    streamed = list(assistant.stream(message))
+    assert answer.text.startswith(NOTE) and answer.text.count(NOTE) == 1
+    assert "".join(d for d in streamed if isinstance(d, str)) == streamed[-1].text
+    assert streamed[-1].text.startswith(NOTE) and streamed[-1].text.count(NOTE) == 1
+
+
+def test_a_staff_draft_of_an_email_in_another_language_names_the_served_languages_once(
+    assistant: Assistant,
+) -> None:
+    draft = assistant.draft_reply(
+        "Bonjour,\n\nCombien coûtent les frais de scolarité du programme BME pour les étudiants "
+        "non-EEE? Quelle est la date limite d'inscription?\n\nMerci, Claire"
+    )
+    assert len(draft.questions) == 2
+    assert draft.text.startswith("Dear Claire,") and draft.text.count(NOTE) == 1
 
 
 def test_detection_is_fast() -> None:
