@@ -54,11 +54,7 @@ class Row:
 def read_table(name: str, columns: Sequence[str], data_dir: Path = DATA_DIR) -> list[Row]:
     """The rows of ``data_dir/name``, whose header must be exactly ``columns``."""
     path = data_dir / name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataTableError(path, 0, f"cannot be read: {exc}") from exc
-    reader = csv.reader(_without_comments(text))
+    reader = csv.reader(_without_comments(_read_text(path)))
     header = next((cells for cells in reader if cells), None)
     if header is None or [cell.strip() for cell in header] != list(columns):
         line = reader.line_num if header is not None else 0
@@ -152,13 +148,16 @@ def read_entries(
     return [_entry(path, node, index, keys) for index, node in enumerate(document.value, 1)]
 
 
-def _yaml_document(path: Path) -> yaml.Node:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataTableError(path, 0, f"cannot be read: {exc}") from exc
+
+
+def _yaml_document(path: Path) -> yaml.Node:
     try:
-        document = yaml.compose(text, Loader=yaml.SafeLoader)
+        document = yaml.compose(_read_text(path), Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise DataTableError(path, line, f"is not valid YAML: {exc.problem}") from exc
