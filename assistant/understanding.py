@@ -94,8 +94,7 @@ class Query:
     english: str = ""  # the user's words in English (Dutch translated), nothing added
     previous: str = ""  # the user's previous message in the conversation, if any
     asked: str = ""  # the question itself, when it is one of several in a message
-    terms: tuple[str, ...] = field(default=(), compare=False)  # content words of the search text
-    stems: tuple[str, ...] = field(default=(), compare=False)  # their stems
+    stems: tuple[str, ...] = field(default=(), compare=False)  # of the search text's content words
 
 
 _ASKS_OTHER = _rx(r"\b(another|other|else|different|alternatives?|none of (those|these|them))\b")
@@ -131,11 +130,7 @@ def _citizenship(text: str, situation: ApplicantSituation | None) -> str | None:
         if situation.category.startswith("non-EEA living"):
             return "resident"
         return "non-eea" if situation.category == "non-EEA" else "eea"
-    if _NON_EEA.search(text):
-        return "resident" if _RESIDENT.search(text) else "non-eea"
-    if _EEA.search(text):
-        return "eea"
-    return None
+    return unit_citizenship(text)
 
 
 def _study_mode(text: str) -> str | None:
@@ -193,14 +188,11 @@ def understand(
     previous = _previous_query(names, history)
     if previous is not None and _is_follow_up(query):
         query = _merge(query, previous)
-        replies = [content for role, content in history if role == "assistant"]
         if replies and _ASKS_OTHER.search(message):
             query = replace(query, said=replies[-1])
     if not query.programmes and programme and programme in names.phrases:
         query = replace(query, programmes=(programme,))
-    return replace(
-        query, terms=tuple(content_terms(query.search_text)), stems=tuple(stems(query.search_text))
-    )
+    return replace(query, stems=tuple(stems(query.search_text)))
 
 
 _ORDINAL = _rx(
