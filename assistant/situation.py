@@ -46,7 +46,8 @@ class ApplicantSituation:
 
     def describe(self, language: str = "en") -> str:
         """A short clause naming the category, for an answer to open with; "" when unknown."""
-        if self.eea is None:
+        category = self.category
+        if category is None:
             if self.flemish_degree is None:
                 return ""
             degree = "flemish_degree" if self.flemish_degree else "international_degree"
@@ -57,8 +58,15 @@ class ApplicantSituation:
             subject = SITUATION(language, "citizen_of", country=name)
         else:
             subject = SITUATION(language, "eea_citizen" if self.eea else "non_eea_citizen")
-        group = "eea" if self.eea else "non_eea_resident" if self.resident_in_belgium else "non_eea"
-        return SITUATION(language, group, subject=subject)
+        return SITUATION(language, _CATEGORY_PHRASES[category], subject=subject)
+
+
+# The phrase of data/phrases.yaml (section situation) that names each category.
+_CATEGORY_PHRASES: dict[Category, str] = {
+    EEA: "eea",
+    NON_EEA: "non_eea",
+    NON_EEA_RESIDENT: "non_eea_resident",
+}
 
 
 def category_terms(situation: ApplicantSituation | None) -> tuple[str, ...]:
