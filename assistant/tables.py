@@ -13,6 +13,7 @@ import csv
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -157,13 +158,20 @@ def _read_text(path: Path) -> str:
 
 def _yaml_document(path: Path) -> yaml.Node:
     try:
-        document = yaml.compose(_read_text(path), Loader=yaml.SafeLoader)
+        document = _composed(_read_text(path))
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise DataTableError(path, line, f"is not valid YAML: {exc.problem}") from exc
     if document is None:
         raise DataTableError(path, 0, "is empty")
     return document
+
+
+@lru_cache(maxsize=8)
+def _composed(text: str) -> yaml.Node | None:
+    """The YAML text as nodes, parsed once however many sections of a file are read (the nodes
+    are only read, never changed)."""
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _entry(path: Path, node: yaml.Node, index: int, keys: Sequence[str]) -> Entry:
