@@ -7,11 +7,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 
 from assistant import phrases
 from assistant.corpus import table_cells, unit_display
-from assistant.errors import ConfigurationError
 from assistant.retrieval import Evidence, RetrievalResult
 from assistant.selection import (
     AMBIGUITY_GAP,
@@ -21,6 +19,7 @@ from assistant.selection import (
     answering_documents,
     strength,
 )
+from assistant.tables import read_lists
 from assistant.understanding import INTENTS_BY_NAME, Query, stems
 
 
@@ -363,23 +362,13 @@ def _asked(query: Query) -> str:
     return phrases.ANSWERS(query.language, "this")
 
 
-SUGGESTIONS_FILE = Path(__file__).resolve().parent / "data" / "suggestions.yaml"
+SUGGESTIONS_FILE = "suggestions.yaml"
 OFFERED = 3
 
 
 @lru_cache(maxsize=1)
 def _suggestions() -> dict[str, tuple[str, ...]]:
-    import yaml
-
-    try:
-        raw = yaml.safe_load(SUGGESTIONS_FILE.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"{SUGGESTIONS_FILE}: cannot be read: {exc}") from exc
-    if not isinstance(raw, dict) or not all(
-        isinstance(v, list) and all(isinstance(q, str) for q in v) for v in raw.values()
-    ):
-        raise ConfigurationError(f"{SUGGESTIONS_FILE}: a document id maps to a list of questions")
-    return {str(k): tuple(v) for k, v in raw.items()}
+    return read_lists(SUGGESTIONS_FILE)
 
 
 def suggested_questions(doc_id: str, question: str) -> list[str]:

@@ -149,6 +149,28 @@ def read_entries(
     return [_entry(path, node, index, keys) for index, node in enumerate(document.value, 1)]
 
 
+def read_lists(name: str, data_dir: Path = DATA_DIR) -> dict[str, tuple[str, ...]]:
+    """The YAML mapping in ``data_dir/name`` of names to lists of strings, each name once."""
+    path = data_dir / name
+    document = _yaml_document(path)
+    if not isinstance(document, yaml.MappingNode):
+        raise DataTableError(path, document.start_mark.line + 1, "must map names to lists")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, value in document.value:
+        line, given = key.start_mark.line + 1, str(key.value)
+        if given in lists:
+            raise DataTableError(path, line, f"{given!r} is given twice")
+        items = value.value if isinstance(value, yaml.SequenceNode) else None
+        if not items or not all(_is_text(item) for item in items):
+            raise DataTableError(path, line, f"{given!r} must map to a list of texts")
+        lists[given] = tuple(str(item.value) for item in items)
+    return lists
+
+
+def _is_text(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")

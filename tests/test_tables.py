@@ -18,7 +18,7 @@ from assistant.intents import (
     load_focus,
     load_intents,
 )
-from assistant.tables import DATA_DIR, read_entries, read_table
+from assistant.tables import DATA_DIR, read_entries, read_lists, read_table
 
 
 def _table(tmp_path: Path, text: str) -> Path:
@@ -114,6 +114,20 @@ def test_an_unknown_or_missing_key_names_the_file_line_and_entry(tmp_path: Path)
     data_dir = _entries(tmp_path, "- name: a\n  pattern: x\n- name: b\n")
     with pytest.raises(DataTableError, match=r"t\.yaml:3: 'b': missing pattern$"):
         read_entries("t.yaml", ("name", "pattern"), data_dir=data_dir)
+
+
+def test_lists_by_name_read_whole_and_a_bad_one_names_its_line(tmp_path: Path) -> None:
+    data_dir = _entries(tmp_path, "doc-a:\n  - What is the fee?\n  - Where?\ndoc-b:\n  - Who?\n")
+    assert read_lists("t.yaml", data_dir) == {
+        "doc-a": ("What is the fee?", "Where?"),
+        "doc-b": ("Who?",),
+    }
+    data_dir = _entries(tmp_path, "doc-a:\n  - What is the fee?\ndoc-b: Who?\n")
+    with pytest.raises(DataTableError, match=r"t\.yaml:3: 'doc-b' must map to a list of texts$"):
+        read_lists("t.yaml", data_dir)
+    data_dir = _entries(tmp_path, "doc-a:\n  - Who?\ndoc-a:\n  - Where?\n")
+    with pytest.raises(DataTableError, match=r"t\.yaml:3: 'doc-a' is given twice$"):
+        read_lists("t.yaml", data_dir)
 
 
 def test_invalid_yaml_names_the_file_and_line(tmp_path: Path) -> None:
