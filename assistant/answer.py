@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant import phrases
-from assistant.corpus import table_cells, unit_display
+from assistant.corpus import GENERAL, table_cells, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
 from assistant.selection import (
     AMBIGUITY_GAP,
@@ -187,6 +187,8 @@ def compose_answer(
     found = (
         list(selected) if selected is not None else answering_documents(query, result, max_quotes)
     )
+    if PROGRAMME_SPECIFIC & set(query.intents):  # a general document's figures are no programme's
+        found = [(doc, chosen) for doc, chosen in found if documents[doc].get("kind") != GENERAL]
     base = Answer(
         "",
         False,
@@ -344,7 +346,7 @@ def decline(
             else phrases.ANSWERS(language, "no_contact")
         )
         return replace(base, text=text, programme=programmes[0], gaps=1)
-    names = "; ".join(f"{m['title']}" for m in documents.values())
+    names = "; ".join(f"{m['title']}" for m in documents.values() if m.get("kind") != GENERAL)
     text = phrases.ANSWERS(language, "decline", about="", question=_asked(query)) + phrases.ANSWERS(
         language, "scope", names=names
     )

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +22,20 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
 from assistant.errors import CorpusError, DocumentError, InputError
+from assistant.tables import read_lists
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".md", ".txt", ".html", ".htm", ".pdf")
-SPLITTER_VERSION = "3"  # bump when chunking changes, so ingest re-embeds everything
+SPLITTER_VERSION = "4"  # bump when chunking changes, so ingest re-embeds everything
 MAX_CHUNK_CHARS = 1500
 METADATA_KEYS = ("id", "title", "institution", "programme", "kind", "academic_year", "source")
+SIDECAR_SUFFIXES = (
+    ".yaml",
+    ".yml",
+)  # NAME.yaml beside NAME.html or NAME.pdf names what it is about
+GENERAL = "general"  # the kind of a document that names no programme or institution
+PAGE_TITLE = "page_title"  # a web page's <title> or a PDF's title: a label, not a claim
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
@@ -107,7 +117,22 @@ class CorpusLoader(BaseLoader):
             raise DocumentError(str(self.path), f"cannot be parsed: {exc}") from exc
         if not text.strip():
             raise DocumentError(str(self.path), "is empty")
+        meta = {**_read_sidecar(self.path), **meta}
         yield Document(page_content=text, metadata=_complete_metadata(meta, self.path, text))
+
+
+def _read_sidecar(path: Path) -> dict[str, Any]:
+    """The metadata a sidecar ``NAME.yaml`` gives an HTML page or a PDF (never followed out of
+    the folder)."""
+    for suffix in SIDECAR_SUFFIXES:
+        sidecar = path.with_suffix(suffix)
+        if sidecar.is_symlink() or not sidecar.is_file():
+            continue
+        meta = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+        if not isinstance(meta, dict):
+            raise DocumentError(str(path), f"{sidecar.name} is not a mapping")
+        return meta
+    return {}
 
 
 def _read_text(path: Path) -> tuple[str, dict[str, Any]]:
@@ -134,8 +159,8 @@ def _read_html(path: Path) -> tuple[str, dict[str, Any]]:
         name, value = tag.get("name"), tag.get("content")
         if isinstance(name, str) and name in METADATA_KEYS and value:
             meta[name] = value
-    if soup.title and soup.title.string and "title" not in meta:
-        meta["title"] = soup.title.string.strip()
+    if soup.title and soup.title.string:
+        meta[PAGE_TITLE] = soup.title.string.strip()
     lines: list[str] = []
     body = soup.body or soup
     for tag in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr"]):
@@ -160,21 +185,40 @@ def _read_pdf(path: Path) -> tuple[str, dict[str, Any]]:
     reader = PdfReader(str(path))
     pages = [page.extract_text() or "" for page in reader.pages]
     title = reader.metadata.title if reader.metadata is not None else None
-    meta: dict[str, Any] = {"title": str(title)} if title else {}
+    meta: dict[str, Any] = {PAGE_TITLE: str(title)} if title else {}
     return "\n\n".join(pages), meta
 
 
+def names_something(meta: dict[str, Any]) -> bool:
+    """Whether a document's own metadata (front matter, a sidecar, or a page's meta tags; not a
+    page's <title>) says what it is; one that does not is a general document."""
+    return any(meta.get(key) for key in ("id", "title", "programme", "institution", "kind"))
+
+
+def describe(meta: dict[str, Any]) -> str:
+    """What ingest took a document to be, in the words its metadata gives."""
+    if meta.get("kind") == GENERAL:
+        return "a general document: it answers no question about a programme or institution"
+    where = f" ({meta['institution']})" if meta.get("institution") else ""
+    return (
+        f"{meta.get('kind') or 'programme'} {meta.get('programme') or meta.get('title')!r}{where}"
+    )
+
+
 def _complete_metadata(meta: dict[str, Any], path: Path, text: str) -> dict[str, Any]:
+    """The document's metadata. A document that names nothing answers for nothing: its kind is
+    ``general``, with no programme or institution, whatever its text claims to be about."""
     first_heading = next((m.group(2) for m in map(_HEADING.match, text.splitlines()) if m), None)
-    title = str(meta.get("title") or first_heading or path.stem)
+    title = str(meta.get("title") or meta.get(PAGE_TITLE) or first_heading or path.stem)
     year = meta.get("academic_year")
     aliases = meta.get("aliases") or []
+    named = names_something(meta)
     return {
         "id": str(meta.get("id") or path.stem),
         "title": title,
         "institution": str(meta.get("institution") or ""),
-        "programme": str(meta.get("programme") or title),
-        "kind": str(meta.get("kind") or "programme"),
+        "programme": str(meta.get("programme") or title) if named else "",
+        "kind": str(meta.get("kind") or "programme") if named else GENERAL,
         "academic_year": str(year) if year else "",
         "source": str(meta.get("source") or path.name),
         "aliases": "|".join(str(a) for a in aliases),
@@ -189,7 +233,7 @@ def document_text(corpus_dir: Path, name: str, doc_id: str) -> str:
     if not name:
         raise InputError(f"the index has no file for {doc_id!r}: run ingest again")
     path = corpus_dir / name
-    if path.resolve().parent != corpus_dir.resolve() or not path.is_file():
+    if _refusal(path, corpus_dir.resolve()) is not None or not path.is_file():
         raise InputError(f"the document {doc_id!r} is indexed but no longer in the corpus folder")
     document = next(CorpusLoader(path).lazy_load())
     if document.metadata["id"] != doc_id:
@@ -204,20 +248,39 @@ class LoadReport:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The supported files of the folder, links and special files included (see ``_refusal``)."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist")
-    return sorted(
-        p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-    )
+    return sorted(p for p in corpus_dir.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+def _refusal(path: Path, folder: Path) -> str | None:
+    """Why a corpus entry is not read, or None: only regular files inside the folder are, so a
+    link to ``/proc/self/environ`` or to any file elsewhere never reaches the index."""
+    try:
+        target = path.resolve(strict=True)
+        mode = os.stat(target).st_mode
+    except (OSError, RuntimeError) as exc:  # a dangling or looping link
+        return f"cannot be read: {exc}"
+    if target.parent != folder:
+        return f"is a link to {target}, outside the corpus folder: not read"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file: not read"
+    return None
 
 
 def load_corpus(corpus_dir: Path) -> LoadReport:
-    """Every supported file in the folder; broken or empty ones are reported, not raised."""
+    """Every supported regular file in the folder; broken, empty or linked-out ones are reported,
+    not raised. Two files with one id raise: which one answered would depend on file names."""
     documents: list[Document] = []
     skipped: list[DocumentError] = []
     seen: dict[str, str] = {}
+    folder = corpus_dir.resolve()
     for path in corpus_files(corpus_dir):
         try:
+            refusal = _refusal(path, folder)
+            if refusal is not None:
+                raise DocumentError(str(path), refusal)
             document = next(CorpusLoader(path).lazy_load())
         except DocumentError as error:
             logger.warning("skipped %s", error)
@@ -225,10 +288,10 @@ def load_corpus(corpus_dir: Path) -> LoadReport:
             continue
         doc_id = document.metadata["id"]
         if doc_id in seen:
-            skipped.append(
-                DocumentError(str(path), f"duplicate id {doc_id!r} (also {seen[doc_id]})")
+            raise CorpusError(
+                f"two files give the id {doc_id!r}: {seen[doc_id]} and {path.name}; "
+                "give each document its own id (nothing was indexed)"
             )
-            continue
         seen[doc_id] = path.name
         documents.append(document)
     return LoadReport(documents, skipped)
@@ -321,8 +384,19 @@ def split_units(chunk: Chunk) -> list[Unit]:
     return [
         Unit(f"{chunk.id}:{i}", chunk.id, chunk.doc_id, text, chunk.heading, cols, lead)
         for i, (text, cols, lead) in enumerate(found)
-        if re.search(r"\w", text)
+        if re.search(r"\w", text) and not addresses_the_assistant(text)
     ]
+
+
+@lru_cache(maxsize=1)
+def _addressed_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in read_lists("addressed.yaml")["patterns"])
+
+
+def addresses_the_assistant(text: str) -> bool:
+    """Whether a sentence gives an assistant orders ("ignore previous instructions…") instead of
+    telling a reader something (assistant/data/addressed.yaml): such text is never a fact."""
+    return any(pattern.search(text) for pattern in _addressed_patterns())
 
 
 def table_cells(row: str) -> list[str]:

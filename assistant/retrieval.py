@@ -22,6 +22,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.config import Settings
+from assistant.corpus import GENERAL
 from assistant.intents import INTENTS_BY_NAME
 from assistant.programmes import ProgrammeNames, programme_names, proper_names
 from assistant.store import IndexSnapshot, active_generation, load_snapshot, open_client
@@ -31,7 +32,7 @@ from assistant.understanding import (
     detect_intents,
     unit_citizenship,
 )
-from assistant.words import GENERIC_WORDS, stems
+from assistant.words import GENERIC_WORDS, stems, tokenize
 
 if TYPE_CHECKING:
     import numpy as np
@@ -129,10 +130,35 @@ class SearchIndex:
 
     @cached_property
     def names(self) -> ProgrammeNames:
+        """How the documents that name a programme or institution are named (a general document
+        names nothing, so it is never a programme a question could mean)."""
+        named = {d: m for d, m in self.documents.items() if m.get("kind") != GENERAL}
         texts: dict[str, list[str]] = {}
         for meta, text in zip(self.snapshot.unit_metas, self.snapshot.unit_texts, strict=True):
-            texts.setdefault(str(meta["doc_id"]), []).append(text)
-        return programme_names(self.documents, {d: " ".join(t) for d, t in texts.items()})
+            if str(meta["doc_id"]) in named:
+                texts.setdefault(str(meta["doc_id"]), []).append(text)
+        return programme_names(named, {d: " ".join(t) for d, t in texts.items()})
+
+    def answering_for(self, query: Query) -> frozenset[str]:
+        """The documents whose facts may answer the question (provenance): for a named programme,
+        its own documents and its institution's unit-level ones; a general document only where
+        the question names no programme and no institution."""
+        named = set(query.programmes)
+        institutions = {self.documents[d].get("institution", "") for d in named} - {""}
+        said = set(tokenize(query.english or query.text))
+        names_institution = any(said & set(words) for words in self.names.institutions.values())
+        allowed = set()
+        for doc_id, meta in self.documents.items():
+            kind = meta.get("kind", "")
+            if not named:
+                fits = kind != GENERAL or not names_institution
+            else:
+                fits = doc_id in named or (
+                    kind not in ("programme", GENERAL) and meta.get("institution") in institutions
+                )
+            if fits:
+                allowed.add(doc_id)
+        return frozenset(allowed)
 
     def known(self, term: str) -> bool:
         """Whether a (stemmed) word occurs in the corpus or a programme's names, allowing for a
@@ -197,8 +223,13 @@ class SearchIndex:
             chunk_id = str(document.id)
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
         named = set(query.programmes)
+        allowed = self.answering_for(query)
         return sorted(
-            fused.items(),
+            (
+                (chunk_id, score)
+                for chunk_id, score in fused.items()
+                if self._doc_of(chunk_id) in allowed
+            ),
             key=lambda item: (self._doc_of(item[0]) not in named, -item[1]),
         )
 

@@ -13,8 +13,9 @@ import fcntl
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
@@ -25,6 +26,7 @@ from assistant.corpus import (
     Chunk,
     Unit,
     content_hash,
+    describe,
     load_corpus,
     split_document,
     split_units,
@@ -119,6 +121,7 @@ class IngestReport:
     skipped: list[DocumentError] = field(default_factory=list)
     generation: int | None = None
     seconds: float = 0.0
+    taken: dict[str, str] = field(default_factory=dict)  # doc id -> what ingest took it to be
 
     @property
     def changed(self) -> bool:
@@ -267,6 +270,7 @@ def _index_corpus(
         removed=removed,
         skipped=loaded.skipped,
         generation=current,
+        taken={doc_id: describe(p.document.metadata) for doc_id, p in sorted(prepared.items())},
     )
     if not report.changed and current is not None:
         return _finish(report, started)
@@ -280,6 +284,8 @@ def _index_corpus(
     _embed_into(settings, [prepared[d] for d in added + replaced], chunks_col, units_col, progress)
     _flip(client, name, generation)
     _drop_old(client, name, keep={generation, current or 0})
+    if settings.chroma_mode == "embedded":
+        reclaim_disk(settings.store_dir)
     return _finish(IngestReport(**{**report.__dict__, "generation": generation}), started)
 
 
@@ -430,6 +436,40 @@ def _delete_generation(client: ClientAPI, name: str, generation: int) -> None:
             client.delete_collection(collection)
         except Exception as exc:  # already gone
             logger.debug("could not delete %s: %s", collection, exc)
+
+
+def reclaim_disk(store_dir: Path) -> None:
+    """Give back the disk of deleted generations: Chroma deletes a collection's rows but leaves
+    its vector folder, and SQLite keeps freed pages. Only folders no live segment names go; a
+    crash here leaves at worst a folder for the next ingest to remove."""
+    import shutil
+    import sqlite3
+
+    database = store_dir / "chroma.sqlite3"
+    if not database.is_file():
+        return
+    with closing(sqlite3.connect(database, timeout=5)) as connection:
+        live = {str(row[0]) for row in connection.execute("SELECT id FROM segments")}
+        for folder in store_dir.iterdir():
+            if folder.is_dir() and _is_segment_name(folder.name) and folder.name not in live:
+                shutil.rmtree(folder, ignore_errors=True)
+        free, pages = (connection.execute(f"PRAGMA {p}").fetchone()[0] for p in _PAGE_COUNTS)
+        if pages and free > pages // 4:
+            try:
+                connection.execute("VACUUM")
+            except sqlite3.OperationalError as exc:  # a reader is mid-transaction: next time
+                logger.info("store not compacted: %s", exc)
+
+
+_PAGE_COUNTS = ("freelist_count", "page_count")
+
+
+def _is_segment_name(name: str) -> bool:
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
 
 
 # --- loading for retrieval -----------------------------------------------------------------

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from assistant.chat import build_assistant
-from assistant.config import PROJECT_ROOT
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.corpus import load_corpus, split_document, split_units
 from assistant.store import active_generation, index_corpus, load_snapshot, open_client
 from tests.conftest import CORPUS, make_settings
@@ -264,3 +266,27 @@ def test_kill_during_ingest_leaves_a_working_index(corpus_copy: Path, tmp_path: 
     final = index_corpus(settings)
     assert final.documents == 35
     assert not index_corpus(settings).changed
+
+
+def test_changing_ingests_leave_no_old_generation_on_disk(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "store", corpus_copy)
+    path = corpus_copy / "kul-medical-physics-certificate.md"
+    original = path.read_text(encoding="utf-8")
+    sizes = []
+    for round_ in range(6):
+        path.write_text(original + f"\n## Round\n\nThis is change {round_}.\n", encoding="utf-8")
+        assert index_corpus(settings).changed
+        sizes.append((settings.store_dir / "chroma.sqlite3").stat().st_size)
+
+    with closing(sqlite3.connect(settings.store_dir / "chroma.sqlite3")) as connection:
+        live = {row[0] for row in connection.execute("SELECT id FROM segments")}
+    folders = {p.name for p in settings.store_dir.iterdir() if p.is_dir()}
+    assert folders <= live
+    assert len(client_collections(settings)) == 5  # two generations of two, and the pointer
+    assert sizes[-1] <= sizes[1] * 1.5
+
+
+def client_collections(settings: Settings) -> list[str]:
+    return [c if isinstance(c, str) else c.name for c in open_client(settings).list_collections()]
