@@ -1,4 +1,5 @@
-"""Thumbs up or down on an answer, kept in a SQLite file for staff to export as CSV.
+"""Thumbs up or down on an answer, kept in a SQLite file for staff to export as CSV (the staff
+sessions of ``assistant.api.security`` are kept in the same file).
 
 One connection per operation, WAL journal so a reader (the export) never blocks a writer
 (the chat), and the file's folder is created on first use.
@@ -11,6 +12,7 @@ import datetime as dt
 import io
 import logging
 import sqlite3
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -61,8 +63,12 @@ _ADDED_COLUMNS = {
     "conversation_id": "TEXT NOT NULL DEFAULT ''",
 }
 
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that starts with one of these as a formula (the full-width forms too).
+_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+# What splits a line into cells in some locale's spreadsheet: the comma, the semicolon of the
+# locales whose decimal mark is a comma, tab, pipe, the Arabic and full-width comma and semicolon;
+# and a line break of any kind, which starts a new row for a reader that ignores quotes.
+_SEPARATORS = frozenset(",;\t|\u060c\u061b\uff0c\uff1b\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class Feedback:
         if len(self.programme) > 200 or len(self.conversation_id) > 64:
             raise InputError("the programme or conversation id is too long")
         for name, value in (("question", self.question), ("answer", self.answer)):
+            if not value.strip():
+                raise InputError(f"the {name} is empty: a vote needs the question and its answer")
             if len(value) > MAX_TEXT_CHARS:
                 raise InputError(f"the {name} is longer than {MAX_TEXT_CHARS} characters")
         if len(self.sources) > MAX_SOURCES:
@@ -98,7 +106,9 @@ class FeedbackStore:
         self.path = Path(path)
 
     @contextmanager
-    def _connect(self, timeout: float = 10.0) -> Iterator[sqlite3.Connection]:
+    def connect(self, timeout: float = 10.0) -> Iterator[sqlite3.Connection]:
+        """A connection in a transaction, to this file (which also keeps the staff sessions);
+        a failure is a FeedbackStoreError."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=timeout)) as connection:
@@ -116,7 +126,7 @@ class FeedbackStore:
         Runs a write that changes nothing, which a corrupt or read-only file refuses; a database
         busy with another vote is fine."""
         try:
-            with self._connect(timeout=0.5) as connection:
+            with self.connect(timeout=0.5) as connection:
                 connection.execute("DELETE FROM feedback WHERE 0")
         except FeedbackStoreError as exc:
             return None if "database is locked" in str(exc) else str(exc)
@@ -125,7 +135,7 @@ class FeedbackStore:
     def record(self, feedback: Feedback, *, now: dt.datetime | None = None) -> int:
         """Store one verdict with a UTC timestamp; returns its id."""
         created_at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-        with self._connect() as connection:
+        with self.connect() as connection:
             cursor = connection.execute(
                 "INSERT INTO feedback (created_at, rating, comment, question, answer, sources,"
                 " programme, conversation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -146,7 +156,7 @@ class FeedbackStore:
         """Set the comment of a stored verdict (the chat asks for it after a thumbs down)."""
         if len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
-        with self._connect() as connection:
+        with self.connect() as connection:
             connection.execute(
                 "UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip(), feedback_id)
             )
@@ -155,14 +165,15 @@ class FeedbackStore:
         """Every stored verdict, oldest first, in the order of EXPORT_COLUMNS."""
         if not self.path.exists():
             return []
-        with self._connect() as connection:
+        with self.connect() as connection:
             columns = ", ".join(EXPORT_COLUMNS)
             return list(connection.execute(f"SELECT {columns} FROM feedback ORDER BY id"))
 
     def export_csv(self) -> str:
-        """All verdicts as CSV with a header; cells that a spreadsheet would run are defused."""
+        """All verdicts as CSV with a header, safe to open in a spreadsheet of any locale: every
+        field quoted, and no formula at the start of a field or after a separator."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
         writer.writerow(EXPORT_COLUMNS)
         for row in self.rows():
             writer.writerow([_defuse(value) for value in row])
@@ -183,9 +194,30 @@ def _cause(exc: Exception) -> str:
 
 
 def _defuse(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """The text with a ' before each stretch a spreadsheet could run as a formula: at the start
+    and after every separator of any locale (a reader splitting on ';' finds a cell there), past
+    spaces, quotes and invisible characters (zero-width space, BOM, no-break space) that a
+    spreadsheet skips."""
+    if not isinstance(value, str):
+        return value
+    parts = []
+    start = 0
+    for end, char in enumerate(value):
+        if char in _SEPARATORS:
+            parts.append(_defused_stretch(value[start:end]) + char)
+            start = end + 1
+    parts.append(_defused_stretch(value[start:]))
+    return "".join(parts)
+
+
+def _defused_stretch(text: str) -> str:
+    shown = next((char for char in text if not _is_skipped(char)), "")
+    return "'" + text if shown in _FORMULA_STARTS else text
+
+
+def _is_skipped(char: str) -> bool:
+    """Whether a spreadsheet may look past this character for the start of a formula."""
+    return char.isspace() or char == '"' or unicodedata.category(char) in ("Cf", "Cc", "Zs")
 
 
 def record_feedback(

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import sqlite3
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from server import ScriptedAssistant, serve_in_process, serve_in_thread
 
 from assistant.api import create_app
+from assistant.api.security import STAFF_COOKIE
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.feedback import (
@@ -130,6 +132,8 @@ def test_a_second_store_on_the_same_file_sees_earlier_feedback(tmp_path: Path) -
         ("comment", "x" * 2001, "comment is longer than 2000"),
         ("question", "x" * 20_001, "question is longer than 20000"),
         ("sources", tuple(f"doc-{i}" for i in range(21)), "at most 20 sources"),
+        ("question", "", "the question is empty"),
+        ("answer", " \n\t", "the answer is empty"),
     ],
 )
 def test_invalid_feedback_is_refused_with_the_reason(
@@ -144,7 +148,8 @@ def test_invalid_feedback_is_refused_with_the_reason(
 def test_export_of_an_empty_store_is_just_the_header(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "missing.sqlite3")
 
-    assert store.export_csv().removeprefix(CSV_BOM).splitlines() == [",".join(EXPORT_COLUMNS)]
+    header = ",".join(f'"{name}"' for name in EXPORT_COLUMNS)
+    assert store.export_csv().removeprefix(CSV_BOM).splitlines() == [header]
     assert not store.path.exists()
 
 
@@ -225,7 +230,7 @@ def test_the_export_starts_with_a_byte_order_mark_so_spreadsheets_read_utf8(
     )
 
     assert export.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
-    assert export.content.decode("utf-8-sig").splitlines()[0] == ",".join(EXPORT_COLUMNS)
+    assert next(csv.reader(io.StringIO(export.content.decode("utf-8-sig")))) == list(EXPORT_COLUMNS)
     assert read_csv(export.text)[0]["comment"] == comment
 
 
@@ -263,7 +268,11 @@ def test_export_is_403_when_the_server_has_no_staff_token(tmp_path: Path) -> Non
         ({"rating": "meh", "question": "q", "answer": "a"}, "rating"),
         ({"rating": "up", "answer": "a"}, "question"),
         ({"rating": "up", "question": "q", "answer": "a", "comment": "x" * 2001}, "comment"),
+        ({"rating": "up", "question": "", "answer": ""}, "question"),
+        ({"rating": "down", "question": "  ", "answer": "4400 euro"}, "question"),
+        ({"rating": "down", "question": "q", "answer": "\u00a0\n"}, "answer"),
     ],
+    ids=["rating", "no question", "comment", "blank vote", "blank question", "blank answer"],
 )
 def test_invalid_feedback_is_422_and_stores_nothing(
     feedback_server: tuple[str, Settings], body: dict[str, object], field: str
@@ -275,6 +284,145 @@ def test_invalid_feedback_is_422_and_stores_nothing(
     assert response.status_code == 422
     assert field in response.json()["error"]["message"]
     assert FeedbackStore(settings.feedback_db).rows() == []
+
+
+def test_a_body_that_is_not_json_is_answered_with_an_example_of_the_feedback_body(
+    feedback_server: tuple[str, Settings],
+) -> None:
+    base, settings = feedback_server
+
+    response = httpx.post(
+        f"{base}/api/feedback",
+        content=b'{"rating": "up", "question": ',
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert message.startswith("The request body is not valid JSON")
+    assert '{"rating": "up", "question": "How much is the tuition fee?"' in message
+    assert '"message"' not in message, "not the chat's body"
+    assert FeedbackStore(settings.feedback_db).rows() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "example"),
+    [
+        ("/api/chat", '{"message": "How much is the tuition fee?"}'),
+        ("/api/draft-reply", '{"email": '),
+        ("/v1/chat/completions", '"messages": [{"role": "user"'),
+    ],
+)
+def test_each_route_names_its_own_body_when_the_json_is_broken(
+    feedback_server: tuple[str, Settings], path: str, example: str
+) -> None:
+    base, _ = feedback_server
+
+    response = httpx.post(
+        f"{base}{path}",
+        content=b"{not json",
+        headers={"content-type": "application/json", "Authorization": f"Bearer {STAFF_TOKEN}"},
+    )
+
+    assert response.status_code in (400, 422)
+    assert example in response.json()["error"]["message"]
+
+
+# --------------------------------------------------------------------------- CSV injection
+
+# What a spreadsheet would run: after a separator of some locale (Excel in Dutch or Belgian
+# settings splits on ';'), after spaces or invisible characters, in full-width form.
+INJECTIONS = [
+    "x;=1+1",
+    "x;=cmd|' /C calc'!A0",
+    "=cmd|' /C calc'!A0",
+    " =1+1",
+    "\u200b=1+1",
+    "\ufeff=1+1",
+    "\u00a0=1+1",
+    "\u2060\u200d -1+1",
+    "x,=1+1",
+    "x\t=1+1",
+    "\t=1+1",
+    "x|=1+1",
+    "x;\u200b @SUM(A1)",
+    'x;"=1+1"',
+    "x\n=1+1",
+    "x\r\n+1",
+    "x\u2028=1+1",
+    "x\u061b=1+1",
+    "\uff1d1+1",
+    "@SUM(A1)",
+    "-2+3",
+]
+# A cell a spreadsheet reads from the start of, once it has skipped these.
+_SKIPPED_CATEGORIES = ("Cf", "Cc", "Zs", "Zl", "Zp")
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _shown(cell: str) -> str:
+    """The cell as a spreadsheet looks for a formula in it: past spaces, quotes, invisibles."""
+    skipped = 0
+    while skipped < len(cell) and (
+        cell[skipped].isspace()
+        or cell[skipped] == '"'
+        or unicodedata.category(cell[skipped]) in _SKIPPED_CATEGORIES
+    ):
+        skipped += 1
+    return cell[skipped:]
+
+
+def _staff_cookie(base: str) -> str:
+    signed_in = httpx.post(
+        f"{base}/staff/login", data={"token": STAFF_TOKEN}, follow_redirects=False
+    )
+    assert signed_in.status_code == 303
+    return signed_in.cookies[STAFF_COOKIE]
+
+
+def test_the_staff_download_runs_no_formula_in_a_spreadsheet_of_any_locale(
+    feedback_server: tuple[str, Settings],
+) -> None:
+    base, _ = feedback_server
+    for payload in INJECTIONS:
+        vote = {"rating": "down", "comment": payload, "question": payload, "answer": payload}
+        assert httpx.post(f"{base}/api/feedback", json=vote).status_code == 201
+
+    download = httpx.get(f"{base}/api/feedback/export", cookies={STAFF_COOKIE: _staff_cookie(base)})
+
+    assert download.status_code == 200
+    text = download.content.decode("utf-8-sig")
+    for delimiter in (",", ";", "\t", "|"):
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            for cell in row:
+                assert not _shown(cell).startswith(FORMULA_STARTS), (delimiter, cell)
+    for line in text.splitlines():  # no reader that splits lines first finds one either
+        for cell in line.split(";"):
+            assert not _shown(cell).startswith(FORMULA_STARTS), cell
+
+
+@pytest.mark.parametrize(
+    ("stored", "exported"),
+    [
+        ("x;=1+1", "x;'=1+1"),
+        (" =1+1", "' =1+1"),
+        ("\u200b=1+1", "'\u200b=1+1"),
+        ("a;b, c|d", "a;b, c|d"),
+        ("4400 euro - not 4000", "4400 euro - not 4000"),
+        ("x\n- a list", "x\n'- a list"),
+    ],
+)
+def test_a_defused_comment_reads_as_written_after_its_quote_marks(
+    tmp_path: Path, stored: str, exported: str
+) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    record_feedback(store, rating="up", question="q", answer="a", comment=stored)
+
+    text = store.export_csv()
+
+    assert read_csv(text)[0]["comment"] == exported
+    quoted = '"' + exported.replace('"', '""') + '"'
+    assert quoted in text, "every field is quoted, so no separator inside it splits it"
 
 
 # --------------------------------------------------------------------------- a broken store

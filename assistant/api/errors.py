@@ -152,18 +152,26 @@ def error_for(exc: Exception) -> tuple[int, str, str]:
     )
 
 
-_NOT_JSON = (
-    "The request body is not valid JSON{reason}. "
-    'Send a JSON object such as {{"message": "How much is the tuition fee?"}}.'
-)
+def _not_json(request: Request, reason: str = "") -> str:
+    """The body is not JSON at all: say so, with an example of the body this route takes."""
+    message = f"The request body is not valid JSON{f' ({reason})' if reason else ''}."
+    example = _body_example(request)
+    return f"{message} Send a JSON object such as {example}." if example else message
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def _body_example(request: Request) -> str | None:
+    """The ``body_example`` of the route's body model, or None when it has none."""
+    route = request.scope.get("route")
+    field_info = getattr(getattr(route, "body_field", None), "field_info", None)
+    example = getattr(getattr(field_info, "annotation", None), "body_example", None)
+    return example if isinstance(example, str) else None
+
+
+def _validation_message(request: Request, exc: RequestValidationError) -> str:
     problems = []
     for error in _reported_errors(exc)[:5]:
         if error.get("type") == "json_invalid":
-            reason = error.get("ctx", {}).get("error", "")
-            return _NOT_JSON.format(reason=f" ({reason})" if reason else "")
+            return _not_json(request, error.get("ctx", {}).get("error", ""))
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
         if error.get("type") == "string_unicode":
             message = NOT_UNICODE
@@ -218,13 +226,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error_response(
-            request, 422, "invalid_request", _validation_message(exc), param=_first_param(exc)
+            request,
+            422,
+            "invalid_request",
+            _validation_message(request, exc),
+            param=_first_param(exc),
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            return _error_response(request, 422, "invalid_request", _NOT_JSON.format(reason=""))
+            return _error_response(request, 422, "invalid_request", _not_json(request))
         types = {
             404: "not_found",
             405: "method_not_allowed",

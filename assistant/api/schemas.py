@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -56,6 +56,8 @@ class HistoryMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
+    # The smallest body the route takes, shown when a request's body is not JSON.
+    body_example: ClassVar[str] = '{"message": "How much is the tuition fee?"}'
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -106,6 +108,7 @@ class AnswerOut(BaseModel):
 
 
 class DraftRequest(BaseModel):
+    body_example: ClassVar[str] = '{"email": "Dear admissions office, what is the fee?"}'
     email: Text = Field(
         min_length=1,
         description="The applicant's email; at most ASSISTANT_MAX_EMAIL_CHARS characters.",
@@ -120,14 +123,19 @@ class DraftOut(BaseModel):
 
 
 class FeedbackIn(BaseModel):
+    body_example: ClassVar[str] = (
+        '{"rating": "up", "question": "How much is the tuition fee?", "answer": "4400 euro"}'
+    )
     rating: Literal["up", "down"]
     comment: Text = Field(
         default="",
         max_length=MAX_COMMENT_CHARS,
         description="Optional: what was wrong (or right).",
     )
-    question: Text = Field(max_length=MAX_TEXT_CHARS)
-    answer: Text = Field(max_length=MAX_TEXT_CHARS)
+    question: Text = Field(
+        min_length=1, max_length=MAX_TEXT_CHARS, description="The question that was answered."
+    )
+    answer: Text = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The answer rated.")
     sources: list[Annotated[Text, Field(max_length=MAX_ID_CHARS)]] = Field(
         default_factory=list, max_length=MAX_SOURCES, description="Ids of the cited documents."
     )
@@ -222,6 +230,9 @@ class OpenAIStreamOptions(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
+    body_example: ClassVar[str] = (
+        '{"model": "programme-assistant", "messages": [{"role": "user", "content": "Fee?"}]}'
+    )
     model_config = ConfigDict(extra="allow")
     model: str = MODEL_ID
     messages: list[OpenAIMessage] = Field(min_length=1)
