@@ -32,6 +32,9 @@ ReaderMode = Literal["with_rules", "alone", "off"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# A staff token shorter than this is refused at start-up: it could be guessed.
+MIN_STAFF_TOKEN_CHARS = 16
+
 # Nothing may reach a model hub or phone home; set before any library reads them.
 OFFLINE_ENVIRONMENT = {
     "HF_HUB_OFFLINE": "1",
@@ -122,7 +125,11 @@ class Settings(BaseSettings):
     cors_origins: EnvList = Field(
         default_factory=list, description="Origins allowed to call the API from a browser."
     )
-    staff_token: str | None = None
+    staff_token: str | None = Field(
+        default=None,
+        description=f"The staff's shared secret, at least {MIN_STAFF_TOKEN_CHARS} characters; "
+        "unset: the staff routes are off.",
+    )
     feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"
 
     today: dt.date | None = Field(default=None, description="Override today's date (for replays).")
@@ -154,6 +161,19 @@ class Settings(BaseSettings):
     @classmethod
     def _check_proxies(cls, value: list[str]) -> list[str]:
         return [_proxy(entry) for entry in value]
+
+    @field_validator("staff_token")
+    @classmethod
+    def _check_staff_token(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if len(value.strip()) < MIN_STAFF_TOKEN_CHARS:
+            raise ValueError(
+                f"is {len(value.strip())} characters long; a staff token needs at least "
+                f"{MIN_STAFF_TOKEN_CHARS} (make one with: python -c "
+                "'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value.strip()
 
     def current_date(self) -> dt.date:
         return self.today or dt.date.today()

@@ -14,7 +14,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.api.errors import RequestLimitError
 from assistant.api.schemas import DOC_ID, DOCUMENTS_PATH, DocumentUrl, HistoryMessage
-from assistant.api.security import STAFF_COOKIE, STAFF_OFF_MESSAGE, STAFF_PATH, is_staff_session
+from assistant.api.security import (
+    STAFF_COOKIE,
+    STAFF_OFF_MESSAGE,
+    STAFF_PATH,
+    StaffSessions,
+    staff_sessions,
+)
 from assistant.chat import (
     Assistant,
     Turn,
@@ -60,6 +66,13 @@ def feedback_store(request: Request) -> FeedbackStore:
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
+def current_staff_sessions(request: Request) -> StaffSessions:
+    return staff_sessions(request.app.state, app_settings(request))
+
+
+StaffSessionsDep = Annotated[StaffSessions, Depends(current_staff_sessions)]
+
+
 AssistantDep = Annotated[Assistant, Depends(current_assistant)]
 
 
@@ -76,16 +89,17 @@ _bearer = HTTPBearer(
 def require_staff(
     request: Request,
     settings: SettingsDep,
+    sessions: StaffSessionsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 without the staff token (bearer or the staff view's session cookie); 403 when the
-    server has no staff token at all."""
+    """401 without the staff token (bearer) or an open staff session (the staff view's cookie);
+    403 when the server has no staff token at all."""
     if not settings.staff_token:
         raise RequestLimitError(403, "forbidden", STAFF_OFF_MESSAGE)
     given = credentials.credentials if credentials else ""
     if hmac.compare_digest(given.encode(), settings.staff_token.encode()):
         return
-    if is_staff_session(request.cookies.get(STAFF_COOKIE, ""), settings.staff_token):
+    if sessions.is_open(request.cookies.get(STAFF_COOKIE, "")):
         return
     raise RequestLimitError(
         401,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qs
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import (
     HTMLResponse,
@@ -12,7 +13,13 @@ from fastapi.responses import (
     Response,
 )
 
-from assistant.api.deps import AssistantDep, SettingsDep, StaffDep, document_url_for
+from assistant.api.deps import (
+    AssistantDep,
+    SettingsDep,
+    StaffDep,
+    StaffSessionsDep,
+    document_url_for,
+)
 from assistant.api.openapi import ERRORS, STAFF_ERRORS
 from assistant.api.schemas import DraftOut, DraftRequest, draft_out
 from assistant.api.security import (
@@ -21,8 +28,8 @@ from assistant.api.security import (
     STAFF_OFF_MESSAGE,
     STAFF_PATH,
     STAFF_SESSION_SECONDS,
+    reached_over_https,
     staff_next,
-    staff_session,
 )
 from assistant.chat import (
     checked_input,
@@ -58,8 +65,11 @@ def staff_login_form(settings: SettingsDep, next: str = "") -> HTMLResponse:
 
 
 @router.post(f"{STAFF_PATH}/login", include_in_schema=False)
-async def staff_login(request: Request, settings: SettingsDep) -> Response:
-    """Trade the staff token for a session cookie (HttpOnly, SameSite=Strict, 12 hours)."""
+async def staff_login(
+    request: Request, settings: SettingsDep, sessions: StaffSessionsDep
+) -> Response:
+    """Trade the staff token for a new staff session, whose id the cookie carries (HttpOnly,
+    SameSite=Strict, 12 hours, Secure when the browser came over HTTPS)."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     next_path = staff_next(form.get("next", [""])[0])
     if not settings.staff_token:
@@ -67,23 +77,32 @@ async def staff_login(request: Request, settings: SettingsDep) -> Response:
     given = form.get("token", [""])[0].strip()
     if not hmac.compare_digest(given.encode(), settings.staff_token.encode()):
         return _login_page(next_path, "That is not the staff token. Try again.", 401)
+    session_id = await anyio.to_thread.run_sync(sessions.open)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         STAFF_COOKIE,
-        staff_session(settings.staff_token),
+        session_id,
         max_age=STAFF_SESSION_SECONDS,
         path="/",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=reached_over_https(request, settings),
     )
     return response
 
 
 @router.post(f"{STAFF_PATH}/logout", include_in_schema=False)
-def staff_logout() -> Response:
+def staff_logout(request: Request, settings: SettingsDep, sessions: StaffSessionsDep) -> Response:
+    """End the staff session: the cookie is deleted, and refused should it be sent again."""
+    sessions.close(request.cookies.get(STAFF_COOKIE, ""))
     response = RedirectResponse(f"{STAFF_PATH}/login", status_code=303)
-    response.delete_cookie(STAFF_COOKIE, path="/")
+    response.delete_cookie(
+        STAFF_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=reached_over_https(request, settings),
+    )
     return response
 
 
