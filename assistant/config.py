@@ -112,6 +112,23 @@ class Settings(BaseSettings):
         description="Where the rate limit counts: memory:// (each worker its own count) or a "
         "Redis URL (redis://host:port/db) that every worker and host shares",
     )
+    rate_limit_timeout_s: float = Field(
+        default=0.25,
+        gt=0,
+        le=10,
+        description="How long a request waits for the Redis rate-limit store to connect or "
+        "answer before it is let through uncounted.",
+    )
+    rate_limit_breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description="Failures of the Redis rate-limit store in a row after which it is skipped.",
+    )
+    rate_limit_breaker_cooldown_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a failing rate-limit store is skipped before one request tries it.",
+    )
     forwarded_allow_ips: EnvList = Field(
         default_factory=list,
         description="Proxies (IPs or networks, * for any) whose X-Forwarded-For names the client.",

@@ -24,6 +24,7 @@ from typing import Any
 from bench.corpora import scaled_corpus
 from bench.figures import Latencies, Row, growth_exponent, ms, ratio, render_table, secs
 from bench.load import LoadResult, run_load
+from bench.redis_stopped import StoppedRedis, measure_stopped_redis, stopped_redis_rows
 from bench.stages import (
     ChildError,
     ColdStart,
@@ -85,6 +86,7 @@ class Results:
     memory: dict[str, float] = field(default_factory=dict)
     ingest: list[IngestFigure] = field(default_factory=list)
     ingest_baseline: list[IngestFigure] = field(default_factory=list)
+    redis_stopped: StoppedRedis | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ingest-timeout", type=float, default=3600.0, help="seconds per ingest")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--redis-stopped",
+        action="store_true",
+        help="only time rate-limited requests while the rate limit's Redis is stopped",
+    )
     return parser
 
 
@@ -135,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     started = time.monotonic()
     try:
-        results = run(folder, plan)
+        results = run_redis_stopped(folder) if args.redis_stopped else run(folder, plan)
     except ChildError as exc:
         say(f"error: {exc}")
         return 2
@@ -193,6 +200,9 @@ def run(folder: Path, plan: Plan) -> Results:
             results.http.append(run_load(server.base_url, payloads, level, plan.seconds))
         results.memory = process_memory(server.pid)
 
+    say("rate-limited requests with Redis stopped ...")
+    results.redis_stopped = measure_stopped_redis(serving, log)
+
     for scale in [s for s in plan.scales if s != 1]:
         say(f"ingest {scale}x (ours, then baseline) ...")
         place = Place(
@@ -206,6 +216,21 @@ def run(folder: Path, plan: Plan) -> Results:
         )
         shutil.rmtree(place.store, ignore_errors=True)
         shutil.rmtree(place.corpus, ignore_errors=True)
+    return results
+
+
+def run_redis_stopped(folder: Path) -> Results:
+    """Only the stopped-Redis figures (on an index of the 1x corpus)."""
+    from assistant.config import PROJECT_ROOT
+
+    results = Results(machine={**machine()})
+    serving = Place(PROJECT_ROOT / "corpus", folder / "store", folder)
+    log = folder / "children.log"
+    ours = measure_ingest("ours", 1, serving, 3600.0, log)
+    if ours.problem:
+        raise ChildError(f"the corpus could not be indexed: {ours.problem}")
+    say("rate-limited requests with Redis stopped ...")
+    results.redis_stopped = measure_stopped_redis(serving, log)
     return results
 
 
@@ -246,6 +271,7 @@ def rows(results: Results, seconds: float) -> list[Row]:
         *(row for load in results.http for row in _http_rows(load, seconds)),
         _memory_row(results.memory),
         *_ingest_rows(results.ingest, results.ingest_baseline),
+        *stopped_redis_rows(results.redis_stopped),
     ]
 
 
@@ -382,6 +408,7 @@ def _as_json(results: Results) -> dict[str, Any]:
         "memory_mib": results.memory,
         "ingest": [asdict(f) for f in results.ingest],
         "ingest_baseline": [asdict(f) for f in results.ingest_baseline],
+        "redis_stopped": asdict(results.redis_stopped) if results.redis_stopped else None,
     }
 
 

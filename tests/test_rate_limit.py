@@ -3,6 +3,9 @@
 The proof runs ``assistant serve --workers 2`` and sends requests over one kept-alive connection
 to each worker (told apart by which worker process holds the connection): with the limit stored
 in Redis both workers count against one budget, in memory each keeps its own.
+
+A Redis that hangs (``SIGSTOP``) is asked with a short timeout and then skipped by a circuit
+breaker; the tests read the breaker's state and the client's timeout, never the clock.
 """
 
 from __future__ import annotations
@@ -10,23 +13,40 @@ from __future__ import annotations
 import contextlib
 import http.client
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 import redis
 
-from assistant.api import SlidingWindowLimiter
-from tests.server import cli_command, cli_env, free_port, running_process
+from assistant.api import SlidingWindowLimiter, create_app
+from assistant.api.limits import CircuitBreaker
+from assistant.config import Settings
+from tests.server import (
+    ScriptedAssistant,
+    cli_command,
+    cli_env,
+    free_port,
+    running_process,
+    serve_in_thread,
+)
 
 LIMIT = 6
 
 
 @contextlib.contextmanager
 def redis_server(folder: Path) -> Iterator[str]:
+    with redis_process(folder) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def redis_process(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Debian's redis-server on a free loopback port, keeping nothing on disk."""
     binary = shutil.which("redis-server")
     if binary is None:
@@ -48,9 +68,10 @@ def redis_server(folder: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((folder / "redis.log").read_text(errors="replace"))
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process
     finally:
         client.close()
+        process.send_signal(signal.SIGCONT)  # a stopped server cannot act on SIGTERM
         process.terminate()
         process.wait(timeout=15)
 
@@ -170,3 +191,141 @@ def test_a_storage_url_that_cannot_be_used_is_named_without_its_password(storage
     with pytest.raises(ConfigurationError, match="ASSISTANT_RATE_LIMIT_STORAGE") as refused:
         SlidingWindowLimiter(2, storage=storage)
     assert "s3cret" not in str(refused.value) and "user:***@localhost" in str(refused.value)
+
+
+# --------------------------------------------------------------------------- Redis down or hung
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_breaker_opens_after_failures_in_a_row_and_half_opens_after_its_cool_down() -> None:
+    clock = FakeClock()
+    breaker = CircuitBreaker(failures=2, cooldown_s=10, clock=clock)
+
+    breaker.failed()
+    breaker.succeeded()  # a success in between: the count starts again
+    breaker.failed()
+    assert (breaker.state, breaker.allow()) == ("closed", True)
+    breaker.failed()
+    assert (breaker.state, breaker.allow()) == ("open", False)
+
+    clock.now += 10
+    assert breaker.state == "half_open"
+    assert breaker.allow(), "one trial call once cooled down"
+    assert not breaker.allow(), "and only one at a time"
+    breaker.failed()
+    assert (breaker.state, breaker.allow()) == ("open", False), "a failed trial opens it again"
+
+    clock.now += 10
+    assert breaker.allow()
+    breaker.succeeded()
+    assert (breaker.state, breaker.allow()) == ("closed", True)
+
+
+@pytest.mark.parametrize(("failures", "cooldown"), [(0, 1.0), (1, 0.0)])
+def test_a_breaker_that_could_never_open_or_close_is_refused(
+    failures: int, cooldown: float
+) -> None:
+    with pytest.raises(ValueError, match="failures >= 1 and cooldown_s > 0"):
+        CircuitBreaker(failures, cooldown)
+
+
+def _redis_settings(url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"rate_limit_per_minute": 1000, "rate_limit_storage": url}
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+def test_the_redis_client_gets_the_configured_timeouts_and_no_retries(tmp_path: Path) -> None:
+    with redis_server(tmp_path) as url:
+        settings = _redis_settings(url, rate_limit_timeout_s=0.4, rate_limit_breaker_failures=5)
+        limiter = SlidingWindowLimiter.from_settings(settings)
+        assert limiter.hit("a") is None
+
+    pool = limiter.storage.storage.connection_pool
+    assert pool.connection_kwargs["socket_timeout"] == 0.4
+    assert pool.connection_kwargs["socket_connect_timeout"] == 0.4
+    assert pool.connection_kwargs["retry"].get_retries() == 0
+    assert limiter.breaker.failures == 5
+    assert Settings.model_fields["rate_limit_timeout_s"].default == 0.25
+
+
+def test_a_stopped_redis_opens_the_breaker_and_a_resumed_one_closes_it(tmp_path: Path) -> None:
+    with redis_process(tmp_path) as (url, redis_server_process):
+        settings = _redis_settings(
+            url, rate_limit_breaker_failures=2, rate_limit_breaker_cooldown_s=0.5
+        )
+        limiter = SlidingWindowLimiter.from_settings(settings)
+        assert limiter.hit("client") is None
+        assert limiter.breaker.state == "closed"
+
+        redis_server_process.send_signal(signal.SIGSTOP)
+        assert [limiter.hit("client") for _ in range(2)] == [None, None], "let through"
+        assert limiter.breaker.state == "open"
+        assert limiter.hit("client") is None, "skipped while open"
+
+        redis_server_process.send_signal(signal.SIGCONT)
+        time.sleep(0.6)  # the cool-down
+        assert limiter.breaker.state == "half_open"
+        assert limiter.hit("client") is None
+        assert limiter.breaker.state == "closed"
+
+
+def test_a_server_whose_redis_hangs_lets_requests_through_and_health_says_so(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.model_validate({"feedback_db": tmp_path / "feedback.sqlite3"})
+    with redis_process(tmp_path) as (url, redis_server_process):
+        settings = settings.model_copy(
+            update={"rate_limit_per_minute": 1000, "rate_limit_storage": url}
+        )
+        app = create_app(settings, ScriptedAssistant(), ui=False)
+        with serve_in_thread(app) as base:
+            assert httpx.get(f"{base}/v1/models").status_code == 200
+            healthy = httpx.get(f"{base}/api/health").json()
+            limiter = app.state.rate_limiter
+            client = limiter.storage.storage.connection_pool.connection_kwargs
+
+            redis_server_process.send_signal(signal.SIGSTOP)
+            statuses = [
+                httpx.get(f"{base}/v1/models", timeout=30).status_code
+                for _ in range(limiter.breaker.failures + 2)
+            ]
+            hung = httpx.get(f"{base}/api/health").json()
+
+    assert (healthy["status"], healthy["rate_limit"], healthy["rate_limit_circuit"]) == (
+        "ok",
+        "ok",
+        "closed",
+    )
+    assert client["socket_timeout"] == client["socket_connect_timeout"] == 0.25
+    assert statuses == [200] * len(statuses)
+    assert limiter.breaker.state == "open"
+    assert (hung["status"], hung["rate_limit"], hung["rate_limit_circuit"]) == (
+        "degraded",
+        "unavailable",
+        "open",
+    )
+    [problem] = hung["problems"]
+    assert "rate-limit store redis://127.0.0.1:" in problem and "circuit open" in problem
+
+
+def test_health_reports_an_in_memory_rate_limit_and_none(tmp_path: Path) -> None:
+    reports = []
+    for per_minute in (100, 0):
+        settings = Settings.model_validate(
+            {"feedback_db": tmp_path / "feedback.sqlite3", "rate_limit_per_minute": per_minute}
+        )
+        with serve_in_thread(create_app(settings, ScriptedAssistant(), ui=False)) as base:
+            reports.append(httpx.get(f"{base}/api/health").json())
+
+    assert [(r["rate_limit"], r["rate_limit_circuit"]) for r in reports] == [
+        ("ok", None),
+        ("off", None),
+    ]

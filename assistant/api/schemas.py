@@ -182,6 +182,16 @@ class HealthOut(BaseModel):
     feedback: Literal["ok", "unavailable"] = Field(
         default="ok", description="Whether votes (POST /api/feedback) can be stored."
     )
+    rate_limit: Literal["ok", "unavailable", "off"] = Field(
+        default="off",
+        description="Whether requests are counted against the rate limit: unavailable while "
+        "its Redis store is down or hung (requests are then let through uncounted).",
+    )
+    rate_limit_circuit: Literal["closed", "open", "half_open"] | None = Field(
+        default=None,
+        description="The circuit breaker in front of a Redis rate-limit store: open while the "
+        "store is skipped, half_open while one request tries it again; null in memory.",
+    )
     problems: list[str] = Field(default_factory=list, description="What is not working, if any.")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 
+from assistant.api.limits import SlidingWindowLimiter
 from assistant.api.schemas import ErrorOut, HealthOut
 from assistant.chat import (
     Assistant,
@@ -83,11 +84,13 @@ class HealthMonitor:
     def _report(self) -> HealthOut:
         assistant = self.assistant()
         programmes = len(assistant.programmes())
+        stats = assistant.stats()
         problem = self.feedback.problem()
         return HealthOut(
             status="degraded" if problem else "ok",
             programmes=programmes,
-            **assistant.stats(),
+            documents=stats.get("documents"),
+            chunks=stats.get("chunks"),
             feedback="unavailable" if problem else "ok",
             problems=[problem] if problem else [],
         )
@@ -100,10 +103,36 @@ class HealthMonitor:
     tags=["service"],
 )
 async def health(request: Request) -> HealthOut:
-    """Whether the assistant can answer, how much its index holds, and whether votes are stored.
+    """Whether the assistant can answer, how much its index holds, whether votes are stored and
+    whether requests are counted against the rate limit.
     Answered from the last check (a few seconds old at most), never waiting for answers."""
     monitor: HealthMonitor = request.app.state.health
     state = monitor.current()
     if state is None:  # the first check: in a thread of its own, not one the answers need
         state = await asyncio.to_thread(monitor.check)
-    return state.result()  # no index yet: IndexNotReadyError, answered with 503
+    report = state.result()  # no index yet: IndexNotReadyError, answered with 503
+    return with_rate_limit(report, getattr(request.app.state, "rate_limiter", None))
+
+
+def with_rate_limit(report: HealthOut, limiter: SlidingWindowLimiter | None) -> HealthOut:
+    """The report with the rate limit's state as of now (its circuit breaker changes with every
+    request, so it is not cached with the rest)."""
+    if limiter is None:
+        return report.model_copy(update={"rate_limit": "off"})
+    if not limiter.shared:
+        return report.model_copy(update={"rate_limit": "ok"})
+    circuit = limiter.breaker.state
+    if circuit == "closed":
+        return report.model_copy(update={"rate_limit": "ok", "rate_limit_circuit": circuit})
+    problem = (
+        f"the rate-limit store {limiter.storage_url} is not answering: requests are let through "
+        f"without being counted until it does (circuit {circuit.replace('_', '-')})"
+    )
+    return report.model_copy(
+        update={
+            "status": "degraded",
+            "rate_limit": "unavailable",
+            "rate_limit_circuit": circuit,
+            "problems": [*report.problems, problem],
+        }
+    )
