@@ -18,7 +18,7 @@ from assistant.answer import (
     small_talk_answer,
 )
 from assistant.config import ReaderMode, Settings, get_settings
-from assistant.corpus import document_text
+from assistant.corpus import GENERAL, document_text
 from assistant.emails import sender_name, split_email
 from assistant.errors import InputError, MessageTooLongError
 from assistant.language import served_languages_note
@@ -189,9 +189,11 @@ class Assistant:
     def draft_reply(self, email_text: str) -> ReplyDraft:
         """Answer each question of an applicant's email; list what staff must complete."""
         email_text = checked_input(email_text, self.settings.max_email_chars, "email")
-        questions, context = split_email(email_text)
-        if not questions:
+        asked, context = split_email(email_text)
+        if not asked:
             raise InputError("no question found in the email")
+        distinct = distinct_questions(asked)
+        questions, left_over = distinct[:MAX_EMAIL_QUESTIONS], distinct[MAX_EMAIL_QUESTIONS:]
         index = self.retriever.index()
         named = detect_programmes(email_text, index.names)
         programme = named[0] if len(named) == 1 else None
@@ -219,14 +221,19 @@ class Assistant:
             language=answers[0].language,
             name=sender_name(email_text),
             note=served_languages_note(email_text),
+            left_over=left_over,
         )
-        return ReplyDraft(text, tuple(questions), tuple(answers), unanswered)
+        return ReplyDraft(text, tuple(questions), tuple(answers), (*unanswered, *left_over))
 
     # -- the documents ----------------------------------------------------------------------
 
     def programmes(self) -> list[ProgrammeInfo]:
-        return [
-            ProgrammeInfo(
+        """The programmes (and units) to choose from; a general document is none of them."""
+        return [info for info in self._documents().values() if info.kind != GENERAL]
+
+    def _documents(self) -> dict[str, ProgrammeInfo]:
+        return {
+            doc_id: ProgrammeInfo(
                 id=doc_id,
                 title=meta["title"],
                 institution=meta["institution"],
@@ -235,7 +242,7 @@ class Assistant:
                 academic_year=meta["academic_year"] or None,
             )
             for doc_id, meta in self.retriever.index().documents.items()
-        ]
+        }
 
     def stats(self) -> dict[str, int]:
         """How much the live index holds (for health checks)."""
@@ -244,11 +251,27 @@ class Assistant:
 
     def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
         """The document's description and its text, read from the file the index recorded."""
-        info = {p.id: p for p in self.programmes()}.get(doc_id)
+        info = self._documents().get(doc_id)
         if info is None:
             raise InputError(f"no document with id {doc_id!r}")
         name = self.retriever.index().documents[doc_id].get("path", "")
         return info, document_text(self.settings.corpus_dir, name, doc_id)
+
+
+MAX_EMAIL_QUESTIONS = 20  # a draft answers at most this many; the rest are listed for staff
+
+
+def distinct_questions(questions: Sequence[str]) -> list[str]:
+    """Each question once, in order: the same words asked again (case, spacing and punctuation
+    aside) are one question."""
+    seen: set[str] = set()
+    distinct: list[str] = []
+    for question in questions:
+        key = " ".join(re.findall(r"\w+", question.casefold()))
+        if key not in seen:
+            seen.add(key)
+            distinct.append(question)
+    return distinct
 
 
 _INPUT_RULES = {  # what to do about a text that is too long, and about an empty one
@@ -350,6 +373,7 @@ def render_reply(
     language: str = "en",
     name: str | None = None,
     note: str = "",
+    left_over: Sequence[str] = (),
 ) -> str:
     """The draft staff send: a greeting by name when the email is signed, the served-languages
     ``note`` once when the email is in another language, each question answered once, each gap
@@ -378,6 +402,15 @@ def render_reply(
             quoted |= cited
         if answer.note and answer.note not in checks:
             checks.append(answer.note)
+    if left_over:
+        paragraphs.append(
+            phrases.EMAIL(
+                language,
+                "left_over",
+                count=str(len(left_over)),
+                questions=" ".join(f"“{q}”" for q in left_over),
+            )
+        )
     for note in checks:
         year = re.search(r"\d{4}\s*-\s*\d{2,4}(?:, \d{4}\s*-\s*\d{2,4})*", note)
         paragraphs.append(

@@ -204,3 +204,28 @@ def test_thanks_that_open_an_email_or_ask_on_are_not_its_closing() -> None:
     questions, _ = split_email(email)
     assert questions == ["What is the fee?", "when is the deadline?", "Is there a scholarship?"]
     assert sender_name(email) == "Jo"
+
+
+def test_a_question_repeated_in_an_email_is_answered_once(assistant: Assistant) -> None:
+    asked = "How much is the tuition fee for non-EEA students in the BME postgraduate?"
+    email = f"Dear team,\n\n{asked}\n{asked.upper()}\n{asked.replace(' ', '  ')}\n\nBest,\nAde"
+
+    draft = assistant.draft_reply(email)
+
+    assert draft.questions == (asked,) and len(draft.answers) == 1
+    assert draft.text.split("Sources:")[0].count("4400") == 1
+
+
+def test_an_email_of_many_questions_gets_twenty_answered_and_the_rest_listed_for_staff(
+    assistant: Assistant,
+) -> None:
+    distinct = [f"Is course number {n} taught in English?" for n in range(1, 26)]
+    email = "Hello,\n\n" + "\n".join(["How much?"] * 588 + distinct) + "\n\nThanks,\nAde"
+
+    draft = assistant.draft_reply(email)
+
+    assert len(draft.questions) == 20 and draft.questions[0] == "How much?"
+    left = distinct[19:]
+    assert all(q in draft.unanswered for q in left)
+    assert f"this email asks {len(left)} more questions" in draft.text
+    assert all(f"“{q}”" in draft.text for q in left)
