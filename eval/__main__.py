@@ -11,11 +11,13 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from assistant.config import PROJECT_ROOT, Settings, apply_offline_environment, get_settings
 from assistant.errors import AssistantError
-from eval.cases import CaseFormatError, load_cases
+from eval.cases import Case, CaseFormatError, load_cases
+from eval.corpora import temporary_index
 from eval.matching import load_reference
 from eval.report import format_console, render_html, report_json, write_html, write_json
 from eval.results import CaseResult
@@ -48,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X",
         help="exit with status 1 when accuracy is below X (a fraction, e.g. 0.8)",
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="answer from the documents of DIR (repeat to index several folders together) "
+        "through a temporary index, instead of the configured store",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     parser.add_argument(
         "--blind",
@@ -73,9 +83,31 @@ def main(
         print(f"error: {exc}", file=sys.stderr)
         return 2
     settings = settings or get_settings()
-    reference = load_reference(settings.corpus_dir)
+    with ExitStack() as stack:
+        if args.corpus:
+            try:
+                settings = stack.enter_context(temporary_index(settings, args.corpus))
+            except AssistantError as exc:
+                print(
+                    f"error: cannot index {', '.join(map(str, args.corpus))}: {exc}",
+                    file=sys.stderr,
+                )
+                return 2
+        return _evaluate(args, cases, settings, assistant)
 
+
+def _evaluate(
+    args: argparse.Namespace,
+    cases: Sequence[Case],
+    settings: Settings,
+    assistant: Answerer | None,
+) -> int:
+    reference = load_reference(settings.corpus_dir)
     try:
+        if assistant is None and args.corpus:
+            from assistant.chat import build_assistant
+
+            assistant = build_assistant(settings)
         if assistant is None:
             from assistant.chat import get_assistant
 

@@ -12,7 +12,8 @@ A line looks like::
 least one as unanswered. A case of category ``greeting`` (or with ``"small_talk": true``) is a
 greeting or a thank-you: it passes with a reply in kind that neither declines nor quotes.
 
-``history`` and every ``expect`` key are optional. Category ``email`` means the question is a
+``programme`` (a document id) is the programme context the message is asked in, as a programme
+page's widget sends it. ``programme``, ``history`` and every ``expect`` key are optional. Category ``email`` means the question is a
 whole email, answered through ``Assistant.draft_reply``.
 """
 
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 EMAIL_CATEGORY = "email"
 DEFAULT_CATEGORY = "uncategorised"
 
-_CASE_KEYS = {"id", "category", "question", "history", "expect"}
+_CASE_KEYS = {"id", "category", "question", "programme", "history", "expect"}
 _EXPECT_KEYS = {"facts", "refuse", "sources", "forbid", "clarify_ok", "gaps", "small_talk"}
 SMALL_TALK_CATEGORY = "greeting"
 
@@ -63,6 +64,12 @@ class Case:
     category: str = DEFAULT_CATEGORY
     history: tuple[Turn, ...] = ()
     expect: Expect = field(default_factory=Expect)
+    programme: str | None = None  # the programme context it is asked in (a widget's), a doc id
+
+    @property
+    def document(self) -> str:
+        """The document the case is about, for accuracy per document."""
+        return self.programme or next(iter(self.expect.sources), "(none)")
 
     @property
     def is_email(self) -> bool:
@@ -109,9 +116,13 @@ def case_from_dict(raw: Any, where: str = "<case>") -> Case:
     category = raw.get("category", DEFAULT_CATEGORY)
     if not isinstance(category, str) or not category.strip():
         raise CaseFormatError(f"{where}: 'category' must be a non-empty string")
+    programme = raw.get("programme")
+    if programme is not None and (not isinstance(programme, str) or not programme.strip()):
+        raise CaseFormatError(f"{where}: 'programme' must be a document id or null")
     return Case(
         id=case_id,
         question=question,
+        programme=programme,
         category=category.strip(),
         history=_history(raw.get("history", []), where),
         expect=_expect(raw.get("expect", {}), where, small_talk=category == SMALL_TALK_CATEGORY),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -66,10 +66,12 @@ class Summary:
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     by_category: dict[str, CategoryScore] = field(default_factory=dict)
+    by_document: dict[str, CategoryScore] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["by_category"] = {name: score.to_dict() for name, score in self.by_category.items()}
+        data["by_document"] = {name: score.to_dict() for name, score in self.by_document.items()}
         return data
 
 
@@ -107,16 +109,24 @@ def summarise(results: Sequence[CaseResult]) -> Summary:
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         by_category=category_scores(results),
+        by_document=scores_by(results, lambda r: r.case.document),
     )
 
 
 def category_scores(results: Sequence[CaseResult]) -> dict[str, CategoryScore]:
     """Scores per category, in the order the categories first appear."""
-    order = list(dict.fromkeys(r.case.category for r in results))
+    return scores_by(results, lambda r: r.case.category)
+
+
+def scores_by(
+    results: Sequence[CaseResult], key: Callable[[CaseResult], str]
+) -> dict[str, CategoryScore]:
+    """Scores per group (a category, a document), in the order the groups first appear."""
+    order = list(dict.fromkeys(key(r) for r in results))
     return {
         name: CategoryScore(
-            cases=sum(r.case.category == name for r in results),
-            passed=sum(r.passed for r in results if r.case.category == name),
+            cases=sum(key(r) == name for r in results),
+            passed=sum(r.passed for r in results if key(r) == name),
         )
         for name in order
     }

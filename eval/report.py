@@ -83,7 +83,12 @@ def format_console(
     lines = (
         []
         if blind
-        else [*_category_table(report.summary, baseline.summary if baseline else None), ""]
+        else [
+            *_category_table(report.summary, baseline.summary if baseline else None),
+            "",
+            *_document_table(report.summary),
+            "",
+        ]
     )
     failures = report.failures
     lines.append(f"Failures ({len(failures)})" if failures else "Failures: none")
@@ -119,6 +124,15 @@ def _category_table(summary: Summary, baseline: Summary | None) -> list[str]:
     base_total = CategoryScore(baseline.cases, baseline.passed) if baseline else None
     rows.append(_score_cells("TOTAL", total, base_total, with_baseline=baseline is not None))
     return _table(header, rows)
+
+
+def _document_table(summary: Summary) -> list[str]:
+    """Accuracy per document (a case's programme context, else the first source it expects)."""
+    rows = [
+        [name, str(score.cases), str(score.passed), _percent(score.accuracy)]
+        for name, score in summary.by_document.items()
+    ]
+    return _table(["Document", "Cases", "Passed", "Accuracy"], rows)
 
 
 def _score_cells(

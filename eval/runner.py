@@ -94,7 +94,7 @@ def observe(case: Case, assistant: Answerer) -> tuple[Outcome, float]:
             draft = assistant.draft_reply(case.question)
             latency_ms = (time.perf_counter() - start) * 1000
             return outcome_of_draft(draft), latency_ms
-        answer = assistant.ask(case.question, history=history)
+        answer = assistant.ask(case.question, history=history, programme=case.programme)
         latency_ms = (time.perf_counter() - start) * 1000
         return outcome_of_answer(answer), latency_ms
     except Exception as exc:
