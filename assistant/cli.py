@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import multiprocessing
+import os
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from assistant.config import Settings, apply_offline_environment, get_settings
 from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+logger = logging.getLogger(__name__)
 
 
 def _progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
@@ -29,6 +41,8 @@ def run_ingest(settings: Settings) -> int:
     report = index_corpus(settings, progress=_progress)
     for error in report.skipped:
         print(f"skipped {error.path}: {error.reason}", file=sys.stderr)
+    for doc_id, taken in report.taken.items():
+        print(f"  {doc_id}: {taken}")
     if not report.changed:
         print(
             f"Index is up to date: {report.documents} documents, {report.chunks} chunks; "
@@ -77,6 +91,73 @@ def run_draft_reply(path: str) -> int:
     return 0
 
 
+class HeaderTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request line and headers are not
+    in whole ``header_timeout_s`` after it opened (or, kept alive, after its next request began):
+    a client cannot hold connections open by sending its headers slowly or never finishing them.
+    The time is the settings' ``header_timeout_s``, read where the server runs, as the app's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout_s = get_settings().header_timeout_s
+        self._header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_header_timer()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._start_header_timer()  # a later request on a kept-alive connection
+
+    def on_headers_complete(self) -> None:
+        self._stop_header_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_timer()
+        super().connection_lost(exc)
+
+    def _start_header_timer(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_late)
+
+    def _stop_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_late(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            logger.info(
+                "closing %s: its headers took over %s s", self.client, self.header_timeout_s
+            )
+            self.transport.close()
+
+
+def serve_worker() -> FastAPI:
+    """The app of one of ``assistant serve --workers N``'s workers, which stops when the process
+    that started it dies (even by SIGKILL), so that no orphan keeps serving the port."""
+    from assistant.api import create_app
+
+    _stop_with_master()
+    return create_app()
+
+
+def _stop_with_master() -> None:
+    master = multiprocessing.parent_process()
+    if master is None:
+        return
+
+    def watch() -> None:
+        master.join()  # returns when the master's end of the pipe closes: it has exited
+        logger.warning("the server's master process %s has exited; stopping", master.pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="master-watch", daemon=True).start()
+
+
 def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
     import uvicorn
 
@@ -88,22 +169,21 @@ def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
     except IndexNotReadyError as error:
         print(f"warning: {error}; /api/health answers 503 until then", file=sys.stderr)
 
-    # X-Forwarded-For names the client only when a listed proxy sends it (uvicorn's own default
-    # trusts 127.0.0.1, so anyone on the host could pick the address the rate limit counts).
-    proxies = settings.forwarded_allow_ips
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "http": HeaderTimeoutProtocol,
+        # X-Forwarded-For names the client only when a listed proxy sends it (uvicorn's own
+        # default trusts 127.0.0.1, so anyone on the host could pick the address the rate
+        # limit counts).
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
     if workers > 1:
-        uvicorn.run(
-            "assistant.api:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            forwarded_allow_ips=proxies,
-        )
+        uvicorn.run("assistant.cli:serve_worker", factory=True, workers=workers, **options)
     else:
         from assistant.api import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, forwarded_allow_ips=proxies)
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(
         default=10.0, gt=0, description="A request body must arrive whole within this time."
     )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's line and headers must arrive whole within this time, or "
+        "`assistant serve` closes the connection.",
+    )
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit")
     rate_limit_storage: str = Field(
         default="memory://",
