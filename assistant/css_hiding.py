@@ -6,6 +6,7 @@ the element may be out of sight; a value it does not understand counts as hiding
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -32,15 +33,19 @@ DISPLAYED = {
     "-ms-flexbox", "-webkit-flex", "-ms-inline-flexbox", "-webkit-inline-flex", "legacy",
 }  # fmt: skip
 Style = dict[str, str]
+SIZES = {"left", "top", "right", "bottom", "inset", "height", "max-height", "width", "max-width"}
+SIZES |= {"block-size", "inline-size", "line-height"}  # read by the checks beside their property
 
 
 def hides_by_style(style: Style) -> bool:
     """Whether any property in ``style`` may keep the element out of sight."""
-    return any(
-        check(value, style)
-        for prop, check in CHECKS.items()
-        if (value := style.get(prop)) is not None
-    )
+    return _hides(tuple(sorted((p, v) for p, v in style.items() if p in CHECKS or p in SIZES)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hides(items: tuple[tuple[str, str], ...]) -> bool:
+    style = dict(items)
+    return any(check(value, style) for prop, check in CHECKS.items() if (value := style.get(prop)))
 
 
 def _display(value: str, style: Style) -> bool:

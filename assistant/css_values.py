@@ -7,6 +7,7 @@ text); a value that cannot be computed without layout comes back as ``None``, an
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -21,15 +22,13 @@ _ANGLE_DEG = {"deg": 1.0, "grad": 0.9, "rad": 180 / math.pi, "turn": 360.0}
 _SYSTEM_COLOURS = {"canvas": 1.0, "canvastext": 0.0, "field": 1.0, "fieldtext": 0.0}
 
 
-def tokens(value: str) -> list[Any]:
+@functools.lru_cache(maxsize=4096)
+def tokens(value: str) -> tuple[Any, ...]:
     """The component values of ``value``, without whitespace and comments."""
     import tinycss2
 
-    return [
-        t
-        for t in tinycss2.parse_component_value_list(value, skip_comments=True)
-        if t.type != "whitespace"
-    ]
+    found = tinycss2.parse_component_value_list(value, skip_comments=True)
+    return tuple(t for t in found if t.type != "whitespace")
 
 
 def arguments(function: Any) -> list[list[Any]]:

@@ -13,13 +13,14 @@ of reach.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from assistant.css import Declared, declared_styles, read_style_sheets, substitute
-from assistant.css_hiding import Style, hides_by_style
+from assistant.css_hiding import CHECKS, Style, hides_by_style
 from assistant.css_values import DEFAULT_FONT_PX, arguments, colour, contrast, length_px, tokens
 
 NEVER_SHOWN = (
@@ -36,6 +37,13 @@ INITIAL = {
     "visibility": "visible",
 }
 INHERITED = {*INITIAL, "font-size", "font"}
+RELEVANT = {
+    *CHECKS, *INHERITED, "background", "background-color", "background-image", "left", "top",
+    "right", "bottom", "inset", "height", "max-height", "width", "max-width", "block-size",
+    "inline-size", "line-height", "animation", "animation-name",
+}  # fmt: skip
+LOOK = {*INHERITED, "background", "background-color", "background-image"}
+MAX_SCENARIOS = 32
 _FONT_KEYWORDS = {
     "xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0, "large": 18.0,
     "x-large": 24.0, "xx-large": 32.0, "xxx-large": 48.0,
@@ -85,6 +93,9 @@ class Look:
 
     def inherit(self, style: Style) -> Look:
         """The look of a child element that declares ``style``."""
+        return _inherit(self, tuple(sorted((p, v) for p, v in style.items() if p in LOOK)))
+
+    def inherited(self, style: Style) -> Look:
         behind = self._background(style)
         look = replace(
             self, behind=behind or self.behind, understood=self.understood and behind is not None
@@ -129,6 +140,11 @@ class Look:
         if not colours:
             return self.behind
         return tuple(a * lum + (1 - a) * back for lum, a in colours for back in self.behind)
+
+
+@functools.lru_cache(maxsize=4096)
+def _inherit(look: Look, items: tuple[tuple[str, str], ...]) -> Look:
+    return look.inherited(dict(items))
 
 
 def _font_px(style: Style, parent_px: float) -> float | None:
@@ -179,10 +195,14 @@ def drop_hidden(soup: BeautifulSoup) -> None:
             tag.decompose()
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()
+    declared = {
+        key: [d for d in found if d.name in RELEVANT or d.name.startswith("--")]
+        for key, found in declared.items()
+    }
     conditions = sorted({d.condition for ds in declared.values() for d in ds if d.condition})
-    scenarios = [set(), *({c} for c in conditions)] + (
-        [set(conditions)] if len(conditions) > 1 else []
-    )
+    size = -(-len(conditions) // MAX_SCENARIOS)  # past the cap, conditions are checked in groups
+    groups = [set(conditions[i : i + size]) for i in range(0, len(conditions), size or 1)]
+    scenarios = [set(), *groups] + ([set(conditions)] if len(groups) > 1 else [])
     hidden: dict[int, Tag] = {}
     unreadable: dict[int, Tag] = {}
     for scenario in scenarios:
@@ -244,8 +264,7 @@ def _computed(own: Style, custom: dict[str, str], parent: Style) -> Style:
     """Declared values with var() resolved and the CSS-wide keywords applied."""
     style: Style = {}
     for name, raw in own.items():
-        value = substitute(raw, custom)
-        value = UNRESOLVED if value is None else " ".join(value.lower().split())
+        value = _normal(raw) if "var(" not in raw else _normal(substitute(raw, custom))
         if name in INHERITED:
             if value not in ("inherit", "unset", "revert", "revert-layer"):
                 style[name] = INITIAL.get(name, value) if value == "initial" else value
@@ -254,6 +273,11 @@ def _computed(own: Style, custom: dict[str, str], parent: Style) -> Style:
         elif value not in ("inherit", "initial", "unset", "revert", "revert-layer"):
             style[name] = value
     return style
+
+
+@functools.lru_cache(maxsize=4096)
+def _normal(value: str | None) -> str:
+    return UNRESOLVED if value is None else " ".join(value.lower().split())
 
 
 def _animations(style: Style) -> list[str]:
