@@ -155,7 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     results.machine["bench took"] = f"{time.monotonic() - started:.0f} s"
     say("")
     say(" ".join(f"{k}: {v};" for k, v in results.machine.items()))
-    say(render_table(rows(results, plan.seconds)))
+    table = (
+        stopped_redis_rows(results.redis_stopped)
+        if args.redis_stopped
+        else rows(results, plan.seconds)
+    )
+    say(render_table(table))
     if args.out:
         args.out.write_text(json.dumps(_as_json(results), indent=2, default=str), encoding="utf-8")
     return 0
