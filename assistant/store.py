@@ -454,7 +454,7 @@ def reclaim_disk(store_dir: Path) -> None:
             if folder.is_dir() and _is_segment_name(folder.name) and folder.name not in live:
                 shutil.rmtree(folder, ignore_errors=True)
         free, pages = (connection.execute(f"PRAGMA {p}").fetchone()[0] for p in _PAGE_COUNTS)
-        if pages and free > pages // 4:
+        if free:
             try:
                 connection.execute("VACUUM")
             except sqlite3.OperationalError as exc:  # a reader is mid-transaction: next time

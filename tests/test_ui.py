@@ -34,8 +34,6 @@ def live(
     [
         ("/ui/gradio_api/queue/join", {"fn_index": 999, "session_hash": "s1", "data": []}),
         ("/ui/gradio_api/queue/join", {"fn_index": -1, "session_hash": "s1", "data": []}),
-        ("/ui/gradio_api/run/predict", {"fn_index": 999, "data": []}),
-        ("/ui/gradio_api/api/predict", {"fn_index": 999, "data": []}),
     ],
 )
 def test_an_event_for_a_function_the_ui_does_not_have_is_422_json(

@@ -1,6 +1,7 @@
 """The HTTP surface: ``create_app()`` with the chat, OpenAI-compatible, staff and feedback routes.
 
-The server keeps no per-user state: a conversation's history travels with every request.
+A conversation's history travels with every request; the only state a server keeps is in its
+stores (feedback, staff sessions), so any number of servers can share them.
 
 =====================  ==============================================================
 module                 holds
@@ -8,7 +9,7 @@ module                 holds
 ``app``                ``create_app``: wires everything below into one FastAPI app
 ``schemas``            request and response models, and answers turned into them
 ``deps``               dependencies: settings, the assistant, the feedback store, staff
-``security``           staff sessions (signed cookie) and the gate in front of /staff
+``security``           staff sessions (server-side, by cookie) and the gate in front of /staff
 ``limits``             request body size and the per-client rate limit (middleware)
 ``errors``             our exceptions and refusals mapped to HTTP (and OpenAI's shape)
 ``openapi``            responses the routes declare in the OpenAPI document

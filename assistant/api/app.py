@@ -60,12 +60,8 @@ def create_app(
 
     # Added innermost first: CORS wraps everything so even a 413 or 429 reaches the widget.
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(
-            RateLimitMiddleware,
-            limiter=SlidingWindowLimiter(
-                settings.rate_limit_per_minute, storage=settings.rate_limit_storage
-            ),
-        )
+        app.state.rate_limiter = SlidingWindowLimiter.from_settings(settings)
+        app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     app.add_middleware(StaffGateMiddleware, settings=settings)
     app.add_middleware(
         BodyLimitMiddleware,
