@@ -223,13 +223,8 @@ class SearchIndex:
             chunk_id = str(document.id)
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
         named = set(query.programmes)
-        allowed = self.answering_for(query)
         return sorted(
-            (
-                (chunk_id, score)
-                for chunk_id, score in fused.items()
-                if self._doc_of(chunk_id) in allowed
-            ),
+            fused.items(),
             key=lambda item: (self._doc_of(item[0]) not in named, -item[1]),
         )
 
@@ -238,16 +233,20 @@ class SearchIndex:
 
     def search(self, query: Query) -> RetrievalResult:
         vector = self.embed(query.search_text)
-        ranked = self.rank_chunks(query, vector)
+        fused = self.rank_chunks(query, vector)
+        prior = {
+            chunk_id: 1.0 - rank / max(len(fused), 1) for rank, (chunk_id, _) in enumerate(fused)
+        }
+        allowed = self.answering_for(query)
+        ranked = [
+            (chunk_id, score) for chunk_id, score in fused if self._doc_of(chunk_id) in allowed
+        ]
         documents: list[str] = []
         for chunk_id, _ in ranked:
             doc_id = self._doc_of(chunk_id)
             if doc_id not in documents:
                 documents.append(doc_id)
         top = [chunk_id for chunk_id, _ in ranked[:CANDIDATE_CHUNKS]]
-        prior = {
-            chunk_id: 1.0 - rank / max(len(ranked), 1) for rank, (chunk_id, _) in enumerate(ranked)
-        }
         candidates = {i for chunk_id in top for i in self.units_by_chunk.get(chunk_id, [])}
         for doc_id in query.programmes:
             candidates.update(self.units_by_doc.get(doc_id, []))
