@@ -6,7 +6,7 @@ A record is a message as an applicant sends it, with the things it asks::
      "asks": [{"text": "a verbatim part of the message", "gap": null,
                "answers": [{"doc": "<document id>", "text": "<a quotable unit, verbatim>"}],
                "near": [{"doc": "...", "text": "..."}]}],
-     "tags": ["email", "near_miss"]}
+     "tags": ["email", "near_miss"], "programme": "<document id the message is asked about>"}
 
 ``answers`` are the units that together answer the ask (none: the documents are silent, and
 ``gap`` says what they do not say); ``near`` are units on the topic that do not answer it.
@@ -52,6 +52,7 @@ class Record:
     history: tuple[tuple[str, str], ...]
     asks: tuple[Ask, ...]
     tags: tuple[str, ...]
+    programme: str | None = None  # the programme context it was asked in (a document id)
 
     @property
     def previous_question(self) -> str | None:
@@ -99,7 +100,14 @@ def parse_record(raw: object, where: str) -> Record:
         history=history,
         asks=tuple(asks),
         tags=tuple(str(t) for t in raw.get("tags") or []),
+        programme=_programme(raw.get("programme"), where),
     )
+
+
+def _programme(value: object, where: str) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value
+    raise TrainingDataError(f"{where}: 'programme' is a document id or null")
 
 
 def load_records(folder: Path = DATA_DIR) -> list[Record]:
