@@ -1,13 +1,12 @@
-"""Regression gate: the evaluation suite through the real assistant must not fall below what it reaches.
+"""Regression gate: the development files through the real assistant must not fall below what
+they reach.
 
-The thresholds are the figures measured when they were set (development set of 534 cases 95.9%,
-held-out 63.8%, second held-out 85.0%, third held-out 78.3%; in applicants' own voices, the
-development file of 240 cases 62.5% and its held-out twin of 128 cases 53.9%); raise them when
-answers improve, never lower them to make a change pass. The held-out files are never tuned on.
-One gate was lowered once, as a disclosed trade: since staff drafts take the reader's veto
-(chosen on the development files: their emails 59.7% -> 71.0%), the first held-out file lost one
-case (66.0% -> 63.8%) while the held-out twin gained two (52.3% -> 53.9%).
-"""
+The thresholds are the figures measured when they were set (tidy: `cases.jsonl` 534 cases 95.9%,
+`cases-tidy-2` 63.8%, `cases-tidy-3` 85.0%, `cases-tidy-4` 78.3%; in applicants' own voices:
+`cases-real.jsonl` 240 cases 62.5%, `cases-real-2` 128 cases 53.9%); raise them when answers
+improve, never lower them to make a change pass. These files gate every change, so they are
+development files; the held-out files (`eval/held-out/`) are never a gate here: they are run with
+``python -m eval --blind`` once a round's answering choices are made."""
 
 from __future__ import annotations
 
@@ -26,19 +25,19 @@ GATES = {
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
     },
-    "cases-heldout.jsonl": {
+    "cases-tidy-2.jsonl": {
         "accuracy": 0.638,
         "refusal_recall": 0.8,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
     },
-    "cases-heldout-2.jsonl": {
+    "cases-tidy-3.jsonl": {
         "accuracy": 0.85,
         "refusal_recall": 0.875,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
     },
-    "cases-heldout-3.jsonl": {
+    "cases-tidy-4.jsonl": {
         "accuracy": 0.78,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
@@ -50,7 +49,7 @@ GATES = {
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
     },
-    "cases-real-heldout.jsonl": {
+    "cases-real-2.jsonl": {
         "accuracy": 0.539,
         "refusal_recall": 0.52,
         "citation_validity": 1.0,
