@@ -62,10 +62,14 @@ def _sign_off(text: str) -> re.Match[str] | None:
     return None
 
 
-_QUESTION = re.compile(r"[^.!?\n]*\?")
+# A sentence runs to its "?"; a dot inside a number ("6.5") or after a list number ("1.") is
+# not the end of the sentence before it.
+_IN_SENTENCE = r"(?:[^.!?\n]|(?<=\d)\.(?=\d))"
+_QUESTION = re.compile(rf"{_IN_SENTENCE}*\?")
 _REQUEST = re.compile(
-    rf"[^.!?\n]*\b{_any_of(_EMAIL_WORDS['request'])}\b[^.!?\n]*[.!]?", re.IGNORECASE
+    rf"{_IN_SENTENCE}*\b{_any_of(_EMAIL_WORDS['request'])}\b{_IN_SENTENCE}*[.!:]?", re.IGNORECASE
 )
+_LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 
 
 def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
@@ -81,7 +85,7 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
         for match in pattern.finditer(body):
             if not any(s <= match.start() < e for s, e in spans):
                 spans.append((match.start(), match.end()))
-    spans.sort()
+    spans = _apart([span for lead in sorted(spans) for span in _asked_in(body, lead)])
     sentences = [
         _with_referent(" ".join(body[s:e].split()), body[spans[i - 1][1] if i else 0 : s])
         for i, (s, e) in enumerate(spans)
@@ -91,10 +95,35 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
         re.sub(r"^(and|also|further(more)?|moreover|finally|lastly),?\s+", "", q, flags=re.I)
         for q in questions
     ]
+    questions = [re.sub(r"[,;]?\s+(and|or)$|[,;]$", "", q, flags=re.I) for q in questions]
     rest = body
     for s, e in reversed(spans):
         rest = rest[:s] + " " + rest[e:]
     return [q for q in questions if len(q.split()) >= 2], " ".join(rest.split())
+
+
+def _apart(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans in order, each overlapping none before it."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def _asked_in(body: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """What a request asks: itself, or, for a lead-in ("Could you please tell me:"), the list
+    items that follow it, each one question."""
+    start, end = span
+    if not body[start:end].rstrip().endswith(":"):
+        return [span]
+    items = []
+    for match in _LIST_ITEM.finditer(body, end):
+        if body[end : match.start()].strip():
+            break
+        items.append((match.start(1), match.end(1)))
+        end = match.end()
+    return items
 
 
 _REFERS_BACK = re.compile(r"\b(it|its|this one|that one)\b", re.IGNORECASE)
@@ -145,10 +174,17 @@ def sender_name(email_text: str) -> str | None:
     closing = _sign_off(email_text)
     if closing is None:
         return None
-    after = email_text[closing.end() :]
-    after = after[1:] if after[:1] in (",", "!", ".") else after
-    for line in after.splitlines():
-        line = line.strip(" ,")
-        if line:
-            return line if _SIGNATURE_NAME.match(line) else None
+    for sign_off in _SIGN_OFF.finditer(email_text, closing.start()):
+        rest_of_line, _, after = email_text[sign_off.end() :].partition("\n")
+        rest_of_line = rest_of_line.strip(" ,!.:")
+        if rest_of_line:  # "Best regards, Ana" names; "Thank you for your time." does not
+            if _SIGNATURE_NAME.match(rest_of_line):
+                return rest_of_line
+            continue
+        for line in after.splitlines():
+            line = line.strip(" ,")
+            if line:
+                if _SIGNATURE_NAME.match(line):
+                    return line
+                break
     return None

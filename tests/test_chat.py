@@ -229,3 +229,37 @@ def test_an_email_of_many_questions_gets_twenty_answered_and_the_rest_listed_for
     assert all(q in draft.unanswered for q in left)
     assert f"this email asks {len(left)} more questions" in draft.text
     assert all(f"“{q}”" in draft.text for q in left)
+
+
+def test_a_decimal_point_does_not_end_a_question() -> None:
+    asked = "My IELTS overall is 6.5 but my writing was 5.5 - is that enough?"
+
+    assert split_email(asked)[0] == [asked]
+
+
+def test_a_lead_in_is_not_a_question_and_its_list_items_are() -> None:
+    email = (
+        "Dear Admissions team,\n\nCould you please tell me:\n"
+        "1. what the tuition fee is for a full-time student from India,\n"
+        "2. by which date I have to apply, and\n"
+        "3. whether there is any scholarship for students from outside Europe?\n\n"
+        "Thank you in advance,\nArjun Mehta"
+    )
+
+    questions, _ = split_email(email)
+
+    assert questions == [
+        "what the tuition fee is for a full-time student from India",
+        "by which date I have to apply",
+        "whether there is any scholarship for students from outside Europe?",
+    ]
+
+
+@pytest.mark.parametrize(
+    "closing",
+    ["Thank you very much for your time.", "Many thanks and have a nice day!", "Thanks a lot!"],
+)
+def test_the_signer_is_found_after_any_closing_line(closing: str) -> None:
+    email = f"Hello,\n\nWhat is the fee?\n\n{closing}\nBest regards,\nAna Souza"
+
+    assert sender_name(email) == "Ana Souza"
