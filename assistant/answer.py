@@ -100,18 +100,35 @@ def institution_name(meta: Mapping[str, str]) -> str:
     )
 
 
-def _past_note(query: Query, metas: Sequence[Mapping[str, str]], today: dt.date) -> str:
-    """One note for the reply: the figures' academic year is over, or the document gives none."""
+def _past_note(
+    query: Query,
+    metas: Sequence[Mapping[str, str]],
+    today: dt.date,
+    quoted: Sequence[Evidence] = (),
+) -> str:
+    """One note for the reply: the figures' academic year is over (and its dates have passed),
+    or the document gives none (and a year the quotes name is over), each compared with today."""
+    dates = bool(_DATES & set(query.intents))
     if any(not m.get("academic_year") for m in metas):
+        years = sorted({int(y) for e in quoted for y in _YEAR.findall(e.text)})
+        if years and years[-1] < today.year:
+            return "\n" + phrases.ANSWERS(query.language, "undated_passed", year=str(years[-1]))
         return "\n" + phrases.ANSWERS(query.language, "undated")
-    years = sorted(
+    past = sorted(
         {
             m.get("academic_year", "")
             for m in metas
             if _years_past(m.get("academic_year", ""), today)
         }
     )
-    return "\n" + phrases.ANSWERS(query.language, "past", year=", ".join(years)) if years else ""
+    if not past:
+        return ""
+    kind = "past_dates" if dates else "past"
+    return "\n" + phrases.ANSWERS(query.language, kind, year=", ".join(past))
+
+
+_DATES = frozenset({"deadline", "start", "schedule"})
+_YEAR = re.compile(r"\b(20\d\d)\b")
 
 
 def _years_past(year: str, today: dt.date) -> bool:
@@ -240,7 +257,7 @@ def compose_answer(
             )
             situation = _situation_clause(query)
         text = f"{situation}{intro} {_numbered(chosen, 1, query.language)}"
-        note = _past_note(query, [meta], today) if dated else ""
+        note = _past_note(query, [meta], today, chosen) if dated else ""
         return replace(
             base,
             text=text + note,
@@ -276,7 +293,7 @@ def compose_answer(
         chosen_all.extend(chosen)
     text = "\n".join(lines).strip()
     note = (
-        _past_note(query, [documents[d] for d in candidates], today)
+        _past_note(query, [documents[d] for d in candidates], today, chosen_all)
         if _is_dated(query, chosen_all)
         else ""
     )

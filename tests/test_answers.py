@@ -366,3 +366,40 @@ def test_an_undated_document_says_it_gives_no_year() -> None:
     query = Query(text="", search_text="", language="en", intents=(), programmes=())
     note = _past_note(query, [{"academic_year": ""}], dt.date(2026, 11, 29))
     assert "does not say which academic year" in note
+
+
+def test_a_deadline_of_an_academic_year_that_is_over_says_it_has_passed(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("When is the application deadline for non-EEA applicants?")
+
+    assert "1 March" in answer.text
+    assert "2024-2025, which is over: they have passed" in answer.text
+    assert "coming academic year" in answer.text
+
+
+def test_a_fee_of_an_academic_year_that_is_over_asks_to_confirm_the_current_one(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("How much is the tuition fee for the BME postgraduate?")
+
+    assert "have passed" not in answer.text and "confirm the current" in answer.text
+
+
+def test_an_undated_document_naming_a_year_that_is_over_says_so() -> None:
+    import datetime as dt
+
+    from assistant.answer import _past_note
+    from assistant.retrieval import Evidence
+    from assistant.understanding import Query
+
+    query = Query(text="", search_text="", language="en", intents=("start",), programmes=())
+    quote = Evidence(
+        unit_id="u", doc_id="d", chunk_id="c", text="Expected November 2022", heading="Start",
+        columns=(), score=1.0, dense=1.0, lexical=1.0, intents=("start",), in_programme=True,
+        order=0, lead="",
+    )  # fmt: skip
+
+    note = _past_note(query, [{"academic_year": ""}], dt.date(2026, 11, 29), [quote])
+
+    assert "(2022) is over" in note
