@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -370,14 +370,20 @@ def decline(
     return replace(base, text=text, gaps=1)
 
 
-ASKED_WORDS = 25  # a question this long is repeated in its decline
-
-
 def _asked(query: Query) -> str:
-    """The question a decline is about: repeated when one of several or short, else 'this'."""
-    asked = " ".join((query.asked or query.text).split())
-    if query.asked or len(asked.split()) <= ASKED_WORDS:
-        return f"“{asked}”"
+    """What a decline says it could not answer: the topic asked about ("your question about the
+    tuition fee"), or what "is there a …?" asks about when it is a short plain phrase; never the
+    message itself, which may carry typos or text meant to be echoed."""
+    label = _label(query, query.language)
+    subject = (query.subject or "").strip()
+    if (
+        not label
+        and re.fullmatch(r"[A-Za-z][A-Za-z' -]{1,40}", subject)
+        and len(subject.split()) <= 4
+    ):
+        label = subject
+    if label:
+        return phrases.ANSWERS(query.language, "asked_about", topic=label)
     return phrases.ANSWERS(query.language, "this")
 
 
@@ -401,28 +407,45 @@ def suggested_questions(doc_id: str, question: str) -> list[str]:
 
 # --- small talk ------------------------------------------------------------------------------
 
-SMALL_TALK_WORDS = frozenset(
-    """hi hello hey hiya dear thanks thank you thx ta cheers great good nice ok okay perfect
-    awesome super cool bye goodbye morning afternoon evening that helps helped helpful lot much
-    so very really appreciated appreciate it this is was all for the a answer help bedankt dank
-    je u wel hallo hoi dag goedemorgen goedemiddag merci top fijn""".split()  # noqa: SIM905
-)
-THANKS_WORDS = frozenset(
-    {"thanks", "thank", "thx", "ta", "cheers", "appreciate", "appreciated", "bedankt", "dank"}
-    | {"merci"}
-)
+SMALL_TALK_FILE = "small-talk.yaml"
+SMALL_TALK_WORDS = 10  # longer messages ask something
+SMALL_TALK_MIN = 0.55  # cosine to the nearest greeting or thank-you
+SMALL_TALK_MARGIN = 0.15  # ... above the nearest example that asks something
 
 
-def is_small_talk(text: str) -> bool:
-    """A greeting or a thank-you that asks nothing ("hi", "thanks, that helps!")."""
-    words = re.findall(r"[a-z]+", text.lower())
-    return bool(words) and "?" not in text and all(w in SMALL_TALK_WORDS for w in words)
+class SmallTalk:
+    """Greetings and thanks recognised by meaning: a short message that asks for nothing the
+    intents know and names no programme, closer (MiniLM) to the greetings or thank-yous of
+    ``data/small-talk.yaml`` than to its examples that ask something."""
+
+    def __init__(self, embed: Callable[[list[str]], Sequence[Sequence[float]]]) -> None:
+        import numpy as np
+
+        self._embed = embed
+        examples = read_lists(SMALL_TALK_FILE)
+        self._examples = {
+            kind: np.asarray(embed(list(texts)), dtype=np.float32)
+            for kind, texts in examples.items()
+        }
+
+    def kind(self, query: Query) -> str | None:
+        """ "greeting", "thanks", or None when the message asks something."""
+        text = query.english or query.text
+        if query.intents or query.programmes or len(text.split()) > SMALL_TALK_WORDS:
+            return None
+        import numpy as np
+
+        vector = np.asarray(self._embed([text])[0], dtype=np.float32)
+        nearest = {kind: float((m @ vector).max()) for kind, m in self._examples.items()}
+        kind = max(("greeting", "thanks"), key=lambda k: nearest[k])
+        if nearest[kind] >= SMALL_TALK_MIN and nearest[kind] >= nearest["asks"] + SMALL_TALK_MARGIN:
+            return kind
+        return None
 
 
-def small_talk_answer(query: Query) -> Answer:
+def small_talk_answer(query: Query, kind: str) -> Answer:
     """Thanks are welcomed, a greeting is returned; both offer what can be asked."""
-    thanked = bool(set(re.findall(r"[a-z]+", query.text.lower())) & THANKS_WORDS)
-    greeting = phrases.SMALL_TALK(query.language, "thanks" if thanked else "hello")
+    greeting = phrases.SMALL_TALK(query.language, "thanks" if kind == "thanks" else "hello")
     text = greeting + phrases.SMALL_TALK(query.language, "offer")
     return Answer(
         text, False, standalone_question=query.text, language=query.language, small_talk=True

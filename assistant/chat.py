@@ -13,8 +13,8 @@ from assistant import phrases
 from assistant.answer import (
     Answer,
     Citation,
+    SmallTalk,
     compose_answer,
-    is_small_talk,
     small_talk_answer,
 )
 from assistant.config import ReaderMode, Settings, get_settings
@@ -77,6 +77,7 @@ class Assistant:
         self.settings = settings
         self.retriever = retriever
         self.backend = backend
+        self._small_talk: SmallTalk | None = None
 
     # -- questions --------------------------------------------------------------------------
 
@@ -96,8 +97,9 @@ class Assistant:
     ) -> Answer:
         """The extractive draft for an understood question (``continuing``: see compose_answer);
         ``mode`` says how the reader takes part (default: the ``reader`` setting)."""
-        if is_small_talk(query.english or query.text):
-            return small_talk_answer(query)
+        small_talk = self.small_talk().kind(query)
+        if small_talk:
+            return small_talk_answer(query, small_talk)
         index, result = self.retriever.search(query)
 
         def compose(chosen: Sequence[tuple[str, list[Evidence]]] | None = None) -> Answer:
@@ -126,6 +128,12 @@ class Assistant:
             else:
                 draft = vetoed_by_reader(compose(), read, reader.veto, compose)
         return replace(draft, standalone_question=_standalone(query))
+
+    def small_talk(self) -> SmallTalk:
+        """The greeting recogniser, its examples embedded once by the retriever's model."""
+        if self._small_talk is None:
+            self._small_talk = SmallTalk(self.retriever.embeddings.embed_documents)
+        return self._small_talk
 
     def reader(self) -> Reader:
         return load_reader(

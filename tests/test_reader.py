@@ -104,7 +104,17 @@ def test_questions_as_people_write_them_are_answered_with_the_readers_veto(
 
 
 @pytest.mark.parametrize(
-    ("message", "opening"), [("hi", "Hello!"), ("thanks, that helps!", "You're welcome!")]
+    ("message", "opening"),
+    [
+        ("hi", "Hello!"),
+        ("Hi there :)", "Hello!"),
+        ("hello there", "Hello!"),
+        ("hi, how are you?", "Hello!"),
+        ("hey, is someone there?", "Hello!"),
+        ("thanks, that helps!", "You're welcome!"),
+        ("cool, bye", "You're welcome!"),
+        ("thx a lot", "You're welcome!"),
+    ],
 )
 def test_a_greeting_or_thanks_gets_a_friendly_reply_not_a_decline(
     assistant: Assistant, message: str, opening: str
@@ -112,6 +122,13 @@ def test_a_greeting_or_thanks_gets_a_friendly_reply_not_a_decline(
     answer = assistant.ask(message)
     assert answer.small_talk and answer.text.startswith(opening)
     assert "could not find" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "message", ["hi, what is the fee of the BME postgraduate?", "hello, is there housing?"]
+)
+def test_a_greeting_that_asks_something_is_a_question(assistant: Assistant, message: str) -> None:
+    assert not assistant.ask(message).small_talk
 
 
 def test_a_staff_draft_marks_the_question_the_documents_leave_open_by_default(
