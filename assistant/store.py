@@ -453,15 +453,11 @@ def reclaim_disk(store_dir: Path) -> None:
         for folder in store_dir.iterdir():
             if folder.is_dir() and _is_segment_name(folder.name) and folder.name not in live:
                 shutil.rmtree(folder, ignore_errors=True)
-        free, pages = (connection.execute(f"PRAGMA {p}").fetchone()[0] for p in _PAGE_COUNTS)
-        if free:
+        if connection.execute("PRAGMA freelist_count").fetchone()[0]:
             try:
                 connection.execute("VACUUM")
             except sqlite3.OperationalError as exc:  # a reader is mid-transaction: next time
                 logger.info("store not compacted: %s", exc)
-
-
-_PAGE_COUNTS = ("freelist_count", "page_count")
 
 
 def _is_segment_name(name: str) -> bool:
