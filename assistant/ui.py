@@ -220,7 +220,7 @@ def build_ui(
         return [], ChatSession(), gr.update(visible=False)
 
     with gr.Blocks(title="Programme assistant", analytics_enabled=False) as blocks:
-        session = gr.State(ChatSession())
+        session = gr.State(ChatSession)  # called per page load: each visitor its own conversation
         gr.Markdown(
             "# Programme assistant\n"
             "Answers about programmes from their official documents, with the passages it "

@@ -1033,3 +1033,23 @@ def test_html_in_a_document_shows_as_text_on_its_page(hostile: Site, page: Page)
     assert page.locator("main a[href^='javascript']").count() == 0
     page.wait_for_timeout(300)
     assert_nothing_ran(page, dialogs)
+
+
+def test_each_ui_visitor_has_a_conversation_of_their_own(
+    site: Site, browser: Browser, viewport: str
+) -> None:
+    before = {r["id"] for r in feedback_rows(site.settings)}
+    for _ in range(2):  # two visitors, in browsers that share nothing
+        context = browser.new_context(viewport=VIEWPORTS[viewport])
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        try:
+            ask_ui(page, site.api, FEE_QUESTION)
+            page.locator("#pa-chatbot").get_by_role("button", name="Like", exact=True).first.click()
+            expect(page.get_by_text("Thank you")).to_be_visible()
+        finally:
+            context.close()
+
+    rows = [r for r in feedback_rows(site.settings) if r["id"] not in before]
+    assert len(rows) == 2
+    assert rows[0]["conversation_id"] != rows[1]["conversation_id"]
