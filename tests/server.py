@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
+import psutil
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -111,6 +112,18 @@ def serve_in_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
         command, f"{base}/widget.js", log_path, env={**os.environ, **env}, cwd=PROJECT_ROOT
     ):
         yield base
+
+
+def listening_children(pid: int, port: int) -> list[psutil.Process]:
+    """The worker processes: the children of ``pid`` that listen on ``port``."""
+    return [
+        child
+        for child in psutil.Process(pid).children(recursive=True)
+        if any(
+            c.status == psutil.CONN_LISTEN and c.laddr.port == port
+            for c in child.net_connections("tcp")
+        )
+    ]
 
 
 def cli_command(*args: str) -> list[str]:

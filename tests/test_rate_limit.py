@@ -32,6 +32,7 @@ from tests.server import (
     cli_command,
     cli_env,
     free_port,
+    listening_children,
     running_process,
     serve_in_thread,
 )
@@ -96,17 +97,6 @@ def two_workers(folder: Path, storage: str) -> Iterator[tuple[int, list[psutil.P
             time.sleep(0.2)
         yield port, workers
 
-
-def listening_children(pid: int, port: int) -> list[psutil.Process]:
-    """The worker processes: the children of ``pid`` that listen on ``port``."""
-    return [
-        child
-        for child in psutil.Process(pid).children(recursive=True)
-        if any(
-            c.status == psutil.CONN_LISTEN and c.laddr.port == port
-            for c in child.net_connections("tcp")
-        )
-    ]
 
 
 def connection_to_each_worker(

@@ -13,7 +13,15 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from server import cli_command, cli_env, free_port, running_process, serve_cli
+
+from tests.server import (
+    cli_command,
+    cli_env,
+    free_port,
+    listening_children,
+    running_process,
+    serve_cli,
+)
 
 HEADER_TIMEOUT_S = 1
 # How long a test waits for the server to close a connection before calling it held open.
@@ -109,16 +117,6 @@ def test_a_request_with_its_headers_in_time_is_answered(served: str) -> None:
 
 # --------------------------------------------------------------------------- workers
 
-
-def listening_children(pid: int, port: int) -> list[psutil.Process]:
-    return [
-        child
-        for child in psutil.Process(pid).children(recursive=True)
-        if any(
-            c.status == psutil.CONN_LISTEN and c.laddr.port == port
-            for c in child.net_connections("tcp")
-        )
-    ]
 
 
 def has_exited(process: psutil.Process) -> bool:
