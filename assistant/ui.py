@@ -95,6 +95,12 @@ class ChatSession:
     awaiting_comment: int | None = None  # the stored thumbs down a comment would go to
 
 
+def new_session() -> ChatSession:
+    """A visitor's conversation, made when the page loads (a function, not a ChatSession value,
+    which Gradio would copy for everyone with the same conversation id)."""
+    return ChatSession()
+
+
 # --------------------------------------------------------------------------- the chat
 
 
@@ -220,7 +226,7 @@ def build_ui(
         return [], ChatSession(), gr.update(visible=False)
 
     with gr.Blocks(title="Programme assistant", analytics_enabled=False) as blocks:
-        session = gr.State(ChatSession)  # called per page load: each visitor its own conversation
+        session = gr.State(new_session)  # called per page load: a conversation per visitor
         gr.Markdown(
             "# Programme assistant\n"
             "Answers about programmes from their official documents, with the passages it "
