@@ -384,7 +384,7 @@ def _asked(query: Query) -> str:
         label = subject
     if label:
         return phrases.ANSWERS(query.language, "asked_about", topic=label)
-    return phrases.ANSWERS(query.language, "this")
+    return phrases.ANSWERS(query.language, "this_of_several" if query.asked else "this")
 
 
 SUGGESTIONS_FILE = "suggestions.yaml"
