@@ -98,7 +98,6 @@ def two_workers(folder: Path, storage: str) -> Iterator[tuple[int, list[psutil.P
         yield port, workers
 
 
-
 def connection_to_each_worker(
     port: int, workers: list[psutil.Process]
 ) -> list[http.client.HTTPConnection]:

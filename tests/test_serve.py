@@ -118,7 +118,6 @@ def test_a_request_with_its_headers_in_time_is_answered(served: str) -> None:
 # --------------------------------------------------------------------------- workers
 
 
-
 def has_exited(process: psutil.Process) -> bool:
     """Gone, or a zombie left for an init that does not reap (it holds no socket any more)."""
     try:
