@@ -384,13 +384,14 @@ class HybridRetriever(BaseRetriever):
             return self._index
 
     def search(self, query: Query) -> tuple[SearchIndex, RetrievalResult]:
-        """Search the live generation; if an ingest dropped it meanwhile, follow the pointer."""
-        from chromadb.errors import NotFoundError
+        """Search the live generation; if an ingest dropped it meanwhile (Chroma says the
+        collection, or a segment of it, is gone), follow the pointer and search once more."""
+        from chromadb.errors import InternalError, NotFoundError
 
         index = self.index()
         try:
             return index, index.search(query)
-        except NotFoundError:
+        except (NotFoundError, InternalError):
             logger.info("generation %s was replaced while in use; reloading", index.generation)
             index = self.index(refresh=True)
             return index, index.search(query)

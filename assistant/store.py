@@ -438,10 +438,15 @@ def _delete_generation(client: ClientAPI, name: str, generation: int) -> None:
             logger.debug("could not delete %s: %s", collection, exc)
 
 
+ORPHAN_GRACE_SECONDS = 60.0  # a server may still read a dropped generation's folder this long
+
+
 def reclaim_disk(store_dir: Path) -> None:
     """Give back the disk of deleted generations: Chroma deletes a collection's rows but leaves
-    its vector folder, and SQLite keeps freed pages. Only folders no live segment names go; a
-    crash here leaves at worst a folder for the next ingest to remove."""
+    its vector folder, and SQLite keeps freed pages. Only folders that no live segment names
+    and that were last written over a minute ago go (a server still on a dropped generation
+    reads them until it follows the pointer); a crash here leaves at worst a folder for the next
+    ingest to remove."""
     import shutil
     import sqlite3
 
@@ -450,8 +455,14 @@ def reclaim_disk(store_dir: Path) -> None:
         return
     with closing(sqlite3.connect(database, timeout=5)) as connection:
         live = {str(row[0]) for row in connection.execute("SELECT id FROM segments")}
+        settled = time.time() - ORPHAN_GRACE_SECONDS
         for folder in store_dir.iterdir():
-            if folder.is_dir() and _is_segment_name(folder.name) and folder.name not in live:
+            if (
+                folder.is_dir()
+                and _is_segment_name(folder.name)
+                and folder.name not in live
+                and folder.stat().st_mtime < settled
+            ):
                 shutil.rmtree(folder, ignore_errors=True)
         if connection.execute("PRAGMA freelist_count").fetchone()[0]:
             try:

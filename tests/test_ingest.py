@@ -276,6 +276,8 @@ def test_changing_ingests_leave_no_old_generation_on_disk(
     original = path.read_text(encoding="utf-8")
     sizes = []
     for round_ in range(6):
+        if round_ == 5:  # a minute later: what readers may still have held is settled
+            _age_folders(settings.store_dir, seconds=120)
         path.write_text(original + f"\n## Round\n\nThis is change {round_}.\n", encoding="utf-8")
         assert index_corpus(settings).changed
         sizes.append((settings.store_dir / "chroma.sqlite3").stat().st_size)
@@ -290,3 +292,10 @@ def test_changing_ingests_leave_no_old_generation_on_disk(
 
 def client_collections(settings: Settings) -> list[str]:
     return [c if isinstance(c, str) else c.name for c in open_client(settings).list_collections()]
+
+
+def _age_folders(store: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    for folder in store.iterdir():
+        if folder.is_dir():
+            os.utime(folder, (then, then))
