@@ -15,7 +15,17 @@ from assistant.config import PROJECT_ROOT
 from assistant.corpus import load_corpus, split_document, split_units
 from eval.cases import load_cases
 from training.overlap import overlap
-from training.questions import Record, all_questions, load_records
+from training.questions import (
+    VALIDATION_WRITERS,
+    Ask,
+    Record,
+    UnitRef,
+    all_questions,
+    contradictions,
+    load_records,
+    split_by_writer,
+    writer,
+)
 
 EVAL_FILES = sorted(
     [
@@ -23,7 +33,6 @@ EVAL_FILES = sorted(
         *(PROJECT_ROOT / "eval" / "held-out").glob("*.jsonl"),
     ]
 )
-NEXT_EDITION = PROJECT_ROOT / "training" / "next"
 TEST_BED = PROJECT_ROOT / "eval" / "testbed"
 NEAR_DUPLICATE = 0.8  # share of distinct words two questions have in common (Jaccard)
 
@@ -45,8 +54,8 @@ def units_of(*folders: Path) -> frozenset[tuple[str, str]]:
     )
 
 
-def corpus_units() -> frozenset[tuple[str, str]]:
-    return units_of(PROJECT_ROOT / "corpus")
+def corpus_and_test_bed_units() -> frozenset[tuple[str, str]]:
+    return units_of(PROJECT_ROOT / "corpus", TEST_BED)
 
 
 def not_verbatim(
@@ -66,18 +75,47 @@ def words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def test_there_are_at_least_3000_questions_and_35_percent_are_unanswered() -> None:
+def test_there_are_at_least_8000_messages_and_35_percent_of_asks_are_unanswered() -> None:
     asks = [ask for record in records() for ask in record.asks]
-    assert len(asks) >= 3000
+    assert len(records()) >= 8000
     assert sum(not ask.answerable for ask in asks) / len(asks) >= 0.35
 
 
-def test_every_label_is_a_unit_of_the_corpus_verbatim() -> None:
-    assert not_verbatim(records(), corpus_units()) == []
+def test_every_label_is_a_unit_of_the_corpus_or_the_test_bed_verbatim() -> None:
+    assert not_verbatim(records(), corpus_and_test_bed_units()) == []
 
 
 def test_every_ask_is_part_of_its_message() -> None:
     assert [r.id for r in records() for a in r.asks if a.text not in r.message] == []
+
+
+def test_every_programme_context_is_a_known_document_or_none() -> None:
+    known = {doc for doc, _ in corpus_and_test_bed_units()}
+    assert [r.id for r in records() if r.programme not in known | {None}] == []
+
+
+def test_the_same_words_in_the_same_context_always_carry_the_same_label() -> None:
+    assert contradictions(records()) == []
+
+
+def test_contradicting_labels_are_found() -> None:
+    unit = UnitRef("kul-biomedical-engineering-postgraduate", "a fee")
+    answered = Record("a-1", "Fee?", (), (Ask("Fee?", (unit,), (), None),), (), "bme")
+    silent = Record("b-1", "fee", (), (Ask("fee", (), (), "which fee"),), (), "bme")
+    elsewhere = Record("c-1", "fee", (), (Ask("fee", (), (), "which fee"),), (), None)
+    assert contradictions([answered, silent, elsewhere]) == [("a-1", "b-1")]
+
+
+def test_half_of_the_messages_name_no_programme_context_or_leave_it_to_the_widget() -> None:
+    with_context = sum(r.programme is not None for r in records())
+    assert 0.3 <= with_context / len(records()) <= 0.95
+
+
+def test_whole_writers_are_kept_for_validation() -> None:
+    train, validation = split_by_writer(records(), VALIDATION_WRITERS)
+    assert {writer(r) for r in validation} == set(VALIDATION_WRITERS)
+    assert not {writer(r) for r in train} & set(VALIDATION_WRITERS)
+    assert len(validation) >= 0.08 * len(records())
 
 
 def test_the_voices_are_varied() -> None:
@@ -109,36 +147,6 @@ def near_duplicates(questions: list[str], cases_file: Path) -> list[tuple[str, s
     return clashes
 
 
-# --- the second edition, staged in training/next/ for the reader's next training ------------------
-
-
-@lru_cache(maxsize=1)
-def next_records() -> tuple[Record, ...]:
-    return tuple(load_records(NEXT_EDITION))
-
-
-def corpus_and_test_bed_units() -> frozenset[tuple[str, str]]:
-    return units_of(PROJECT_ROOT / "corpus", TEST_BED)
-
-
-def test_the_next_edition_labels_only_verbatim_units_of_the_corpus_or_the_test_bed() -> None:
-    assert len(next_records()) >= 2400
-    assert not_verbatim(next_records(), corpus_and_test_bed_units()) == []
-
-
-def test_the_next_edition_names_a_known_programme_context_or_none() -> None:
-    known = {doc for doc, _ in corpus_and_test_bed_units()}
-    assert [r.id for r in next_records() if r.programme not in known | {None}] == []
-    assert [r.id for r in next_records() for a in r.asks if a.text not in r.message] == []
-
-
-@pytest.mark.parametrize("cases_file", EVAL_FILES, ids=lambda p: Path(p).name)
-def test_no_next_edition_question_is_a_near_duplicate_of_an_eval_question(
-    cases_file: Path,
-) -> None:
-    assert near_duplicates(all_questions(next_records()), cases_file) == []
-
-
 HELD_OUT_FILES = sorted((PROJECT_ROOT / "eval" / "held-out").glob("*.jsonl"))
 
 
@@ -152,7 +160,7 @@ def test_held_out_cases_share_no_sentence_words_meaning_or_run_with_any_training
     def embed(texts: list[str]) -> np.ndarray:
         return np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
 
-    training = all_questions(records()) + all_questions(next_records())
+    training = all_questions(records())
     cases = [case for path in HELD_OUT_FILES for case in load_cases(path)]
     texts = [
         "\n".join([case.question, *(t.content for t in case.history if t.role == "user")])

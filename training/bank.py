@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from training.evaluation import auroc
 from training.examples import Example
-from training.reader import auroc
 
 NEIGHBOURS = 5
 

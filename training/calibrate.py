@@ -1,5 +1,5 @@
-"""Recalibrate a trained reader's threshold on the validation split, without training:
-``python -m training.calibrate [--reader DIR] [--seed 13]`` (the seed of its training run)."""
+"""Recalibrate a trained reader's threshold on the validation writers' messages, without
+training: ``python -m training.calibrate [--reader DIR] [--seed 13]``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.config import apply_offline_environment
 from assistant.reader import DEFAULT_READER_DIR
-from training.questions import load_records, split_records
+from training.questions import VALIDATION_WRITERS, load_records, split_by_writer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,11 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     apply_offline_environment()
-    from training.evaluation import onnx_scorer
+    from training.evaluation import onnx_scorer, validate
     from training.examples import build_examples, indexed_assistant
-    from training.reader import VALIDATION_SHARE, validate
 
-    _, held_back = split_records(load_records(), VALIDATION_SHARE, args.seed)
+    _, held_back = split_by_writer(load_records(), VALIDATION_WRITERS)
     with indexed_assistant() as assistant:
         examples = build_examples(assistant, held_back, args.seed, labelled_too=False)
     result = validate(examples, onnx_scorer(args.reader))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,27 +13,30 @@ from pathlib import Path
 from assistant.chat import Assistant, Turn, build_assistant
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.emails import split_email
-from assistant.reader import evidence_passage, query_question, unit_passage
+from assistant.reader import evidence_passage, programme_label, query_question, unit_passage
 from training.questions import Ask, Record
 
 CANDIDATES = 16  # as many as the answer path reads
 
 
+TRAINING_CORPORA = (PROJECT_ROOT / "corpus", PROJECT_ROOT / "eval" / "testbed")
+
+
 @contextmanager
-def indexed_assistant() -> Iterator[Assistant]:
-    """The rules-only assistant over ``corpus/`` indexed into a temporary store."""
-    from assistant.store import index_corpus
+def indexed_assistant(folders: Sequence[Path] = TRAINING_CORPORA) -> Iterator[Assistant]:
+    """The rules-only assistant over the seed documents and the test bed's development pages
+    (never its held-out ones), indexed together into a temporary store: the reader learns to
+    tell a programme's sentences from another programme's."""
+    from eval.corpora import temporary_index
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
-            corpus_dir=PROJECT_ROOT / "corpus",
-            store_dir=Path(tmp) / "index",
             feedback_db=Path(tmp) / "feedback.sqlite3",
             reader="off",
         )
-        index_corpus(settings)
-        yield build_assistant(settings)
+        with temporary_index(settings, folders) as indexed:
+            yield build_assistant(indexed)
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,20 @@ class UnitLookup:
     """Every unit of the live index by (document, verbatim text)."""
 
     def __init__(self, assistant: Assistant) -> None:
-        snapshot = assistant.retriever.index().snapshot
+        index = assistant.retriever.index()
+        snapshot = index.snapshot
         self.passages: dict[tuple[str, str], str] = {}
         for meta, text in zip(snapshot.unit_metas, snapshot.unit_texts, strict=True):
+            doc = str(meta["doc_id"])
             columns = tuple(c for c in str(meta.get("columns", "")).split("|") if c)
-            passage = unit_passage(text, str(meta["heading"]), str(meta.get("lead", "")), columns)
-            self.passages[(str(meta["doc_id"]), text)] = passage
+            passage = unit_passage(
+                text,
+                str(meta["heading"]),
+                str(meta.get("lead", "")),
+                columns,
+                programme_label(index.documents[doc]),
+            )
+            self.passages[(doc, text)] = passage
 
     def passage(self, doc: str, text: str) -> str | None:
         return self.passages.get((doc, text))
@@ -93,11 +104,12 @@ def build_examples(
     retriever missed (for training; the run-time candidates alone measure the answer path)."""
     rng = random.Random(seed)
     lookup = UnitLookup(assistant)
+    documents = assistant.retriever.index().documents
     examples: list[Example] = []
     for record in records:
         history = [Turn(role, content) for role, content in record.history]  # type: ignore[arg-type]
         for ask in record.asks:
-            query = assistant.understand(ask_messages(record, ask, rng), history)
+            query = assistant.understand(ask_messages(record, ask, rng), history, record.programme)
             _, result = assistant.retriever.search(query)
             answers = {(u.doc, u.text) for u in ask.answers}
             near = {(u.doc, u.text) for u in ask.near}
@@ -105,7 +117,11 @@ def build_examples(
             for item in result.evidence[:candidates]:
                 key = (item.doc_id, item.text)
                 chosen[key] = Candidate(
-                    item.doc_id, item.text, evidence_passage(item), int(key in answers), key in near
+                    item.doc_id,
+                    item.text,
+                    evidence_passage(item, documents),
+                    int(key in answers),
+                    key in near,
                 )
             for key in sorted(answers | near) if labelled_too else ():
                 passage = lookup.passage(*key)
@@ -114,7 +130,7 @@ def build_examples(
             examples.append(
                 Example(
                     record=record.id,
-                    question=query_question(query),
+                    question=query_question(query, documents),
                     answerable=ask.answerable,
                     candidates=tuple(chosen.values()),
                     tags=record.tags,

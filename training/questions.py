@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# Writers whose every message is kept for validation (calibration on voices never trained on).
+VALIDATION_WRITERS = ("t6", "t8")
 
 
 class TrainingDataError(ValueError):
@@ -131,6 +133,22 @@ def load_records(folder: Path = DATA_DIR) -> list[Record]:
     return records
 
 
+def writer(record: Record) -> str:
+    """Who wrote a record: its id's prefix ('t5' of 't5-0042'); the first edition's files were
+    written by one process, so they are one writer."""
+    prefix = record.id.rsplit("-", 1)[0]
+    return prefix if prefix.startswith("t") and prefix[1:].isdigit() else "first-edition"
+
+
+def split_by_writer(
+    records: Sequence[Record], held_out: Iterable[str]
+) -> tuple[list[Record], list[Record]]:
+    """Training and validation records, validation being every record of the ``held_out``
+    writers: thresholds are then calibrated on voices the reader has never seen."""
+    held = set(held_out)
+    return [r for r in records if writer(r) not in held], [r for r in records if writer(r) in held]
+
+
 def split_records(
     records: Sequence[Record], validation_share: float, seed: int
 ) -> tuple[list[Record], list[Record]]:
@@ -149,3 +167,29 @@ def all_questions(records: Iterable[Record]) -> list[str]:
         texts.extend(ask.text for ask in record.asks if ask.text != record.message)
         texts.extend(content for role, content in record.history if role == "user")
     return texts
+
+
+def _said(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip("?!. ")
+
+
+def contradictions(records: Iterable[Record]) -> list[tuple[str, str]]:
+    """Pairs of record ids whose messages say the same words in the same context (programme and
+    conversation) yet are labelled differently: which units answer, or whether any does."""
+    first: dict[tuple[object, ...], tuple[str, object]] = {}
+    found: list[tuple[str, str]] = []
+    for record in records:
+        context = (
+            _said(record.message),
+            record.programme,
+            tuple(_said(content) for role, content in record.history if role == "user"),
+        )
+        label = tuple(
+            (_said(ask.text), frozenset((u.doc, u.text) for u in ask.answers))
+            for ask in record.asks
+        )
+        if context not in first:
+            first[context] = (record.id, label)
+        elif first[context][1] != label:
+            found.append((first[context][0], record.id))
+    return found
