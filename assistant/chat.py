@@ -15,6 +15,7 @@ from assistant.answer import (
     Citation,
     SmallTalk,
     compose_answer,
+    quote_of,
     small_talk_answer,
 )
 from assistant.config import ReaderMode, Settings, get_settings
@@ -118,15 +119,23 @@ class Assistant:
             draft = compose()
         else:
             reader = self.reader()
-            read = read_evidence(reader, query, result.evidence, self.settings.reader_candidates)
-            if mode == "alone":
-                draft = compose(
+            read = read_evidence(
+                reader, query, result.evidence, self.settings.reader_candidates, index.documents
+            )
+
+            def chosen() -> Answer:
+                return compose(
                     reader_choice(
                         query, read, result.evidence, reader.threshold, self.settings.max_quotes
                     )
                 )
+
+            if mode == "alone":
+                draft = chosen()
             else:
                 draft = vetoed_by_reader(compose(), read, reader.veto, compose)
+                if mode == "chooses":
+                    draft = chosen_by_reader(draft, read, reader.threshold, chosen)
         return replace(draft, standalone_question=_standalone(query))
 
     def small_talk(self) -> SmallTalk:
@@ -322,6 +331,26 @@ def vetoed_by_reader(
     if ruled.answered and not ruled.clarification and best < veto:
         return compose([])
     return ruled
+
+
+def chosen_by_reader(
+    ruled: Answer,
+    read: Sequence[tuple[Evidence, float]],
+    threshold: float,
+    chosen: Callable[[], Answer],
+) -> Answer:
+    """Where the reader is confident (its best unit reaches its threshold) and the rules quote
+    none of the units it finds answering, its quotes answer instead (the rules still frame them:
+    programme, academic year, the applicant's situation). A question the rules decline or ask
+    back about stays as it is."""
+    if not ruled.answered or ruled.clarification or not read or read[0][1] < threshold:
+        return ruled
+    quoted = {(c.source, c.quote) for c in ruled.citations}
+    confident = {(e.doc_id, quote_of(e)) for e, p in read if p >= threshold}
+    if quoted & confident:
+        return ruled
+    answer = chosen()
+    return answer if answer.answered else ruled
 
 
 def _standalone(query: Query) -> str:

@@ -27,8 +27,8 @@ ENV_PREFIX = "ASSISTANT_"
 EnvList = Annotated[list[str], NoDecode]
 
 # How the trained reader takes part in choosing an answer: not at all; as a veto on the rules'
-# answer; or alone.
-ReaderMode = Literal["with_rules", "alone", "off"]
+# answer; as the veto and the chooser of the quotes where it is confident; or alone.
+ReaderMode = Literal["with_rules", "chooses", "alone", "off"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

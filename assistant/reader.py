@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.corpus import table_cells, unit_display
+from assistant.corpus import GENERAL, table_cells, unit_display
 from assistant.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -59,23 +59,38 @@ class ReaderCard:
             raise ConfigurationError(f"{path}: not a readable reader card: {exc}") from exc
 
 
-def unit_passage(text: str, heading: str, lead: str = "", columns: Sequence[str] = ()) -> str:
-    """How the reader sees a unit: its section path, the list's lead, the unit as read."""
+def unit_passage(
+    text: str, heading: str, lead: str = "", columns: Sequence[str] = (), programme: str = ""
+) -> str:
+    """How the reader sees a unit: its section path, the list's lead, the unit as read, and the
+    programme whose document it is in (last: a long passage is cut from its start)."""
     if text.startswith("|") and columns:
         cells = table_cells(text)
         body = "; ".join(f"{c}: {v}" for c, v in zip(columns, cells, strict=False))
     else:
         body = unit_display(text)
     lead = f"{lead} " if lead else ""
-    return f"{heading}: {lead}{body}" if heading else f"{lead}{body}"
+    passage = f"{heading}: {lead}{body}" if heading else f"{lead}{body}"
+    return f"{passage} [{programme}]" if programme else passage
 
 
-def reader_question(question: str, previous: str | None = None) -> str:
-    """The question as the reader reads it; a follow-up carries the question before it."""
+def reader_question(question: str, previous: str | None = None, programme: str = "") -> str:
+    """The question as the reader reads it: a follow-up carries the question before it, and the
+    programme it is asked about (the widget's, or named in the conversation), if any, follows."""
     question = " ".join(question.split()[-MAX_QUESTION_WORDS:])
     if previous:
-        return f"{' '.join(previous.split()[-MAX_PREVIOUS_WORDS:])} || {question}"
-    return question
+        question = f"{' '.join(previous.split()[-MAX_PREVIOUS_WORDS:])} || {question}"
+    return f"{question} [{programme}]" if programme else question
+
+
+def programme_label(meta: Mapping[str, str]) -> str:
+    """A document's programme as the reader reads it: 'Master of Biomedical Sciences, KU
+    Leuven'; nothing for a document that names no programme."""
+    if meta.get("kind") == GENERAL:
+        return ""
+    institution = meta.get("institution", "").split(" (")[0]
+    name = meta.get("programme") or meta.get("title", "")
+    return ", ".join(part for part in (name, institution) if part)
 
 
 class Reader:
@@ -135,21 +150,36 @@ def load_reader(folder: str | None = None, threads: int = 1) -> Reader:
     return Reader(Path(folder) if folder else DEFAULT_READER_DIR, threads)
 
 
-def evidence_passage(item: Evidence) -> str:
-    return unit_passage(item.text, item.heading, item.lead, item.columns)
+Documents = Mapping[str, Mapping[str, str]]
 
 
-def query_question(query: Query) -> str:
+def evidence_passage(item: Evidence, documents: Documents) -> str:
+    label = programme_label(documents[item.doc_id]) if item.doc_id in documents else ""
+    return unit_passage(item.text, item.heading, item.lead, item.columns, label)
+
+
+def query_question(query: Query, documents: Documents) -> str:
     """What the reader reads for an understood question: the user's words in English, after the
-    previous question of the conversation."""
-    return reader_question(query.english or query.text, query.previous or None)
+    previous question of the conversation, with the programmes it is asked about."""
+    labels = [programme_label(documents[p]) for p in query.programmes[:2] if p in documents]
+    return reader_question(
+        query.english or query.text,
+        query.previous or None,
+        " / ".join(label for label in labels if label),
+    )
 
 
 def read_evidence(
-    reader: Reader, query: Query, evidence: Sequence[Evidence], candidates: int
+    reader: Reader,
+    query: Query,
+    evidence: Sequence[Evidence],
+    candidates: int,
+    documents: Documents,
 ) -> list[tuple[Evidence, float]]:
     """The best ``candidates`` of the retrieved evidence with the reader's probability each,
     most probable first."""
     shortlist = list(evidence[:candidates])
-    scores = reader.score(query_question(query), [evidence_passage(e) for e in shortlist])
+    scores = reader.score(
+        query_question(query, documents), [evidence_passage(e, documents) for e in shortlist]
+    )
     return sorted(zip(shortlist, scores, strict=True), key=lambda pair: -pair[1])

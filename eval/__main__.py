@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer from the documents of DIR (repeat to index several folders together) "
         "through a temporary index, instead of the configured store",
     )
+    parser.add_argument(
+        "--compare-reader",
+        action="store_true",
+        help="answer the cases in each reader mode (off, with_rules, chooses, alone) and print "
+        "a row of totals per mode",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     parser.add_argument(
         "--blind",
@@ -103,6 +109,15 @@ def _evaluate(
     assistant: Answerer | None,
 ) -> int:
     reference = load_reference(settings.corpus_dir)
+    if args.compare_reader:
+        from eval.ablation import compare_reader_modes, format_modes
+
+        try:
+            print(format_modes(compare_reader_modes(cases, settings, reference)))
+        except AssistantError as exc:
+            print(f"error: cannot run the assistant: {exc}", file=sys.stderr)
+            return 2
+        return 0
     try:
         if assistant is None and args.corpus:
             from assistant.chat import build_assistant

@@ -9,10 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat import Assistant, build_assistant
+from assistant.answer import Answer, Citation
+from assistant.chat import Assistant, build_assistant, chosen_by_reader
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
-from assistant.reader import DEFAULT_READER_DIR, Reader, load_reader, reader_question, unit_passage
+from assistant.reader import (
+    DEFAULT_READER_DIR,
+    Reader,
+    load_reader,
+    programme_label,
+    reader_question,
+    unit_passage,
+)
+from assistant.retrieval import Evidence
 
 BME = "kul-biomedical-engineering-postgraduate"
 LEIDEN = "leiden-biomedical-sciences-master"
@@ -29,7 +38,8 @@ def test_the_shipped_reader_is_one_small_file_with_its_card() -> None:
     assert model.stat().st_size <= 30 * 1024 * 1024
     card = json.loads((DEFAULT_READER_DIR / "reader.json").read_text(encoding="utf-8"))
     assert 0 < card["threshold"] < 1
-    assert card["trained_on"] >= 2500
+    assert card["trained_on"] >= 7000
+    assert card["validation_writers"]  # calibrated on whole writers it was not trained on
 
 
 def test_a_broken_reader_card_names_its_file(tmp_path: Path) -> None:
@@ -59,6 +69,36 @@ def test_a_follow_up_is_read_with_the_question_before_it() -> None:
     assert reader_question("and part-time?", "What does the BME postgrad cost for non-EEA?") == (
         "What does the BME postgrad cost for non-EEA? || and part-time?"
     )
+
+
+def test_the_reader_sees_the_programme_asked_about_and_each_passages_programme() -> None:
+    """Last in each text: a long message or passage is cut from its start."""
+    leuven = {"programme": "Master of Biomedical Sciences", "institution": "KU Leuven"}
+    assert programme_label(leuven) == "Master of Biomedical Sciences, KU Leuven"
+    lumc = {"programme": "Master X", "institution": "Leiden University / LUMC (Leiden Medical)"}
+    assert programme_label(lumc) == "Master X, Leiden University / LUMC"
+    assert programme_label({"kind": "general", "title": "notes"}) == ""
+    assert reader_question("fee?", None, "Master X, Leiden University / LUMC") == (
+        "fee? [Master X, Leiden University / LUMC]"
+    )
+    assert unit_passage("- EEA: 840 euro", "Fees", programme="Master X, KU Leuven") == (
+        "Fees: EEA: 840 euro [Master X, KU Leuven]"
+    )
+
+
+def test_the_same_words_read_differently_for_another_programme() -> None:
+    reader = load_reader()
+    passage = unit_passage(
+        "Deadline for 2024-2025: 15 September 2024.",
+        "Application deadline",
+        programme="Postgraduate Programme in Biomedical Engineering, KU Leuven",
+    )
+    own = reader_question(
+        "deadline?", None, "Postgraduate Programme in Biomedical Engineering, KU Leuven"
+    )
+    other = reader_question("deadline?", None, "Master of Science Law, Ghent University")
+    mine, theirs = reader.score(own, [passage])[0], reader.score(other, [passage])[0]
+    assert mine > theirs
 
 
 def test_a_long_message_is_read_at_its_end_where_the_question_is() -> None:
@@ -143,3 +183,55 @@ def test_a_staff_draft_marks_the_question_the_documents_leave_open_by_default(
     assert "4400" in draft.text
     assert len(draft.unanswered) == 1
     assert "park" in draft.unanswered[0]
+
+
+# --- the reader choosing the quotes (ASSISTANT_READER=chooses) ------------------------------
+
+
+def _read(*scored: tuple[str, float]) -> list[tuple[Evidence, float]]:
+    return [
+        (
+            Evidence(
+                unit_id=f"u{n}",
+                doc_id=BME,
+                chunk_id="c",
+                text=text,
+                heading="Fees",
+                columns=(),
+                score=1.0,
+                dense=1.0,
+                lexical=1.0,
+                intents=(),
+                in_programme=True,
+            ),
+            probability,
+        )
+        for n, (text, probability) in enumerate(scored)
+    ]
+
+
+def _quoting(text: str) -> Answer:
+    return Answer(f"“{text}” [1]", True, (Citation(BME, "BME", text),), programme=BME)
+
+
+def test_a_confident_reader_quotes_what_it_finds_where_the_rules_quote_something_else() -> None:
+    ruled, chosen = _quoting("The EEA fee is 840 euro."), _quoting("The fee is 4400 euro.")
+    read = _read(("The fee is 4400 euro.", 0.9), ("The EEA fee is 840 euro.", 0.2))
+    assert chosen_by_reader(ruled, read, 0.6, lambda: chosen) is chosen
+
+
+def test_the_rules_keep_their_answer_where_the_reader_agrees_or_is_unsure() -> None:
+    ruled, chosen = _quoting("The EEA fee is 840 euro."), _quoting("The fee is 4400 euro.")
+    agreeing = _read(("The fee is 4400 euro.", 0.9), ("The EEA fee is 840 euro.", 0.7))
+    unsure = _read(("The fee is 4400 euro.", 0.5), ("The EEA fee is 840 euro.", 0.2))
+    assert chosen_by_reader(ruled, agreeing, 0.6, lambda: chosen) is ruled
+    assert chosen_by_reader(ruled, unsure, 0.6, lambda: chosen) is ruled
+
+
+def test_a_decline_or_a_question_back_is_never_replaced_by_the_readers_choice() -> None:
+    chosen = _quoting("The fee is 4400 euro.")
+    read = _read(("The fee is 4400 euro.", 0.9))
+    declined = Answer("I could not find that.", False)
+    asked_back = Answer("Which programme do you mean?", True, clarification=True)
+    assert chosen_by_reader(declined, read, 0.6, lambda: chosen) is declined
+    assert chosen_by_reader(asked_back, read, 0.6, lambda: chosen) is asked_back
