@@ -75,9 +75,10 @@ class Settings(BaseSettings):
     )
 
     reader: ReaderMode = Field(
-        default="off",
-        description="How answers are chosen: the rules alone; the rules with the trained "
-        "reader's veto; or the reader alone.",
+        default="with_rules",
+        description="How answers are chosen: the rules with the trained reader's veto (the "
+        "default); the veto, and the reader's quotes where it is confident and the rules quote "
+        "none of its answering units (chooses); the reader alone; or the rules alone (off).",
     )
     draft_reader: ReaderMode = Field(
         default="with_rules",

@@ -275,7 +275,7 @@ def build_ui(
                 skip_comment = gr.Button("No comment", size="md", variant="secondary")
         question = gr.Textbox(
             label="Your question",
-            placeholder="Type your question and press Enter",
+            placeholder="Type your question",
             show_label=False,
             max_lines=6,
             elem_id="pa-question",

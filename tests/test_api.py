@@ -1218,8 +1218,11 @@ def test_an_openai_request_that_is_not_json_is_400_invalid_request_error(
     )
 
     assert response.status_code == 400
-    assert response.json()["error"]["type"] == "invalid_request_error"
-    assert "not valid JSON" in response.json()["error"]["message"]
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert "not valid JSON" in error["message"]
+    assert error["param"] is None  # the body as a whole, not a character position
+    assert '"messages"' in error["message"] and '"message":' not in error["message"]
 
 
 def test_the_models_list_names_the_one_model_a_completion_accepts(

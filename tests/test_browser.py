@@ -741,6 +741,25 @@ def test_on_a_phone_the_question_box_is_on_the_first_screen_and_nothing_overlaps
     assert_tappable(page, page.locator("#pa-chatbot"))
 
 
+def test_the_question_box_has_a_border_and_send_is_a_button_big_enough_to_tap(
+    site: Site, page: Page
+) -> None:
+    page.goto(f"{site.api}/ui/")
+    box = page.locator("#pa-question textarea")
+    send = page.locator("#pa-question").get_by_role("button", name="Send")
+    expect(send).to_be_visible()
+
+    assert box.evaluate("(e) => parseFloat(getComputedStyle(e).borderTopWidth)") >= 1
+    assert "Enter" not in (box.get_attribute("placeholder") or "")  # a phone has no Enter key
+    size = send.bounding_box()
+    assert size is not None and size["width"] >= 44 and size["height"] >= 44
+    colours = send.evaluate(
+        "(e) => [getComputedStyle(e).backgroundColor, getComputedStyle(document.body)"
+        ".backgroundColor]"
+    )
+    assert colours[0] != colours[1]  # it reads as a button, not as text
+
+
 def test_the_public_ui_has_no_staff_tab(site: Site, page: Page) -> None:
     page.goto(f"{site.api}/ui/")
     expect(page.locator("#pa-question textarea")).to_be_visible()

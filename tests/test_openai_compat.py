@@ -158,3 +158,69 @@ def test_langchain_chat_openai_uses_the_assistant_as_a_model(base_url: str) -> N
 
     assert "4400" in str(reply.content)
     assert "4400" in streamed
+
+
+def test_langchain_users_see_the_sources_title_and_address_in_the_message(base_url: str) -> None:
+    """LangChain's chat-completions client drops annotations and extra fields: the plain-text
+    Sources block at the end of the message is what reaches it."""
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    model = ChatOpenAI(
+        base_url=base_url, api_key=SecretStr("not-needed"), model=MODEL_ID, max_retries=0
+    )
+
+    for text in (
+        str(model.invoke(FEE_QUESTION).content),
+        "".join(str(chunk.content) for chunk in model.stream(FEE_QUESTION)),
+    ):
+        sources = text.split("\n\nSources:\n", 1)[1]
+        assert "Postgraduate Programme in Biomedical Engineering" in sources
+        assert f"/api/documents/{KUL_BME}?quote=" in sources
+
+
+def test_sources_arrive_as_url_citation_annotations_spanning_the_marks(
+    client: openai.OpenAI,
+) -> None:
+    completion = client.chat.completions.create(
+        model=MODEL_ID, messages=[{"role": "user", "content": FEE_QUESTION}]
+    )
+    message = completion.choices[0].message
+    content = message.content or ""
+
+    assert message.annotations
+    for annotation in message.annotations:
+        assert annotation.type == "url_citation"
+        cited = annotation.url_citation
+        assert f"/api/documents/{KUL_BME}" in cited.url and cited.title
+        assert content[cited.start_index : cited.end_index].startswith("[")
+    citations = (completion.model_extra or {})["citations"]
+    assert {a.url_citation.url for a in message.annotations} == {c["url"] for c in citations}
+
+
+def test_a_request_can_leave_the_sources_block_out(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model=MODEL_ID,
+        messages=[{"role": "user", "content": FEE_QUESTION}],
+        extra_body={"sources": False},
+    )
+    content = completion.choices[0].message.content or ""
+
+    assert "4400" in content and "Sources:" not in content
+    assert completion.choices[0].message.annotations  # the marks are still annotated
+
+
+def test_a_streamed_completion_ends_with_the_sources_and_annotates_them(
+    client: openai.OpenAI,
+) -> None:
+    chunks = list(
+        client.chat.completions.create(
+            model=MODEL_ID, messages=[{"role": "user", "content": FEE_QUESTION}], stream=True
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    [final] = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
+    annotations = (final.choices[0].delta.model_extra or {})["annotations"]
+
+    assert "\n\nSources:\n[1] " in text
+    assert all(text[a["url_citation"]["start_index"]] == "[" for a in annotations)

@@ -205,6 +205,8 @@ def _reported_errors(exc: RequestValidationError) -> list[Any]:
 
 def _first_param(exc: RequestValidationError) -> str | None:
     for error in _reported_errors(exc):
+        if error.get("type") == "json_invalid":
+            return None  # the body as a whole: its location is a character position
         location = _field_path(error.get("loc", ()))
         if location:
             return location

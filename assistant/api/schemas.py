@@ -254,6 +254,12 @@ class ChatCompletionRequest(BaseModel):
         max_length=MAX_ID_CHARS,
         description="Extension: the programme id to ask about.",
     )
+    sources: bool = Field(
+        default=True,
+        description="Extension: end the message with a plain-text 'Sources' block (a line per "
+        "citation: number, title, address), for clients that drop `annotations`; false leaves "
+        "it out.",
+    )
 
 
 DocumentUrl = Callable[[str], str]

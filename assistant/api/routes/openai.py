@@ -26,6 +26,7 @@ from assistant.api.errors import (
     error_body,
     error_for,
 )
+from assistant.api.openai_sources import sources_block, url_annotations
 from assistant.api.openapi import OPENAI_ERRORS, sse_items
 from assistant.api.schemas import (
     DOC_ID,
@@ -65,7 +66,11 @@ ignored. An extra body field `programme` (a programme id) narrows the search.
 `POST /api/chat`), and `answered` (false when the documents do not hold the answer). When
 streaming, they are on the final chunk, the one whose `finish_reason` is `"stop"`. With the
 `openai` Python client read them as `completion.model_extra["citations"]` (or
-`chunk.model_extra["citations"]`).
+`chunk.model_extra["citations"]`). As OpenAI's own responses carry sources, the message also has
+`annotations`: a `url_citation` (`url`, `title`, `start_index`, `end_index`) for each citation
+mark "[n]" in the text (on the final chunk's `delta` when streaming). For clients that drop
+annotations, the text ends with a plain-text "Sources:" block, a line per citation (number,
+title, address); the extra body field `"sources": false` leaves it out.
 
 `usage` counts words, not tokens: the assistant has no tokenizer.
 
@@ -149,6 +154,7 @@ def _openai_events(
     include_usage: bool,
     question: str,
     history: Sequence[Turn],
+    with_sources: bool,
 ) -> Iterator[bytes]:
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
@@ -165,10 +171,14 @@ def _openai_events(
         for item in stream_items(first, rest):
             if isinstance(item, Answer):
                 out = answer_out(item, document_url)
+                block = sources_block(out.citations) if with_sources else ""
+                if block:
+                    yield data(_completion_chunk(cid, created, choices=choice({"content": block})))
+                annotations = url_annotations(out.text + block, out.citations)
                 final = _completion_chunk(
                     cid,
                     created,
-                    choices=choice({}, "stop"),
+                    choices=choice({"annotations": annotations} if annotations else {}, "stop"),
                     citations=[c.model_dump() for c in out.citations],
                     answered=out.answered,
                 )
@@ -215,10 +225,13 @@ def chat_completions(
         first, rest = first_item(iter(events))
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return EventSourceResponse(
-            _openai_events(first, rest, document_url, include_usage, question, history),
+            _openai_events(
+                first, rest, document_url, include_usage, question, history, body.sources
+            ),
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     answer = answer_out(assistant.ask(question, history, programme), document_url)
+    content = answer.text + (sources_block(answer.citations) if body.sources else "")
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -228,12 +241,17 @@ def chat_completions(
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": answer.text, "refusal": None},
+                "message": {
+                    "role": "assistant",
+                    "content": content,
+                    "refusal": None,
+                    "annotations": url_annotations(content, answer.citations),
+                },
                 "logprobs": None,
                 "finish_reason": "stop",
             }
         ],
-        "usage": _usage(question, history, answer.text),
+        "usage": _usage(question, history, content),
         "citations": [c.model_dump() for c in answer.citations],
         "answered": answer.answered,
     }
