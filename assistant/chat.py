@@ -133,7 +133,7 @@ class Assistant:
             if mode == "alone":
                 draft = chosen()
             else:
-                draft = vetoed_by_reader(compose(), read, reader.veto, compose)
+                draft = vetoed_by_reader(compose(), read, reader.veto, compose, query)
                 if mode == "chooses":
                     draft = chosen_by_reader(draft, read, reader.threshold, chosen)
         return replace(draft, standalone_question=_standalone(query))
@@ -324,11 +324,15 @@ def vetoed_by_reader(
     read: Sequence[tuple[Evidence, float]],
     veto: float,
     compose: Callable[[Sequence[tuple[str, list[Evidence]]]], Answer],
+    query: Query,
 ) -> Answer:
     """The rules' answer, unless no candidate gets even the reader's lowest probability for an
-    answered question: then the documents are silent, whatever words the question shares."""
+    answered question: then the documents are silent, whatever words the question shares. An
+    answer given per programme to a question that names none stays: the reader learnt that
+    such a question alone does not say which programme, which is what that answer says."""
     best = read[0][1] if read else 0.0
-    if ruled.answered and not ruled.clarification and best < veto:
+    per_programme = not query.programmes and len({c.source for c in ruled.citations}) > 1
+    if ruled.answered and not ruled.clarification and not per_programme and best < veto:
         return compose([])
     return ruled
 

@@ -74,6 +74,14 @@ def assistant(index_settings: Settings) -> Assistant:
     return build_assistant(index_settings)
 
 
+@pytest.fixture(scope="session")
+def rules(index_settings: Settings) -> Assistant:
+    """The answer rules without the reader's veto (``ASSISTANT_READER=off``), for tests that
+    specify which sentence the rules choose; what the default's veto does on top of them is
+    measured by the evaluation gates (``tests/test_eval_gate.py``)."""
+    return build_assistant(index_settings.model_copy(update={"reader": "off"}))
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     """A private copy of the corpus that a test may change."""
