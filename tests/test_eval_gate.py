@@ -55,7 +55,7 @@ GATES = {
     },
     "cases-real.jsonl": {
         "accuracy": 0.683,
-        "refusal_recall": 0.699,
+        "refusal_recall": 0.698,
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
     },
