@@ -48,6 +48,9 @@ class Answer:
     small_talk: bool = False  # a greeting or a thank-you, answered in kind
 
 
+# "[2]": a quote's number among its answer's sources, as the answer text marks it.
+CITATION_MARK = re.compile(r"\[(\d+)\]")
+
 # --- wording (the fixed phrases are in assistant/data/phrases.yaml) -------------------------------
 
 

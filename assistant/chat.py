@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant import phrases
 from assistant.answer import (
+    CITATION_MARK,
     Answer,
     Citation,
     SmallTalk,
@@ -361,12 +362,9 @@ def _standalone(query: Query) -> str:
     return query.search_text if query.follow_up else query.text
 
 
-_CITATION_MARK = re.compile(r"\[(\d+)\]")
-
-
 def _renumbered(text: str, numbers: dict[str, str]) -> str:
     """Citation marks of one answer renumbered to the reply's common source list."""
-    return _CITATION_MARK.sub(lambda mark: f"[{numbers.get(mark[1], mark[1])}]", text)
+    return CITATION_MARK.sub(lambda mark: f"[{numbers.get(mark[1], mark[1])}]", text)
 
 
 def _numbered_together(answers: Sequence[Answer]) -> tuple[list[str], list[Citation]]:

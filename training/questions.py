@@ -15,7 +15,6 @@ A record is a message as an applicant sends it, with the things it asks::
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,16 +146,6 @@ def split_by_writer(
     writers: thresholds are then calibrated on voices the reader has never seen."""
     held = set(held_out)
     return [r for r in records if writer(r) not in held], [r for r in records if writer(r) in held]
-
-
-def split_records(
-    records: Sequence[Record], validation_share: float, seed: int
-) -> tuple[list[Record], list[Record]]:
-    """A seeded split by record (the asks of one message stay together)."""
-    shuffled = list(records)
-    random.Random(seed).shuffle(shuffled)
-    cut = round(len(shuffled) * validation_share)
-    return shuffled[cut:], shuffled[:cut]
 
 
 def all_questions(records: Iterable[Record]) -> list[str]:

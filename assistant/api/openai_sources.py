@@ -4,13 +4,11 @@ annotations (LangChain's chat-completions client does)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.answer import CITATION_MARK
 from assistant.api.schemas import CitationOut
-
-_MARK = re.compile(r"\[(\d+)\]")
 
 
 def sources_block(citations: Sequence[CitationOut]) -> str:
@@ -26,7 +24,7 @@ def url_annotations(content: str, citations: Sequence[CitationOut]) -> list[dict
     citation the text never marks spans the whole content."""
     annotations: list[dict[str, Any]] = []
     marked: set[int] = set()
-    for mark in _MARK.finditer(content):
+    for mark in CITATION_MARK.finditer(content):
         number = int(mark[1])
         if 1 <= number <= len(citations):
             marked.add(number)
