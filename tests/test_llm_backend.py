@@ -429,6 +429,8 @@ def test_max_tokens_reaches_the_server(llm_server: LLMServer) -> None:
 
 
 # --- drafts of the real assistant ----------------------------------------------------------------
+# Drafted by the rules alone: the default's veto only turns some of their answers into declines,
+# so every answered draft the default shows is among these.
 
 REAL_QUESTIONS = [
     "How much will one year of the biomedical engineering postgrad cost me if I'm not from Europe?",
@@ -443,10 +445,8 @@ REAL_QUESTIONS = [
 
 
 @pytest.mark.parametrize("question", REAL_QUESTIONS)
-def test_the_guard_accepts_the_extractive_draft_it_guards(
-    assistant: Assistant, question: str
-) -> None:
-    original = assistant.ask(question)
+def test_the_guard_accepts_the_extractive_draft_it_guards(rules: Assistant, question: str) -> None:
+    original = rules.ask(question)
     assert original.answered and original.citations
     report = check_grounding(original.text, evidence_of(original), context=framing_of(original))
     assert report == GroundingReport(ok=True, unsupported=())
@@ -455,9 +455,9 @@ def test_the_guard_accepts_the_extractive_draft_it_guards(
 @pytest.mark.llm
 @pytest.mark.parametrize("question", REAL_QUESTIONS[:4])
 def test_the_real_model_on_real_drafts_shows_only_grounded_answers(
-    assistant: Assistant, backend: LLMBackend, question: str
+    rules: Assistant, backend: LLMBackend, question: str
 ) -> None:
-    original = assistant.ask(question)
+    original = rules.ask(question)
     phrasing = backend.rephrase(question, original)
     assert phrasing.llm_text is not None
     assert_grounded(phrasing, original)
