@@ -224,3 +224,71 @@ def test_a_streamed_completion_ends_with_the_sources_and_annotates_them(
 
     assert "\n\nSources:\n[1] " in text
     assert all(text[a["url_citation"]["start_index"]] == "[" for a in annotations)
+
+
+# --- max_tokens and usage, counted as OpenAI counts them (cl100k_base) -----------------------
+
+
+def test_max_tokens_cuts_the_message_with_finish_reason_length(client: openai.OpenAI) -> None:
+    from assistant.api.tokens import count_tokens
+
+    whole = client.chat.completions.create(
+        model=MODEL_ID, messages=[{"role": "user", "content": FEE_QUESTION}]
+    )
+    cut = client.chat.completions.create(
+        model=MODEL_ID, messages=[{"role": "user", "content": FEE_QUESTION}], max_tokens=12
+    )
+    whole_text, cut_text = whole.choices[0].message.content or "", cut.choices[0].message.content
+
+    assert cut.choices[0].finish_reason == "length"
+    assert cut_text and whole_text.startswith(cut_text) and len(cut_text) < len(whole_text)
+    assert count_tokens(cut_text) <= 12
+    assert cut.usage is not None and cut.usage.completion_tokens <= 12
+    assert whole.usage is not None and whole.usage.completion_tokens == count_tokens(whole_text)
+
+
+def test_a_streamed_completion_stops_at_max_completion_tokens(client: openai.OpenAI) -> None:
+    from assistant.api.tokens import count_tokens
+
+    chunks = list(
+        client.chat.completions.create(
+            model=MODEL_ID,
+            messages=[{"role": "user", "content": FEE_QUESTION}],
+            max_completion_tokens=12,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    [final] = [c for c in chunks if c.choices and c.choices[0].finish_reason]
+
+    assert final.choices[0].finish_reason == "length"
+    assert text and count_tokens(text) <= 12
+    assert (final.model_extra or {})["citations"]  # the sources still reach the client
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == count_tokens(text)
+
+
+def test_langchain_max_tokens_reaches_the_assistant(base_url: str) -> None:
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    model = ChatOpenAI(
+        base_url=base_url,
+        api_key=SecretStr("not-needed"),
+        model=MODEL_ID,
+        max_retries=0,
+        max_tokens=12,
+    )
+    reply = model.invoke(FEE_QUESTION)
+
+    assert reply.response_metadata["finish_reason"] == "length"
+    assert reply.usage_metadata is not None and reply.usage_metadata["output_tokens"] <= 12
+
+
+def test_a_negative_max_tokens_is_refused_naming_the_field(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model=MODEL_ID, messages=[{"role": "user", "content": FEE_QUESTION}], max_tokens=0
+        )
+
+    assert caught.value.param == "max_tokens"

@@ -153,7 +153,14 @@ class FeedbackIn(BaseModel):
 
 class FeedbackOut(BaseModel):
     id: int
+    key: str = Field(description="Send it back with PATCH /api/feedback/{id} to add a comment.")
     status: Literal["stored"] = "stored"
+
+
+class FeedbackCommentIn(BaseModel):
+    body_example: ClassVar[str] = '{"key": "<the key POST returned>", "comment": "Wrong fee."}'
+    key: Text = Field(min_length=1, max_length=64, description="The key POST returned.")
+    comment: Text = Field(max_length=MAX_COMMENT_CHARS, description="What was wrong (or right).")
 
 
 class ProgrammeOut(BaseModel):
@@ -249,6 +256,12 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     stream_options: OpenAIStreamOptions | None = None
     n: int | None = Field(default=None, description="Only 1 (the default) is served.")
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="The most tokens of the message (cl100k_base)."
+    )
+    max_completion_tokens: int | None = Field(
+        default=None, ge=1, description="The same as `max_tokens` (OpenAI's newer name)."
+    )
     programme: Text | None = Field(
         default=None,
         max_length=MAX_ID_CHARS,
@@ -260,6 +273,11 @@ class ChatCompletionRequest(BaseModel):
         "citation: number, title, address), for clients that drop `annotations`; false leaves "
         "it out.",
     )
+
+    def token_limit(self) -> int | None:
+        """The most tokens the message may have: the smaller of the two limits given."""
+        limits = [n for n in (self.max_tokens, self.max_completion_tokens) if n is not None]
+        return min(limits) if limits else None
 
 
 DocumentUrl = Callable[[str], str]

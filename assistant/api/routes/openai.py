@@ -38,6 +38,7 @@ from assistant.api.schemas import (
     answer_out,
 )
 from assistant.api.streaming import first_item, sse, stream_items
+from assistant.api.tokens import TokenBudget, count_tokens, cut_to_tokens
 from assistant.chat import (
     Assistant,
     Turn,
@@ -58,8 +59,10 @@ OpenAI-compatible chat completions: point the `openai` client, LangChain's `Chat
 front end at `<host>/v1` with any API key and the model `programme-assistant`.
 
 The last `user` message is the question; earlier `user`/`assistant` messages are the history;
-`system`, `developer` and `tool` messages are ignored. Sampling parameters are accepted and
-ignored. An extra body field `programme` (a programme id) narrows the search.
+`system`, `developer` and `tool` messages are ignored. `max_tokens` (or `max_completion_tokens`)
+cuts the message after that many tokens, with `finish_reason: "length"`; other sampling
+parameters are accepted and ignored. An extra body field `programme` (a programme id) narrows the
+search.
 
 **Citations.** Besides the standard fields, the completion carries two extra top-level fields:
 `citations`, a list of `{source, title, quote, heading, url}` (the same objects as
@@ -72,7 +75,8 @@ mark "[n]" in the text (on the final chunk's `delta` when streaming). For client
 annotations, the text ends with a plain-text "Sources:" block, a line per citation (number,
 title, address); the extra body field `"sources": false` leaves it out.
 
-`usage` counts words, not tokens: the assistant has no tokenizer.
+`usage` counts tokens with OpenAI's `cl100k_base` encoding (shipped with the assistant, so
+nothing is downloaded): the prompt is the question and the history, the completion the message.
 
 **Errors** follow OpenAI: a bad request is 400 with `{"error": {"message", "type":
 "invalid_request_error", "param", "code"}}`; a model other than `programme-assistant` is 404
@@ -127,8 +131,8 @@ def _conversation_from_openai(
 
 
 def _usage(question: str, history: Sequence[Turn], text: str) -> dict[str, int]:
-    prompt = len(question.split()) + sum(len(turn.content.split()) for turn in history)
-    completion = len(text.split())
+    prompt = count_tokens(question) + sum(count_tokens(turn.content) for turn in history)
+    completion = count_tokens(text)
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -155,14 +159,21 @@ def _openai_events(
     question: str,
     history: Sequence[Turn],
     with_sources: bool,
+    max_tokens: int | None,
 ) -> Iterator[bytes]:
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    budget = TokenBudget(max_tokens)
 
     def choice(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
         return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
 
     def data(payload: dict[str, Any]) -> bytes:
         return sse(None, payload)
+
+    def content(text: str) -> Iterator[bytes]:
+        kept = budget.take(text)
+        if kept:
+            yield data(_completion_chunk(cid, created, choices=choice({"content": kept})))
 
     yield data(
         _completion_chunk(cid, created, choices=choice({"role": "assistant", "content": ""}))
@@ -171,24 +182,23 @@ def _openai_events(
         for item in stream_items(first, rest):
             if isinstance(item, Answer):
                 out = answer_out(item, document_url)
-                block = sources_block(out.citations) if with_sources else ""
-                if block:
-                    yield data(_completion_chunk(cid, created, choices=choice({"content": block})))
-                annotations = url_annotations(out.text + block, out.citations)
+                yield from content(sources_block(out.citations) if with_sources else "")
+                annotations = url_annotations(budget.text, out.citations)
+                finish = "length" if budget.exhausted else "stop"
                 final = _completion_chunk(
                     cid,
                     created,
-                    choices=choice({"annotations": annotations} if annotations else {}, "stop"),
+                    choices=choice({"annotations": annotations} if annotations else {}, finish),
                     citations=[c.model_dump() for c in out.citations],
                     answered=out.answered,
                 )
                 yield data(final)
                 if include_usage:
-                    usage = _usage(question, history, item.text)
+                    usage = _usage(question, history, budget.text)
                     yield data(_completion_chunk(cid, created, choices=[], usage=usage))
                 yield b"data: [DONE]\n\n"
                 return
-            yield data(_completion_chunk(cid, created, choices=choice({"content": item})))
+            yield from content(item)
         raise RuntimeError("the assistant's stream ended without an answer")
     except Exception as exc:
         _, type_, message = error_for(exc)
@@ -226,12 +236,21 @@ def chat_completions(
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return EventSourceResponse(
             _openai_events(
-                first, rest, document_url, include_usage, question, history, body.sources
+                first,
+                rest,
+                document_url,
+                include_usage,
+                question,
+                history,
+                body.sources,
+                body.token_limit(),
             ),
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     answer = answer_out(assistant.ask(question, history, programme), document_url)
     content = answer.text + (sources_block(answer.citations) if body.sources else "")
+    limit = body.token_limit()
+    content, cut = cut_to_tokens(content, limit) if limit else (content, False)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -248,7 +267,7 @@ def chat_completions(
                     "annotations": url_annotations(content, answer.citations),
                 },
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": "length" if cut else "stop",
             }
         ],
         "usage": _usage(question, history, content),
