@@ -65,6 +65,10 @@ class InputError(AssistantError):
     pass
 
 
+class FeedbackNotFoundError(AssistantError):
+    """No stored vote has this id and key (a comment cannot be added to it)."""
+
+
 class MessageTooLongError(InputError):
     """A message or an email longer than its limit: the caller must shorten it."""
 

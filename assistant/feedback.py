@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import secrets
 import sqlite3
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from assistant.errors import FeedbackStoreError, InputError
+from assistant.errors import FeedbackNotFoundError, FeedbackStoreError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 _ADDED_COLUMNS = {
     "programme": "TEXT NOT NULL DEFAULT ''",
     "conversation_id": "TEXT NOT NULL DEFAULT ''",
+    "edit_key": "TEXT NOT NULL DEFAULT ''",
 }
 
 # A spreadsheet runs a cell that starts with one of these as a formula (the full-width forms too).
@@ -134,11 +136,19 @@ class FeedbackStore:
 
     def record(self, feedback: Feedback, *, now: dt.datetime | None = None) -> int:
         """Store one verdict with a UTC timestamp; returns its id."""
+        return self.record_with_key(feedback, now=now)[0]
+
+    def record_with_key(
+        self, feedback: Feedback, *, now: dt.datetime | None = None
+    ) -> tuple[int, str]:
+        """Store one verdict; returns its id and the secret key that lets whoever cast it add
+        a comment later (``comment_with_key``)."""
         created_at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+        key = secrets.token_urlsafe(24)
         with self.connect() as connection:
             cursor = connection.execute(
                 "INSERT INTO feedback (created_at, rating, comment, question, answer, sources,"
-                " programme, conversation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " programme, conversation_id, edit_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     created_at,
                     feedback.rating,
@@ -148,9 +158,26 @@ class FeedbackStore:
                     "\n".join(feedback.sources),
                     feedback.programme,
                     feedback.conversation_id,
+                    key,
                 ),
             )
-            return int(cursor.lastrowid or 0)
+            return int(cursor.lastrowid or 0), key
+
+    def comment_with_key(self, feedback_id: int, key: str, comment: str) -> None:
+        """Set the comment of the stored vote with this id, if ``key`` is the one it was given
+        (a vote is stored at the click; the comment follows)."""
+        if len(comment) > MAX_COMMENT_CHARS:
+            raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+        with self.connect() as connection:
+            changed = connection.execute(
+                "UPDATE feedback SET comment = ? WHERE id = ? AND edit_key = ? AND edit_key != ''",
+                (comment.strip(), feedback_id, key),
+            ).rowcount
+        if not changed:
+            raise FeedbackNotFoundError(
+                f"There is no vote {feedback_id} with this key: send the id and key that "
+                "POST /api/feedback returned."
+            )
 
     def add_comment(self, feedback_id: int, comment: str) -> None:
         """Set the comment of a stored verdict (the chat asks for it after a thumbs down)."""
@@ -230,8 +257,9 @@ def record_feedback(
     comment: str = "",
     programme: str = "",
     conversation_id: str = "",
-) -> int:
-    """Validate and store one verdict (the entry point the API and the UI share)."""
+) -> tuple[int, str]:
+    """Validate and store one verdict (the entry point the API and the UI share); returns its id
+    and the key that lets its sender add a comment."""
     feedback = Feedback(
         rating=rating,  # type: ignore[arg-type]  # checked in __post_init__
         question=question,
@@ -241,4 +269,4 @@ def record_feedback(
         programme=programme,
         conversation_id=conversation_id,
     )
-    return store.record(feedback)
+    return store.record_with_key(feedback)

@@ -189,7 +189,7 @@ def build_ui(
         if rated is None or data.liked not in (True, False):
             return session, gr.update(), ""
         try:
-            feedback_id = record_feedback(
+            feedback_id, _ = record_feedback(
                 store,
                 rating="up" if data.liked else "down",
                 question=rated.question,

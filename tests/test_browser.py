@@ -346,7 +346,7 @@ def test_the_widgets_source_link_opens_the_document_at_the_highlighted_quote(
     assert "aliases:" not in document.locator("body").inner_text()
 
 
-def test_a_thumbs_down_in_the_widget_takes_a_comment_and_keeps_the_whole_exchange(
+def test_a_thumbs_down_in_the_widget_is_stored_at_the_click_and_keeps_the_whole_exchange(
     site: Site, page: Page
 ) -> None:
     page.goto(f"{site.api}/demo")
@@ -354,18 +354,47 @@ def test_a_thumbs_down_in_the_widget_takes_a_comment_and_keeps_the_whole_exchang
     answer = last_answer(page)
     expect(answer.locator(".sources")).to_be_visible()
 
-    answer.get_by_role("button", name="Not helpful").click()
+    with page.expect_response(f"{site.api}/api/feedback") as posted:
+        answer.get_by_role("button", name="Not helpful").click()
+
+    assert posted.value.status == 201
+    row = next(r for r in feedback_rows(site.settings) if r["id"] == posted.value.json()["id"])
+    assert (row["rating"], row["comment"]) == (
+        "down",
+        "",
+    )  # stored, whether or not a comment follows
+    assert row["question"] == FEE_QUESTION
+    assert "4400" in row["answer"]
+    assert row["sources"] == KUL_BME
+    assert row["programme"] == KUL_BME
+    assert re.fullmatch(r"[0-9a-f]{32}", row["conversation_id"])
+
+
+def test_the_comment_after_a_widget_thumbs_down_is_added_to_the_stored_vote(
+    site: Site, page: Page
+) -> None:
+    page.goto(f"{site.api}/demo")
+    ask_widget(page, FEE_QUESTION)
+    answer = last_answer(page)
+    expect(answer.locator(".sources")).to_be_visible()
+    with page.expect_response(f"{site.api}/api/feedback") as posted:
+        answer.get_by_role("button", name="Not helpful").click()
+    vote = posted.value.json()["id"]
+    stored = len(feedback_rows(site.settings))
+
     comment = answer.get_by_role("textbox", name="What was wrong? (optional)")
     expect(comment).to_be_focused()
     comment.fill("It should say the fee for 2026 too.")
-    with page.expect_response(f"{site.api}/api/feedback") as posted:
-        answer.get_by_role("button", name="Send feedback").click()
+    with page.expect_response(f"{site.api}/api/feedback/{vote}") as patched:
+        answer.get_by_role("button", name="Send comment").click()
 
-    assert posted.value.status == 201
+    assert patched.value.status == 200
     expect(answer.get_by_role("status")).to_have_text("Thank you for the feedback.")
-    row = next(r for r in feedback_rows(site.settings) if r["id"] == posted.value.json()["id"])
+    rows = feedback_rows(site.settings)
+    row = next(r for r in rows if r["id"] == vote)
     assert row["rating"] == "down"
     assert row["comment"] == "It should say the fee for 2026 too."
+    assert len(rows) == stored  # the vote got its comment: no second row
     assert row["question"] == FEE_QUESTION
     assert "4400" in row["answer"]
     assert row["sources"] == KUL_BME

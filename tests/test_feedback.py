@@ -53,7 +53,7 @@ def test_feedback_is_stored_in_a_sqlite_file_in_wal_mode_in_a_new_folder(tmp_pat
     store = FeedbackStore(path)
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
-    feedback_id = record_feedback(
+    feedback_id, _ = record_feedback(
         store,
         rating="down",
         question="How much is the fee?",
@@ -107,7 +107,7 @@ def test_a_file_from_before_programme_and_conversation_gets_those_columns(
 
 def test_a_comment_can_be_added_to_a_thumbs_down_after_it_was_stored(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
-    feedback_id = record_feedback(store, rating="down", question="q", answer="a")
+    feedback_id, _ = record_feedback(store, rating="down", question="q", answer="a")
 
     store.add_comment(feedback_id, "  It gave last year's fee.  ")
 
@@ -193,7 +193,7 @@ def test_posted_feedback_lands_in_the_database_and_in_the_staff_export(
         },
     )
     assert posted.status_code == 201
-    assert posted.json() == {"id": 1, "status": "stored"}
+    assert posted.json()["id"] == 1 and posted.json()["status"] == "stored"
 
     with sqlite3.connect(settings.feedback_db) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -213,6 +213,64 @@ def test_posted_feedback_lands_in_the_database_and_in_the_staff_export(
     assert row["sources"] == "kul-biomedical-engineering-postgraduate"
     assert row["programme"] == "kul-biomedical-engineering-postgraduate"
     assert row["conversation_id"] == "3f2a9c"
+
+
+VOTE = {
+    "rating": "down",
+    "question": "How much is the tuition fee?",
+    "answer": "840 euro [1]",
+    "sources": ["kul-biomedical-engineering-postgraduate"],
+}
+
+
+def test_a_vote_is_stored_at_once_and_its_key_adds_the_comment_later(
+    feedback_server: tuple[str, Settings],
+) -> None:
+    base, settings = feedback_server
+    posted = httpx.post(f"{base}/api/feedback", json=VOTE).json()
+
+    commented = httpx.patch(
+        f"{base}/api/feedback/{posted['id']}",
+        json={"key": posted["key"], "comment": "That is the EEA fee, I am from Brazil."},
+    )
+
+    assert commented.status_code == 200
+    with sqlite3.connect(settings.feedback_db) as connection:
+        assert connection.execute("SELECT rating, comment FROM feedback").fetchall() == [
+            ("down", "That is the EEA fee, I am from Brazil.")
+        ]
+
+
+def test_a_comment_without_the_votes_key_is_404_and_changes_nothing(
+    feedback_server: tuple[str, Settings],
+) -> None:
+    base, settings = feedback_server
+    first = httpx.post(f"{base}/api/feedback", json=VOTE).json()
+    second = httpx.post(f"{base}/api/feedback", json=VOTE).json()
+
+    wrong_key = httpx.patch(
+        f"{base}/api/feedback/{first['id']}", json={"key": second["key"], "comment": "spam"}
+    )
+    no_such_vote = httpx.patch(
+        f"{base}/api/feedback/999", json={"key": first["key"], "comment": "spam"}
+    )
+
+    assert (wrong_key.status_code, no_such_vote.status_code) == (404, 404)
+    assert wrong_key.json()["error"]["type"] == "not_found"
+    assert "key" in wrong_key.json()["error"]["message"]
+    with sqlite3.connect(settings.feedback_db) as connection:
+        assert connection.execute("SELECT comment FROM feedback").fetchall() == [("",), ("",)]
+
+
+def test_the_votes_key_never_reaches_the_staff_export(
+    feedback_server: tuple[str, Settings],
+) -> None:
+    base, _ = feedback_server
+    key = httpx.post(f"{base}/api/feedback", json=VOTE).json()["key"]
+    export = httpx.get(
+        f"{base}/api/feedback/export", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+    )
+    assert key not in export.text
 
 
 def test_the_export_starts_with_a_byte_order_mark_so_spreadsheets_read_utf8(

@@ -7,6 +7,7 @@ InputError             422     ``invalid_input``
 IndexNotReadyError     503     ``index_not_ready`` (the operator has to run ingest)
 StoreError             503     ``store_unavailable``
 FeedbackStoreError     503     ``feedback_unavailable`` (votes are not saved; answers still work)
+FeedbackNotFoundError  404     ``not_found`` (no vote with that id and key)
 any other              500     ``internal_error`` (logged; the response says nothing more)
 =====================  ======  ===========================================================
 
@@ -33,6 +34,7 @@ from starlette.types import Send
 from assistant.api.schemas import NOT_UNICODE
 from assistant.errors import (
     AssistantError,
+    FeedbackNotFoundError,
     FeedbackStoreError,
     IndexNotReadyError,
     InputError,
@@ -131,6 +133,8 @@ def error_for(exc: Exception) -> tuple[int, str, str]:
             "The document index has not been built yet: the operator has to run ingest "
             "(python ingest.py), then try again.",
         )
+    if isinstance(exc, FeedbackNotFoundError):
+        return 404, "not_found", str(exc)
     if isinstance(exc, FeedbackStoreError):
         return (
             503,

@@ -288,30 +288,34 @@
           comment.remove();
           comment = null;
         }
-        if (option[0] === "up") sendFeedback(message, "up", "", group);
-        else comment = renderComment(container, message, group);
+        // The vote is stored at the click; after a thumbs down, a comment may follow.
+        var stored = sendFeedback(message, option[0], group);
+        if (option[0] === "down") comment = renderComment(container, stored, group);
       });
       group.appendChild(button);
     });
     container.appendChild(group);
   }
 
-  // A thumbs down asks what was wrong; the verdict is sent with the comment, or without one.
-  function renderComment(container, message, group) {
+  // A thumbs down (already stored) asks what was wrong; the comment is added to the stored vote.
+  function renderComment(container, stored, group) {
     var box = el("div", { class: "comment" });
     var id = "pa-comment-" + Math.random().toString(36).slice(2);
     var prompt = el("label", { for: id }, "What was wrong? (optional)");
     var text = el("textarea", { id: id, maxlength: "2000", rows: "2" });
     var row = el("div", { class: "row" });
-    var submit = el("button", { type: "button" }, "Send feedback");
+    var submit = el("button", { type: "button" }, "Send comment");
     row.appendChild(submit);
     box.append(prompt, text, row);
     submit.addEventListener("click", async function () {
       submit.disabled = true;
-      if (await sendFeedback(message, "down", text.value.trim(), group)) {
+      var vote = await stored;
+      if (vote && (await sendComment(vote, text.value.trim(), group))) {
         box.replaceWith(el("p", { class: "thanks", role: "status" }, "Thank you for the feedback."));
-      } else {
+      } else if (!vote) {
         box.remove();
+      } else {
+        submit.disabled = false;
       }
     });
     container.appendChild(box);
@@ -528,8 +532,9 @@
     log.scrollTop = asked.node.offsetTop - log.offsetTop - 12;
   }
 
-  // Resolves to whether the vote was stored; when it was not, the rating says so and is undone.
-  async function sendFeedback(message, rating, comment, group) {
+  // Resolves to the stored vote ({id, key}) or null; when it was not stored, the rating says so
+  // and is undone.
+  async function sendFeedback(message, rating, group) {
     var old = group.querySelector(".rate-error");
     if (old) old.remove();
     try {
@@ -540,7 +545,7 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({
           rating: rating,
-          comment: comment || "",
+          comment: "",
           question: message.question || "",
           answer: message.content || "",
           sources: (message.citations || []).map(function (c) { return String(c.source || ""); }),
@@ -548,11 +553,35 @@
           conversation_id: state.conversationId
         })
       });
-      if (response.ok) return true;
+      if (response.ok) return await response.json();
       showVoteError(group, message, await readError(response));
     } catch (e) {
       showVoteError(group, message, "The assistant cannot be reached right now.");
     }
+    return null;
+  }
+
+  // Resolves to whether the comment was added to the stored vote (the vote itself stays).
+  async function sendComment(vote, comment, group) {
+    var old = group.querySelector(".rate-error");
+    if (old) old.remove();
+    var problem;
+    try {
+      var response = await fetch(new URL("api/feedback/" + vote.id, apiBase).href, {
+        method: "PATCH",
+        mode: "cors",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ key: vote.key, comment: comment })
+      });
+      if (response.ok) return true;
+      problem = await readError(response);
+    } catch (e) {
+      problem = "The assistant cannot be reached right now.";
+    }
+    var note = el("span", { class: "rate-error", role: "alert" });
+    note.textContent = "Your comment was not sent (your vote is saved). " + problem;
+    group.appendChild(note);
     return false;
   }
 

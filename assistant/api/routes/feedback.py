@@ -9,7 +9,7 @@ from fastapi.responses import (
 
 from assistant.api.deps import FeedbackDep, require_staff
 from assistant.api.openapi import ERRORS, STAFF_ERRORS
-from assistant.api.schemas import FeedbackIn, FeedbackOut
+from assistant.api.schemas import ErrorOut, FeedbackCommentIn, FeedbackIn, FeedbackOut
 from assistant.feedback import (
     CSV_BOM,
     record_feedback,
@@ -26,8 +26,9 @@ router = APIRouter()
     tags=["feedback"],
 )
 def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
-    """Store a thumbs up or down on an answer, with an optional comment."""
-    feedback_id = record_feedback(
+    """Store a thumbs up or down on an answer, with an optional comment. The reply's `id` and
+    `key` let the sender add the comment later (a vote is stored at the click)."""
+    feedback_id, key = record_feedback(
         store,
         rating=body.rating,
         question=body.question,
@@ -37,7 +38,22 @@ def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
         programme=body.programme or "",
         conversation_id=body.conversation_id or "",
     )
-    return FeedbackOut(id=feedback_id)
+    return FeedbackOut(id=feedback_id, key=key)
+
+
+@router.patch(
+    "/api/feedback/{feedback_id}",
+    response_model=FeedbackOut,
+    responses={
+        **ERRORS,
+        404: {"model": ErrorOut, "description": "No vote has this id and key."},
+    },
+    tags=["feedback"],
+)
+def comment_feedback(feedback_id: int, body: FeedbackCommentIn, store: FeedbackDep) -> FeedbackOut:
+    """Add the comment to a vote already stored: the `key` is the one its POST returned."""
+    store.comment_with_key(feedback_id, body.key, body.comment)
+    return FeedbackOut(id=feedback_id, key=body.key)
 
 
 @router.get(
