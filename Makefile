@@ -40,7 +40,7 @@ eval: ingest
 bench: ingest
 	$(PY) -m bench
 
-# Retrain the shipped reader (assistant/models/reader/) from training/data: about 40 minutes on 2 cores.
+# Retrain the shipped reader (assistant/models/reader/) from training/data: about 80 minutes on 2 cores.
 train: install
 	$(PIP) install -e '.[train]'
 	$(PY) -m training.reader --seed 13

@@ -116,13 +116,21 @@ class Assistant:
             )
 
         mode = mode or self.settings.reader
+        shortlist = result.evidence[: self.settings.reader_candidates]
         if mode == "off":
             draft = compose()
+        elif mode == "with_rules":
+            reader = self.reader()
+            ruled = compose()
+
+            def reaches_veto() -> bool:
+                read = read_evidence(reader, query, shortlist, len(shortlist), index.documents)
+                return bool(read) and read[0][1] >= reader.veto
+
+            draft = vetoed_by_reader(ruled, reaches_veto, compose, query)
         else:
             reader = self.reader()
-            read = read_evidence(
-                reader, query, result.evidence, self.settings.reader_candidates, index.documents
-            )
+            read = read_evidence(reader, query, shortlist, len(shortlist), index.documents)
 
             def chosen() -> Answer:
                 return compose(
@@ -134,9 +142,9 @@ class Assistant:
             if mode == "alone":
                 draft = chosen()
             else:
-                draft = vetoed_by_reader(compose(), read, reader.veto, compose, query)
-                if mode == "chooses":
-                    draft = chosen_by_reader(draft, read, reader.threshold, chosen)
+                best = read[0][1] if read else 0.0
+                draft = vetoed_by_reader(compose(), lambda: best >= reader.veto, compose, query)
+                draft = chosen_by_reader(draft, read, reader.threshold, chosen)
         return replace(draft, standalone_question=_standalone(query))
 
     def small_talk(self) -> SmallTalk:
@@ -215,7 +223,9 @@ class Assistant:
         index = self.retriever.index()
         named = detect_programmes(email_text, index.names)
         programme = named[0] if len(named) == 1 else None
-        background = understand(context, index.names)
+        # Who asks: said anywhere in the email, in one of its questions too ("How do I apply as
+        # someone with a Flemish degree?" holds for "What is the deadline?" after it).
+        background = understand(" ".join([context, *questions]), index.names)
         queries: list[Query] = []
         for question in questions:
             # The rest of the email says who asks and about which programme, never what is asked.
@@ -322,18 +332,17 @@ def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
 
 def vetoed_by_reader(
     ruled: Answer,
-    read: Sequence[tuple[Evidence, float]],
-    veto: float,
+    reaches_veto: Callable[[], bool],
     compose: Callable[[Sequence[tuple[str, list[Evidence]]]], Answer],
     query: Query,
 ) -> Answer:
     """The rules' answer, unless no candidate gets even the reader's lowest probability for an
-    answered question: then the documents are silent, whatever words the question shares. An
+    answered question (``reaches_veto`` says whether one does; it is asked only when the answer
+    could be vetoed): then the documents are silent, whatever words the question shares. An
     answer given per programme to a question that names none stays: the reader learnt that
     such a question alone does not say which programme, which is what that answer says."""
-    best = read[0][1] if read else 0.0
     per_programme = not query.programmes and len({c.source for c in ruled.citations}) > 1
-    if ruled.answered and not ruled.clarification and not per_programme and best < veto:
+    if ruled.answered and not ruled.clarification and not per_programme and not reaches_veto():
         return compose([])
     return ruled
 

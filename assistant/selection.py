@@ -10,7 +10,13 @@ from functools import lru_cache
 
 from assistant.corpus import is_list_item, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
-from assistant.understanding import INTENTS_BY_NAME, Query, about_other_applicants, stems
+from assistant.understanding import (
+    INTENTS_BY_NAME,
+    Query,
+    about_other_applicants,
+    stems,
+    unit_citizenship,
+)
 
 # A heading for a group of people ("For non-EEA students")
 FOR_GROUP = re.compile(r"\b(students?|applicants?|citizens?)\b", re.IGNORECASE)
@@ -187,7 +193,7 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     ):
         chosen.append(following)  # the next sentence often completes the answer
     return (
-        chosen
+        _with_every_group(query, chosen, evidence)
         + _other_intents(query, chosen, evidence, floor)
         + _other_groups(query, chosen, usable)
     )
@@ -291,6 +297,36 @@ def _enumeration(best: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]
     ):
         return []
     return sorted(run, key=lambda e: e.order)[:10]
+
+
+def _with_every_group(
+    query: Query, chosen: Sequence[Evidence], evidence: Sequence[Evidence]
+) -> list[Evidence]:
+    """"What is the fee?" from someone who says nothing of their situation: beside the line for
+    one group of applicants, the lines of the same list for every other group it names, in the
+    document's order (a situation the question gives picks its own line instead, and someone
+    with a Flemish degree is none of the groups of the lists for international applicants)."""
+    if query.citizenship is not None or (query.situation and query.situation.flemish_degree):
+        return list(chosen)
+    line = next(
+        (e for e in chosen if is_list_item(e.text) and e.intents and unit_citizenship(e.text)),
+        None,
+    )
+    if line is None:
+        return list(chosen)
+    groups = [
+        e
+        for e in evidence
+        if e.chunk_id == line.chunk_id
+        and (e is line or e not in chosen)
+        and is_list_item(e.text)
+        and e.lead == line.lead
+        and set(e.intents) & set(line.intents)
+        and unit_citizenship(e.text)
+        and not about_other_applicants(query, e.text)
+    ]
+    at = chosen.index(line)
+    return [*chosen[:at], *sorted(groups, key=lambda e: e.order), *chosen[at + 1 :]]
 
 
 _EVERYONE = re.compile(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,31 +59,39 @@ def run_cases(
     corpus_dir: str | Path | None = None,
     warm_up: bool = True,
     on_result: Callable[[CaseResult], None] | None = None,
+    workers: int = 1,
 ) -> EvalReport:
     """Run every case once, after one untimed warm-up call, and summarise.
 
     The corpus (for verbatim quotes and programme names) is ``reference``, else read from
-    ``corpus_dir``, else from the configured corpus folder.
+    ``corpus_dir``, else from the configured corpus folder. ``workers`` > 1 asks that many
+    cases at a time, as concurrent API requests would (the results keep the cases' order; the
+    latencies then include waiting for each other).
     """
     if reference is None:
         reference = load_reference(corpus_dir or _configured_corpus_dir())
     if warm_up and cases:
         observe(cases[0], assistant)
     results: list[CaseResult] = []
-    for case in cases:
-        outcome, latency_ms = observe(case, assistant)
-        result = CaseResult(
-            case=case,
-            outcome=outcome,
-            verdict=judge(case.expect, outcome, reference),
-            latency_ms=latency_ms,
-            verbatim=tuple(reference.is_verbatim(citation) for citation in outcome.citations),
-        )
-        logger.debug("%s: %s %s", case.id, "pass" if result.passed else "FAIL", result.why)
-        if on_result is not None:
-            on_result(result)
-        results.append(result)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        observed = pool.map(lambda case: observe(case, assistant), cases)
+        for case, (outcome, latency_ms) in zip(cases, observed, strict=True):
+            result = _judged(case, outcome, latency_ms, reference)
+            logger.debug("%s: %s %s", case.id, "pass" if result.passed else "FAIL", result.why)
+            if on_result is not None:
+                on_result(result)
+            results.append(result)
     return EvalReport(results=tuple(results), summary=summarise(results))
+
+
+def _judged(case: Case, outcome: Outcome, latency_ms: float, reference: Reference) -> CaseResult:
+    return CaseResult(
+        case=case,
+        outcome=outcome,
+        verdict=judge(case.expect, outcome, reference),
+        latency_ms=latency_ms,
+        verbatim=tuple(reference.is_verbatim(citation) for citation in outcome.citations),
+    )
 
 
 def observe(case: Case, assistant: Answerer) -> tuple[Outcome, float]:

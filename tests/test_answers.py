@@ -52,6 +52,28 @@ def test_non_eea_fee_answer_leaves_out_the_eea_fee(assistant: Assistant) -> None
     assert not re.search(r"\b840\b", answer.text)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the tuition fee for the BME postgrad?",
+        "How much does the postgraduate programme in biomedical engineering cost?",
+    ],
+)
+def test_a_fee_question_that_gives_no_situation_gets_every_groups_fee(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+    assert "EEA student: 840 euro" in answer.text and "non-EEA student: 4400 euro" in answer.text
+
+
+def test_a_deadline_question_that_gives_no_situation_gets_every_groups_date(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("What is the application deadline for the BME postgraduate?")
+    assert "1 March for applications of non-EEA citizens" in answer.text
+    assert "1 June for applications of EEA citizens" in answer.text
+
+
 def test_dated_figures_name_their_academic_year_and_advise_checking(assistant: Assistant) -> None:
     answer = assistant.ask("How much is the tuition fee for the BME postgraduate?")
     assert "2024-2025" in answer.text

@@ -206,6 +206,18 @@ def test_thanks_that_open_an_email_or_ask_on_are_not_its_closing() -> None:
     assert sender_name(email) == "Jo"
 
 
+def test_who_asks_holds_for_every_question_of_an_email_even_when_said_inside_one(
+    assistant: Assistant,
+) -> None:
+    draft = assistant.draft_reply(
+        "Hello,\n\nI will graduate in mechanical engineering this summer. As someone with a "
+        "Flemish degree, how do I apply for the BME postgraduate? And what is the deadline?\n\n"
+        "Best regards,\nAn Peeters"
+    )
+    assert "15 September" in draft.text
+    assert "1 March" not in draft.text  # the deadline of applicants with a foreign degree
+
+
 def test_a_question_repeated_in_an_email_is_answered_once(assistant: Assistant) -> None:
     asked = "How much is the tuition fee for non-EEA students in the BME postgraduate?"
     email = f"Dear team,\n\n{asked}\n{asked.upper()}\n{asked.replace(' ', '  ')}\n\nBest,\nAde"

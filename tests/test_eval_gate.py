@@ -16,7 +16,14 @@ answered (`cases.jsonl` 95.9% -> 91.9%, `cases-tidy-3` 85.0% -> 81.7%, `cases-ti
 70.0%, `cases-tidy-2` 66.0% -> 63.8%). An answer given per programme to a question that names no
 programme is never vetoed (one more unanswerable question of `cases-real` and one of
 `cases-real-2` is then answered per programme). `python -m eval --compare-reader` prints every
-mode."""
+mode.
+
+Raised since, with fee and deadline answers that give every group's line when the asker says
+nothing of their situation, and an email's applicant situation read from all of it: `cases.jsonl`
+492/534, `cases-tidy-3` 50/60, `cases-real` 165/240.
+
+The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
+the gates hold at the figures measured one at a time."""
 
 from __future__ import annotations
 
@@ -30,7 +37,7 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
     "cases.jsonl": {
-        "accuracy": 0.919,
+        "accuracy": 0.921,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
@@ -42,7 +49,7 @@ GATES = {
         "hit_at_1": 0.99,
     },
     "cases-tidy-3.jsonl": {
-        "accuracy": 0.816,
+        "accuracy": 0.833,
         "refusal_recall": 0.875,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
@@ -54,7 +61,7 @@ GATES = {
         "hit_at_1": 0.98,
     },
     "cases-real.jsonl": {
-        "accuracy": 0.683,
+        "accuracy": 0.687,
         "refusal_recall": 0.698,
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
@@ -70,7 +77,7 @@ GATES = {
 
 @pytest.mark.parametrize("cases_file", sorted(GATES))
 def test_evaluation_stays_at_or_above_its_gate(assistant: Assistant, cases_file: str) -> None:
-    report = run_cases(load_cases(PROJECT_ROOT / "eval" / cases_file), assistant)
+    report = run_cases(load_cases(PROJECT_ROOT / "eval" / cases_file), assistant, workers=2)
     summary = report.summary
     for metric, floor in GATES[cases_file].items():
         value = getattr(summary, metric)
