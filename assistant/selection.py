@@ -302,7 +302,7 @@ def _enumeration(best: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]
 def _with_every_group(
     query: Query, chosen: Sequence[Evidence], evidence: Sequence[Evidence]
 ) -> list[Evidence]:
-    """"What is the fee?" from someone who says nothing of their situation: beside the line for
+    """ "What is the fee?" from someone who says nothing of their situation: beside the line for
     one group of applicants, the lines of the same list for every other group it names, in the
     document's order (a situation the question gives picks its own line instead, and someone
     with a Flemish degree is none of the groups of the lists for international applicants)."""
