@@ -49,6 +49,7 @@ OPERATIONS = (
     "POST /v1/chat/completions",
     "POST /api/draft-reply",
     "POST /api/feedback",
+    "PATCH /api/feedback/{feedback_id}",
     "GET /api/feedback/export",
     "GET /v1/models",
     "GET /api/health",

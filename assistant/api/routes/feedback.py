@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import (
     PlainTextResponse,
 )
@@ -16,6 +18,8 @@ from assistant.feedback import (
 )
 
 router = APIRouter()
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest row id
 
 
 @router.post(
@@ -42,7 +46,7 @@ def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
 
 
 @router.patch(
-    "/api/feedback/{feedback_id}",
+    "/api/feedback/{feedback_id:int}",
     response_model=FeedbackOut,
     responses={
         **ERRORS,
@@ -50,7 +54,11 @@ def post_feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
     },
     tags=["feedback"],
 )
-def comment_feedback(feedback_id: int, body: FeedbackCommentIn, store: FeedbackDep) -> FeedbackOut:
+def comment_feedback(
+    feedback_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The vote's id.")],
+    body: FeedbackCommentIn,
+    store: FeedbackDep,
+) -> FeedbackOut:
     """Add the comment to a vote already stored: the `key` is the one its POST returned."""
     store.comment_with_key(feedback_id, body.key, body.comment)
     return FeedbackOut(id=feedback_id, key=body.key)
