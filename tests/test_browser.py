@@ -359,10 +359,8 @@ def test_a_thumbs_down_in_the_widget_is_stored_at_the_click_and_keeps_the_whole_
 
     assert posted.value.status == 201
     row = next(r for r in feedback_rows(site.settings) if r["id"] == posted.value.json()["id"])
-    assert (row["rating"], row["comment"]) == (
-        "down",
-        "",
-    )  # stored, whether or not a comment follows
+    # stored, whether or not a comment follows
+    assert (row["rating"], row["comment"]) == ("down", "")
     assert row["question"] == FEE_QUESTION
     assert "4400" in row["answer"]
     assert row["sources"] == KUL_BME
@@ -395,11 +393,6 @@ def test_the_comment_after_a_widget_thumbs_down_is_added_to_the_stored_vote(
     assert row["rating"] == "down"
     assert row["comment"] == "It should say the fee for 2026 too."
     assert len(rows) == stored  # the vote got its comment: no second row
-    assert row["question"] == FEE_QUESTION
-    assert "4400" in row["answer"]
-    assert row["sources"] == KUL_BME
-    assert row["programme"] == KUL_BME
-    assert re.fullmatch(r"[0-9a-f]{32}", row["conversation_id"])
 
 
 def test_the_widgets_full_screen_panel_fits_the_phones_dynamic_viewport(
