@@ -134,15 +134,9 @@ class FeedbackStore:
             return None if "database is locked" in str(exc) else str(exc)
         return None
 
-    def record(self, feedback: Feedback, *, now: dt.datetime | None = None) -> int:
-        """Store one verdict with a UTC timestamp; returns its id."""
-        return self.record_with_key(feedback, now=now)[0]
-
-    def record_with_key(
-        self, feedback: Feedback, *, now: dt.datetime | None = None
-    ) -> tuple[int, str]:
-        """Store one verdict; returns its id and the secret key that lets whoever cast it add
-        a comment later (``comment_with_key``)."""
+    def record(self, feedback: Feedback, *, now: dt.datetime | None = None) -> tuple[int, str]:
+        """Store one verdict with a UTC timestamp; returns its id and the secret key that lets
+        whoever cast it add a comment later (``comment_with_key``)."""
         created_at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         key = secrets.token_urlsafe(24)
         with self.connect() as connection:
@@ -166,14 +160,9 @@ class FeedbackStore:
     def comment_with_key(self, feedback_id: int, key: str, comment: str) -> None:
         """Set the comment of the stored vote with this id, if ``key`` is the one it was given
         (a vote is stored at the click; the comment follows)."""
-        if len(comment) > MAX_COMMENT_CHARS:
-            raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
-        with self.connect() as connection:
-            changed = connection.execute(
-                "UPDATE feedback SET comment = ? WHERE id = ? AND edit_key = ? AND edit_key != ''",
-                (comment.strip(), feedback_id, key),
-            ).rowcount
-        if not changed:
+        if not self._set_comment(
+            comment, "id = ? AND edit_key = ? AND edit_key != ''", feedback_id, key
+        ):
             raise FeedbackNotFoundError(
                 f"There is no vote {feedback_id} with this key: send the id and key that "
                 "POST /api/feedback returned."
@@ -181,12 +170,16 @@ class FeedbackStore:
 
     def add_comment(self, feedback_id: int, comment: str) -> None:
         """Set the comment of a stored verdict (the chat asks for it after a thumbs down)."""
+        self._set_comment(comment, "id = ?", feedback_id)
+
+    def _set_comment(self, comment: str, where: str, *params: object) -> int:
+        """Set the comment of the rows ``where`` picks; returns how many it changed."""
         if len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
         with self.connect() as connection:
-            connection.execute(
-                "UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip(), feedback_id)
-            )
+            return connection.execute(
+                f"UPDATE feedback SET comment = ? WHERE {where}", (comment.strip(), *params)
+            ).rowcount
 
     def rows(self) -> list[tuple[object, ...]]:
         """Every stored verdict, oldest first, in the order of EXPORT_COLUMNS."""
@@ -269,4 +262,4 @@ def record_feedback(
         programme=programme,
         conversation_id=conversation_id,
     )
-    return store.record_with_key(feedback)
+    return store.record(feedback)
