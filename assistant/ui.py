@@ -62,6 +62,7 @@ STAFF_UI_PATH = "/staff"
 EXPORT_PATH = "/api/feedback/export"
 CHAT_CONCURRENCY = 4
 CSS_PATH = Path(__file__).parent / "static" / "ui.css"
+JS_PATH = Path(__file__).parent / "static" / "ui.js"
 EXAMPLE_QUESTIONS = (
     "How much is the tuition fee for non-EEA students?",
     "What are the admission requirements?",
@@ -95,6 +96,17 @@ class ChatSession:
     awaiting_comment: int | None = None  # the stored thumbs down a comment would go to
 
 
+def notice_html(text: str, *, alert: bool = False) -> str:
+    """A line of thanks or of trouble, announced to screen readers (an error at once)."""
+    role = "alert" if alert else "status"
+    return f'<p class="pa-notice" role="{role}">{html.escape(text)}</p>'
+
+
+# After a thumbs down, the comment box comes into view (below the chat on a phone).
+SHOW_COMMENT_JS = """() => { setTimeout(() => { const box = document.querySelector('#pa-comment');
+  if (box && box.offsetParent) box.scrollIntoView({block: 'nearest'}); }, 50); }"""
+
+
 def new_session() -> ChatSession:
     """A visitor's conversation, made when the page loads (a function, not a ChatSession value,
     which Gradio would copy for everyone with the same conversation id)."""
@@ -124,20 +136,20 @@ def build_ui(
 
     def respond(
         message: str, programme: str | None, session: ChatSession
-    ) -> Iterator[tuple[list[Message], str, ChatSession]]:
+    ) -> Iterator[tuple[list[Message], str, ChatSession, str]]:
         question = (message or "").strip()
         if not question:
-            yield session.messages, "", session
+            yield session.messages, "", session, ""
             return
         if len(question) > settings.max_message_chars:
-            gr.Warning(
+            too_long = (
                 f"The question is {len(question)} characters long; the limit is "
                 f"{settings.max_message_chars}. Please shorten it."
             )
-            yield session.messages, message, session
+            yield session.messages, message, session, notice_html(too_long, alert=True)
             return
         messages = [*session.messages, {"role": "user", "content": chat_markdown(question)}]
-        yield messages, "", session
+        yield messages, "", session, ""
 
         keep = 2 * settings.max_history_turns  # a turn is a question and its answer
         history = session.turns[-keep:] if keep else []
@@ -152,7 +164,7 @@ def build_ui(
                     messages.append(answer_message)
                 text += item
                 answer_message["content"] = chat_markdown(text)
-                yield messages, "", session
+                yield messages, "", session, ""
         except Exception as exc:
             if not isinstance(exc, AssistantError):
                 logger.exception("the UI chat failed")
@@ -160,7 +172,7 @@ def build_ui(
             if not text:
                 messages.append(answer_message)
             session.messages = messages
-            yield messages, "", session
+            yield messages, "", session, ""
             return
         if answer is None:
             logger.error("the assistant's stream ended without an answer")
@@ -177,17 +189,16 @@ def build_ui(
         )
         session.rated[len(messages) - 1] = rated
         if answer.citations:
-            messages.append(sources_message(answer.citations))
-            session.rated[len(messages) - 1] = rated
+            messages.append(sources_message(answer.citations))  # folded; its actions hidden
         session.turns += [Turn("user", question), Turn("assistant", answer.text)]
         session.messages = messages
-        yield messages, "", session
+        yield messages, "", session, ""
 
-    def on_like(data: gr.LikeData, session: ChatSession) -> tuple[ChatSession, Any, str]:
+    def on_like(data: gr.LikeData, session: ChatSession) -> tuple[ChatSession, Any, str, str]:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         rated = session.rated.get(int(index))
         if rated is None or data.liked not in (True, False):
-            return session, gr.update(), ""
+            return session, gr.update(), "", ""
         try:
             feedback_id, _ = record_feedback(
                 store,
@@ -199,31 +210,30 @@ def build_ui(
                 conversation_id=session.conversation_id,
             )
         except AssistantError as exc:
-            gr.Warning(friendly_error(exc))
-            return session, gr.update(), ""
-        gr.Info("Thank you for the feedback.")
+            return session, gr.update(), "", notice_html(friendly_error(exc), alert=True)
         session.awaiting_comment = None if data.liked else feedback_id
-        return session, gr.update(visible=not data.liked), ""
+        thanks = notice_html("Thank you for the feedback.")
+        return session, gr.update(visible=not data.liked), "", thanks
 
-    def on_comment(text: str, session: ChatSession) -> tuple[ChatSession, Any, str]:
+    def on_comment(text: str, session: ChatSession) -> tuple[ChatSession, Any, str, str]:
         if session.awaiting_comment is None:
-            return session, gr.update(visible=False), ""
+            return session, gr.update(visible=False), "", ""
+        thanks = ""
         if text.strip():
             try:
                 store.add_comment(session.awaiting_comment, text)
             except AssistantError as exc:
-                gr.Warning(friendly_error(exc))
-                return session, gr.update(), text
-            gr.Info("Thank you: the programme's staff will read your comment.")
+                return session, gr.update(), text, notice_html(friendly_error(exc), alert=True)
+            thanks = notice_html("Thank you: the programme's staff will read your comment.")
         session.awaiting_comment = None
-        return session, gr.update(visible=False), ""
+        return session, gr.update(visible=False), "", thanks
 
     def on_example(data: gr.SelectData) -> str:
         value = data.value
         return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
-    def clear_chat() -> tuple[list[Message], ChatSession, Any]:
-        return [], ChatSession(), gr.update(visible=False)
+    def clear_chat() -> tuple[list[Message], ChatSession, Any, str]:
+        return [], ChatSession(), gr.update(visible=False), ""
 
     with gr.Blocks(title="Programme assistant", analytics_enabled=False) as blocks:
         session = gr.State(new_session)  # called per page load: a conversation per visitor
@@ -250,6 +260,7 @@ def build_ui(
             label="Conversation",
             show_label=False,
             height=560,
+            autoscroll=False,  # ui.js keeps the newest question at the top: its answer in view
             layout="bubble",
             sanitize_html=True,
             allow_tags=False,
@@ -261,6 +272,8 @@ def build_ui(
             group_consecutive_messages=False,  # the answer's copy button copies the answer only
             elem_id="pa-chatbot",
         )
+        # Thanks and errors in the page's flow, under the chat: never over a control.
+        notice = gr.HTML("", elem_id="pa-notice", padding=False)
         with gr.Group(visible=False, elem_id="pa-feedback") as feedback_box:
             comment = gr.Textbox(
                 label="What was wrong with this answer? (optional)",
@@ -289,7 +302,7 @@ def build_ui(
         )
         chat_io: dict[str, Any] = {
             "inputs": [question, programme, session],
-            "outputs": [chatbot, question, session],
+            "outputs": [chatbot, question, session, notice],
             "concurrency_limit": CHAT_CONCURRENCY,
             "api_visibility": "private",
         }
@@ -300,12 +313,12 @@ def build_ui(
         chatbot.like(
             on_like,
             inputs=session,
-            outputs=[session, feedback_box, comment],
+            outputs=[session, feedback_box, comment, notice],
             api_visibility="private",
-        )
+        ).then(None, js=SHOW_COMMENT_JS, api_visibility="private")
         comment_io: dict[str, Any] = {
             "inputs": [comment, session],
-            "outputs": [session, feedback_box, comment],
+            "outputs": [session, feedback_box, comment, notice],
             "api_visibility": "private",
         }
         send_comment.click(on_comment, **comment_io)
@@ -313,10 +326,12 @@ def build_ui(
         skip_comment.click(
             lambda session: on_comment("", session),
             inputs=session,
-            outputs=[session, feedback_box, comment],
+            outputs=[session, feedback_box, comment, notice],
             api_visibility="private",
         )
-        clear.click(clear_chat, outputs=[chatbot, session, feedback_box], api_visibility="private")
+        clear.click(
+            clear_chat, outputs=[chatbot, session, feedback_box, notice], api_visibility="private"
+        )
     return blocks
 
 
@@ -555,6 +570,7 @@ def _mount(app: FastAPI, blocks: gr.Blocks, path: str) -> None:
         pwa=False,
         theme=theme(),
         css=CSS_PATH.read_text(encoding="utf-8"),
+        js=JS_PATH.read_text(encoding="utf-8"),
     )
     mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == path)
     _harden(mount.app, blocks)  # type: ignore[arg-type]  # gradio's App is a FastAPI app

@@ -45,15 +45,26 @@ def document_link(doc_id: str, quote_text: str = "") -> str:
     return url
 
 
-def sources_markdown(citations: Sequence[Citation], heading: str = "Sources:") -> str:
-    """Each citation by number: its document, linked to the quoted passage, and the quote."""
-    blocks = [heading]
+def sources_markdown(
+    citations: Sequence[Citation], heading: str = "Sources:", *, titled: bool = True
+) -> str:
+    """Each citation by number, linked to the quoted passage in its document, and the quote.
+
+    With ``titled`` each line names its document (and its section); without, the heading names
+    the one document they all come from and each line names its section only.
+    """
+    blocks = [heading] if heading else []
     for number, citation in enumerate(citations, start=1):
-        title = _link_text(citation.title or citation.source)
-        line = f"[{number}] [{title}]({document_link(citation.source, citation.quote)})"
+        title = citation.title or citation.source
         section = citation.heading.split(" > ")[-1]
-        if section and section != citation.title:
-            line += f" · {chat_markdown(section)}"
+        if section == title:
+            section = ""
+        link = document_link(citation.source, citation.quote)
+        if titled or not section:
+            line = f"[{number}] [{_link_text(title)}]({link})"
+            line += f" · {chat_markdown(section)}" if section and titled else ""
+        else:
+            line = f"[{number}] [{_link_text(section)}]({link})"
         quoted = "\n".join(
             f"> {chat_markdown(row)}" if row.strip() else ">"
             for row in unit_display(citation.quote).splitlines()
@@ -62,8 +73,21 @@ def sources_markdown(citations: Sequence[Citation], heading: str = "Sources:") -
     return "\n\n".join(blocks)
 
 
+def sources_title(citations: Sequence[Citation]) -> str:
+    """The fold's title: how many sources, and their document when they all share one."""
+    titles = {c.title or c.source for c in citations}
+    count = f"Sources ({len(citations)})"
+    return f"{count} · {chat_markdown(titles.pop())}" if len(titles) == 1 else count
+
+
 def sources_message(citations: Sequence[Citation]) -> Message:
-    return {"role": "assistant", "content": sources_markdown(citations)}
+    """An answer's sources as one folded message under it: opened, each quote with its link."""
+    one_document = len({c.title or c.source for c in citations}) == 1
+    return {
+        "role": "assistant",
+        "content": sources_markdown(citations, "", titled=not one_document),
+        "metadata": {"title": sources_title(citations), "status": "done"},
+    }
 
 
 def friendly_error(exc: Exception) -> str:

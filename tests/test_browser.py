@@ -183,6 +183,7 @@ def assert_tappable(page: Page, scope: Locator) -> None:
           for (const control of controls) {
             const style = getComputedStyle(control);
             if (!control.getClientRects().length || style.visibility === 'hidden') continue;
+            if (control.disabled || control.closest('[aria-hidden=true]')) continue;
             control.scrollIntoView({block: 'center', inline: 'center'});
             const box = control.getBoundingClientRect();
             const name = control.getAttribute('aria-label') || control.textContent.trim();
@@ -633,18 +634,37 @@ def ask_ui(page: Page, base: str, question: str, programme: str | None = KUL_BME
     if programme:
         page.get_by_role("combobox", name="Programme").click()
         page.get_by_role("option", name=programme).click()
+    ask_again_ui(page, question)
+
+
+def ask_again_ui(page: Page, question: str) -> None:
+    """Ask in the chat already open; wait for the answer's folded sources."""
+    folds = sources_fold(page)
+    before = folds.count()
     page.locator("#pa-question textarea").fill(question)
     page.keyboard.press("Enter")
-    expect(page.locator("#pa-chatbot blockquote").first).to_be_visible()
+    expect(folds).to_have_count(before + 1)
+
+
+def sources_fold(page: Page) -> Locator:
+    """The title of each answer's folded sources (a button that opens them)."""
+    return page.locator("#pa-chatbot .thought-group [role=button]")
+
+
+def open_sources(page: Page, number: int = -1) -> None:
+    fold = sources_fold(page).nth(number)
+    fold.click()
+    expect(fold.locator("xpath=..").locator("blockquote").first).to_be_visible()
 
 
 def test_the_ui_answers_a_question_with_its_sources_and_takes_feedback(
     site: Site, page: Page, viewport: str
 ) -> None:
     ask_ui(page, site.api, FEE_QUESTION)
+    open_sources(page)
 
     chat = page.locator("#pa-chatbot")
-    link = chat.get_by_role("link", name=KUL_BME_TITLE).first
+    link = chat.get_by_role("link", name="Tuition fee").first
     expect(link).to_be_visible()
     assert (link.get_attribute("href") or "").startswith(f"/api/documents/{KUL_BME}?quote=")
     expect(chat).to_contain_text("4400")
@@ -661,8 +681,79 @@ def test_the_ui_answers_a_question_with_its_sources_and_takes_feedback(
     ]
 
 
+def test_an_answers_sources_fold_under_it_naming_the_programme_once(site: Site, page: Page) -> None:
+    ask_ui(page, site.api, "When is the application deadline?")
+
+    fold = sources_fold(page)
+    expect(fold).to_have_text(re.compile(rf"^\s*Sources \(\d+\) · {KUL_BME_TITLE}\s*$"))
+    chat = page.locator("#pa-chatbot")
+    expect(chat.locator("blockquote").first).to_be_hidden()  # folded until asked for
+    open_sources(page)
+    quotes = chat.locator("blockquote")
+    assert quotes.count() >= 2
+    expect(chat.get_by_text(KUL_BME_TITLE)).to_have_count(2)  # the answer's intro, the fold
+    # one set of actions, the answer's: the fold has no copy, like or dislike of its own
+    expect(chat.get_by_role("button", name="Like", exact=True)).to_have_count(1)
+    expect(chat.get_by_role("button", name="Copy message")).to_have_count(2)  # question, answer
+
+
+def test_the_newest_answer_starts_in_view_and_the_question_box_stays_on_screen(
+    site: Site, page: Page
+) -> None:
+    ask_ui(page, site.api, FEE_QUESTION)
+    ask_again_ui(page, "When is the application deadline?")  # a long answer, on a phone too
+
+    page.wait_for_timeout(300)
+    newest = chat_message(page, "bot", -2)  # the answer; its sources' fold is the last message
+    expect(newest).to_contain_text("application deadline")
+    expect(newest.locator("p, li").first).to_be_in_viewport()
+    top = chat_message(page, "user", 1).evaluate("e => e.getBoundingClientRect().top")
+    chat_top, scrolled_to_end = page.locator("#pa-chatbot .bubble-wrap").evaluate(
+        "e => [e.getBoundingClientRect().top, e.scrollTop + e.clientHeight >= e.scrollHeight - 2]"
+    )
+    # the newest question leads the chat, unless all of it fits below the earlier messages
+    assert abs(top - chat_top) <= 24 or (scrolled_to_end and top > chat_top)
+    expect(page.locator("#pa-question textarea")).to_be_in_viewport(ratio=1)
+
+
+def test_a_vote_is_thanked_under_the_chat_without_covering_a_control(
+    site: Site, page: Page
+) -> None:
+    ask_ui(page, site.api, FEE_QUESTION)
+
+    page.locator("#pa-chatbot").get_by_role("button", name="Like", exact=True).click()
+
+    notice = page.locator("#pa-notice").get_by_role("status")
+    expect(notice).to_have_text("Thank you for the feedback.")
+    assert page.locator(".toast-wrap .toast-body").count() == 0  # no pop-up over the page
+    assert_tappable(page, page.locator("body"))
+    assert_no_serious_accessibility_violations(page)
+
+
+def test_on_a_phone_one_reads_the_answer_votes_and_comments_without_hunting(
+    site: Site, browser: Browser
+) -> None:
+    context = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        ask_ui(page, site.api, "When is the application deadline?")
+        answer = chat_message(page, "bot", 0)
+        expect(answer.locator("p, li").first).to_be_in_viewport()  # no scrolling up to find it
+
+        page.locator("#pa-chatbot").get_by_role("button", name="Dislike", exact=True).tap()
+        comment = page.get_by_label("What was wrong with this answer? (optional)")
+        expect(comment).to_be_in_viewport()  # the comment box comes to the reader
+        comment.fill("Which year?")
+        page.get_by_role("button", name="Send comment").tap()
+        expect(page.locator("#pa-notice")).to_contain_text("staff will read your comment")
+    finally:
+        context.close()
+
+
 def test_the_ui_shows_quotes_at_the_answers_size_and_full_opacity(site: Site, page: Page) -> None:
     ask_ui(page, site.api, FEE_QUESTION)
+    open_sources(page)
     quote = page.locator("#pa-chatbot blockquote").filter(has_text="4400").first
     answer = chat_message(page, "bot", 0).locator("p").first
 
@@ -756,7 +847,7 @@ def test_on_a_phone_the_question_box_is_on_the_first_screen_and_nothing_overlaps
 
     box.fill(FEE_QUESTION)
     page.keyboard.press("Enter")
-    expect(page.locator("#pa-chatbot blockquote").first).to_be_visible()
+    expect(sources_fold(page)).to_have_count(1)
     expect(box).to_be_in_viewport(ratio=1)
     expect(page.locator("#pa-chatbot").get_by_role("button", name="Clear")).to_be_hidden()
     page.locator("#pa-chatbot [data-testid=user]").first.scroll_into_view_if_needed()
@@ -1034,7 +1125,9 @@ def test_html_in_an_answer_shows_as_text_in_the_ui(hostile: Site, page: Page) ->
     page.keyboard.press("Enter")
 
     chat = page.locator("#pa-chatbot")
-    expect(chat.get_by_role("link", name=f"Title {XSS_PAYLOAD}")).to_be_visible()
+    expect(sources_fold(page)).to_have_text(f"Sources (1) · Title {XSS_PAYLOAD}")
+    open_sources(page)
+    expect(chat.locator(".thought-group a").first).to_be_visible()
     expect(chat).to_contain_text(f"The fee is {XSS_PAYLOAD} [1]")
     expect(chat.locator("blockquote")).to_contain_text("[link](javascript:window.__xss=2)")
     assert chat.locator("a[href^='javascript']").count() == 0
