@@ -17,6 +17,7 @@ from assistant.selection import (
     FOR_GROUP,
     PROGRAMME_SPECIFIC,
     answering_documents,
+    names_no_group,
     strength,
 )
 from assistant.tables import read_lists
@@ -165,18 +166,65 @@ def _citations(
     )
 
 
-def _numbered(chosen: Sequence[Evidence], start: int, language: str) -> str:
-    """The quotes with their citation marks; a quote from a section for one group of applicants
-    ("Admission for students with a Flemish Degree") says so, since it holds for them only."""
+def group_of(item: Evidence) -> str:
+    """The section a quote stands in when that section is for one group of applicants
+    ("Admission for students with a Flemish Degree"); '' when it holds for everyone."""
+    section = item.heading.split(" > ")[-1]
+    return section if FOR_GROUP.search(section) else ""
+
+
+def _group_intro(section: str, language: str) -> str:
+    """'Admission for students with a Flemish Degree' introduces its quotes as 'For students with
+    a Flemish Degree:'; a heading that names its group otherwise is quoted whole."""
+    named = _FOR_GROUP_NAMED.search(section)
+    if named is None:
+        return phrases.ANSWERS(language, "section", heading=section)
+    return phrases.ANSWERS(language, "group", group=section[named.end() :])
+
+
+_FOR_GROUP_NAMED = re.compile(r"\bfor\s+", re.IGNORECASE)
+
+
+def by_group(chosen: Sequence[Evidence]) -> list[Evidence]:
+    """Quotes for several groups of applicants, each group's together (the quotes for everyone
+    first, then the groups in the order they first come); other answers as they are."""
+    groups = list(dict.fromkeys(group_of(e) for e in chosen))
+    if len([g for g in groups if g]) < 2:
+        return list(chosen)
+    groups.sort(key=bool)  # stable: '' first
+    return sorted(chosen, key=lambda e: groups.index(group_of(e)))
+
+
+def _numbered(chosen: Sequence[Evidence], start: int, language: str, *, listed: bool) -> str:
+    """The quotes with their citation marks. A quote from a section for one group of applicants
+    says for whom it holds; with ``listed``, quotes for two groups or more are a list, a line per
+    group (``chosen`` in the order of ``by_group``)."""
+    as_list = listed and len({g for e in chosen if (g := group_of(e))}) >= 2
     parts: list[str] = []
     shown = ""
     for i, item in enumerate(chosen):
-        section = item.heading.split(" > ")[-1]
-        if FOR_GROUP.search(section) and section != shown:
-            parts.append(phrases.ANSWERS(language, "section", heading=section))
-            shown = section
+        group = group_of(item)
+        if group and group != shown:
+            intro = _group_intro(group, language)
+            parts.append(f"\n- {intro}" if as_list else intro)
+            shown = group
         parts.append(f"{readable(item)} [{start + i}]")
-    return " ".join(parts)
+    return " ".join(parts).replace(" \n- ", "\n- ")
+
+
+def _no_group(query: Query, chosen: Sequence[Evidence]) -> str:
+    """' (the document does not say for which applicants)' after figures that name no group,
+    when the asker named theirs."""
+    return (
+        " " + phrases.ANSWERS(query.language, "no_group") if names_no_group(query, chosen) else ""
+    )
+
+
+def _with_note(text: str, note: str) -> str:
+    """The note on its own line; after a list, a paragraph of its own (not part of the last item)."""
+    if note and text.rsplit("\n", 1)[-1].startswith("- "):
+        return f"{text}\n{note}"
+    return text + note
 
 
 def _situation_clause(query: Query) -> str:
@@ -231,7 +279,12 @@ def compose_answer(
     if not found:
         return decline(query, documents, base)
     top = strength(found[0][1])
-    candidates = [doc for doc, chosen in found if strength(chosen) >= top - AMBIGUITY_GAP]
+    candidates = [
+        doc
+        for doc, chosen in found
+        if strength(chosen) >= top - AMBIGUITY_GAP
+        or (not query.programmes and names_no_group(query, chosen))  # as much an answer
+    ]
     several = len(candidates) > 1 and (
         len(query.programmes) > 1  # a name that fits several ("the biomedical sciences master")
         or (not query.programmes and bool(PROGRAMME_SPECIFIC & set(query.intents)))
@@ -239,7 +292,7 @@ def compose_answer(
     if not several:
         doc_id, chosen = found[0]
         meta = documents[doc_id]
-        chosen = _without_year_labels(chosen, meta)
+        chosen = by_group(_without_year_labels(chosen, meta))
         dated = _is_dated(query, chosen)
         topic = _topic(query, meta, dated, chosen)
         if doc_id == continuing:
@@ -259,11 +312,12 @@ def compose_answer(
                 topic=topic,
             )
             situation = _situation_clause(query)
-        text = f"{situation}{intro} {_numbered(chosen, 1, query.language)}"
+        quoted = _numbered(chosen, 1, query.language, listed=True) + _no_group(query, chosen)
+        text = f"{situation}{intro}{'' if quoted.startswith(chr(10)) else ' '}{quoted}"
         note = _past_note(query, [meta], today, chosen) if dated else ""
         return replace(
             base,
-            text=text + note,
+            text=_with_note(text, note),
             note=note.strip(),
             answered=True,
             citations=_citations(chosen, documents),
@@ -285,13 +339,14 @@ def compose_answer(
     chosen_all: list[Evidence] = []
     for doc_id, chosen in (pair for pair in found if pair[0] in candidates):
         meta = documents[doc_id]
+        chosen = by_group(_without_year_labels(chosen, meta))
         year = (
             f", {meta['academic_year']}"
             if meta.get("academic_year") and _is_dated(query, chosen)
             else ""
         )
         lines.append(
-            f"- {meta['programme'] or meta['title']} ({institution_name(meta)}{year}): {_numbered(chosen, len(chosen_all) + 1, query.language)}"
+            f"- {meta['programme'] or meta['title']} ({institution_name(meta)}{year}): {_numbered(chosen, len(chosen_all) + 1, query.language, listed=False)}{_no_group(query, chosen)}"
         )
         chosen_all.extend(chosen)
     text = "\n".join(lines).strip()
@@ -302,7 +357,7 @@ def compose_answer(
     )
     return replace(
         base,
-        text=text + note,
+        text=_with_note(text, note),
         note=note.strip(),
         answered=True,
         citations=_citations(chosen_all, documents),

@@ -377,6 +377,20 @@ def _other_intents(
     return extra
 
 
+def names_no_group(query: Query, chosen: Sequence[Evidence]) -> bool:
+    """The asker names their group (non-EEA, EEA, ...) and a document answers a fee or deadline
+    question with figures that name none: the one figure it gives, for whoever applies."""
+    return (
+        query.citizenship is not None
+        and bool(_GROUPED_FIGURES & set(query.intents))
+        and any(_GROUPED_FIGURES & set(e.intents) for e in chosen)
+        and all(unit_citizenship(e.text) is None for e in chosen)
+    )
+
+
+_GROUPED_FIGURES = frozenset({"fee", "deadline"})
+
+
 def strength(chosen: Sequence[Evidence]) -> float:
     """How well a document answers: its best quote (a context sentence may come first)."""
     return max(e.score for e in chosen)

@@ -9,6 +9,8 @@ import pytest
 from assistant.chat import Assistant
 from tests.conftest import CORPUS, FIGURE_QUESTIONS, UNANSWERED_QUESTION, assert_answers_with
 
+KUL_BME = "kul-biomedical-engineering-postgraduate"
+
 
 def corpus_text(doc_id: str) -> str:
     return " ".join((CORPUS / f"{doc_id}.md").read_text(encoding="utf-8").split())
@@ -72,6 +74,34 @@ def test_a_deadline_question_that_gives_no_situation_gets_every_groups_date(
     answer = assistant.ask("What is the application deadline for the BME postgraduate?")
     assert "1 March for applications of non-EEA citizens" in answer.text
     assert "1 June for applications of EEA citizens" in answer.text
+
+
+def test_dates_for_two_groups_of_applicants_are_a_list_with_the_note_after_it(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("When is the application deadline?", [], KUL_BME)
+
+    items = [line for line in answer.text.splitlines() if line.startswith("- ")]
+    assert [item.split(":")[0] for item in items] == [
+        "- For international students/students not with a Flemish Degree (incl. Brussels)",
+        "- For students with a Flemish Degree",
+    ]
+    assert "1 March for applications of non-EEA citizens" in items[0]
+    assert "15 September 2024" in items[1]
+    assert "\n\nNote: " in answer.text  # a paragraph of its own, not part of the last item
+    assert "Under “" not in answer.text
+
+
+def test_a_group_asking_under_all_programmes_hears_of_each_programmes_fee(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("How much is the tuition fee for non-EEA students?")
+
+    assert "non-EEA student: 4400 euro" in answer.text
+    leiden = next(line for line in answer.text.splitlines() if "Leiden" in line)
+    assert "€18,016.00" in leiden
+    assert "does not say for which applicants" in leiden
+    assert "EEA student: 840 euro" not in answer.text  # the asker's group only
 
 
 def test_dated_figures_name_their_academic_year_and_advise_checking(assistant: Assistant) -> None:
@@ -237,7 +267,7 @@ def test_a_dutch_question_on_the_length_of_a_phd_finds_four_years(assistant: Ass
 def test_a_quote_for_one_group_of_applicants_says_which_group(assistant: Assistant) -> None:
     answer = assistant.ask("Does the 15 September date for the BME postgrad apply to everybody?")
     assert "15 September 2024" in answer.text
-    assert "Under “Admission for students with a Flemish Degree”" in answer.text
+    assert "For students with a Flemish Degree: “Deadline for 2024-2025" in answer.text
 
 
 def test_how_long_before_the_start_asks_for_the_deadline(assistant: Assistant) -> None:
