@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
@@ -435,21 +435,25 @@ def render_reply(
     undated = [
         replace(a, text=a.text.removesuffix(a.note).rstrip()) if a.note else a for a in answers
     ]
-    texts, sources = _numbered_together([a for a in undated if a.answered])
-    answered = iter(texts)
-    quoted: set[tuple[str, str]] = set()
+    lines: list[str] = []  # a line per question: its answer, or the gap staff fill in
+    stating: list[tuple[int, Answer]] = []
     checks: list[str] = []
-    for question, answer in zip(questions, answers, strict=True):
+    for question, answer, stated in zip(questions, answers, undated, strict=True):
         if not answer.answered:
-            paragraphs.append(phrases.EMAIL(language, "missing", question=question))
+            lines.append(phrases.EMAIL(language, "missing", question=question))
             continue
-        text = next(answered)
-        cited = {(c.source, c.quote) for c in answer.citations}
-        if not cited <= quoted:  # two questions answered by the same quotes: answered once
-            paragraphs.append(text)
-            quoted |= cited
+        stating.append((len(lines), stated))
+        lines.append("")
         if answer.note and answer.note not in checks:
             checks.append(answer.note)
+    texts, sources = _numbered_together([answer for _, answer in stating])
+    said: set[int] = set()  # the sources' numbers already quoted in the reply
+    for (at, answer), text in zip(stating, texts, strict=True):
+        numbers = {sources.index(c) + 1 for c in answer.citations}
+        if numbers - said:  # a fact asked about twice is stated once: what was given is left out
+            lines[at] = _without_quotes(text, {n: sources[n - 1] for n in numbers & said})
+        said |= numbers
+    paragraphs += [line for line in lines if line]
     if left_over:
         paragraphs.append(
             phrases.EMAIL(
@@ -474,6 +478,13 @@ def render_reply(
         paragraphs.append(f"{phrases.EMAIL(language, 'sources')}\n{listed}")
     paragraphs.append(phrases.EMAIL(language, "sign_off"))
     return "\n\n".join(paragraphs)
+
+
+def _without_quotes(text: str, given: Mapping[int, Citation]) -> str:
+    """An answer's text without the quotes (each with its mark) that the reply already gave."""
+    for number, citation in given.items():
+        text = text.replace(f" “{_plain_quote(citation.quote)}” [{number}]", "")
+    return text
 
 
 def in_served_language(message: str, answer: Answer) -> Answer:

@@ -96,10 +96,17 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
         for q in questions
     ]
     questions = [re.sub(r"[,;]?\s+(and|or)$|[,;]$", "", q, flags=re.I) for q in questions]
+    if not spans and len(body.split()) >= MIN_WORDS_ASKED_WHOLE:
+        # nothing in a question's or a request's form ("I am interested in the fees for
+        # non-EU students."): what the email says is what it asks
+        return [" ".join(body.split())], ""
     rest = body
     for s, e in reversed(spans):
         rest = rest[:s] + " " + rest[e:]
     return [q for q in questions if len(q.split()) >= 2], " ".join(rest.split())
+
+
+MIN_WORDS_ASKED_WHOLE = 4
 
 
 def _apart(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -66,6 +66,21 @@ def test_a_question_saying_it_keeps_the_statement_before_it() -> None:
     assert questions == ["I saw there is a course on implants. How many ECTS is it?"]
 
 
+def test_an_email_that_asks_in_no_question_form_is_asked_as_a_whole(
+    assistant: Assistant,
+) -> None:
+    email = (
+        "Dear admissions office,\n\nI am interested in the tuition fee for non-EU students of "
+        "the BME postgraduate programme.\n\nKind regards,\nAna"
+    )
+    asked, context = split_email(email)
+    assert asked == [
+        "I am interested in the tuition fee for non-EU students of the BME postgraduate programme."
+    ]
+    assert context == ""
+    assert "4400 euro" in assistant.draft_reply(email).text
+
+
 def test_split_email_splits_a_question_joined_by_and_a_preposition() -> None:
     questions, _ = split_email(
         "Hi,\n\nWhen will the timetable be published, and on which campus will my classes be?\n\nTomás"
@@ -226,6 +241,19 @@ def test_a_question_repeated_in_an_email_is_answered_once(assistant: Assistant) 
 
     assert draft.questions == (asked,) and len(draft.answers) == 1
     assert draft.text.split("Sources:")[0].count("4400") == 1
+
+
+def test_a_fee_asked_about_twice_in_other_words_is_stated_once(assistant: Assistant) -> None:
+    draft = assistant.draft_reply(
+        "Dear team,\n\nHow much does the BME postgraduate cost? I am from Kenya. Also, what are "
+        "the tuition fees for international students?\n\nBest,\nWanjiru"
+    )
+
+    assert len(draft.questions) == 2 and all(a.answered for a in draft.answers)
+    body, sources = draft.text.split("Sources:")
+    assert body.count("4400 euro") == 1
+    assert sources.count("4400 euro") == 1
+    assert all(f"[{n}]" in body for n in range(1, sources.count("\n[") + 1))  # each cited
 
 
 def test_an_email_of_many_questions_gets_twenty_answered_and_the_rest_listed_for_staff(
