@@ -465,11 +465,13 @@ def render_reply(
         )
     for note in checks:
         year = re.search(r"\d{4}\s*-\s*\d{2,4}(?:, \d{4}\s*-\s*\d{2,4})*", note)
-        paragraphs.append(
+        check = (
             phrases.EMAIL(language, "check_year", year=year.group(0))
             if year
             else phrases.EMAIL(language, "check_undated")
         )
+        if check not in paragraphs:  # fees and dates of one year: checked once
+            paragraphs.append(check)
     if sources:
         listed = "\n".join(
             f"[{n}] {c.title}, {c.heading.split(' > ')[-1] or c.title}: “{_plain_quote(c.quote)}”"

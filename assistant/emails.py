@@ -184,10 +184,9 @@ def sender_name(email_text: str) -> str | None:
     for sign_off in _SIGN_OFF.finditer(email_text, closing.start()):
         rest_of_line, _, after = email_text[sign_off.end() :].partition("\n")
         rest_of_line = rest_of_line.strip(" ,!.:")
-        if rest_of_line:  # "Best regards, Ana" names; "Thank you for your time." does not
-            if _SIGNATURE_NAME.match(rest_of_line):
-                return rest_of_line
-            continue
+        # "Best regards, Ana" names; "Thank you for your time." does not, the line after it may
+        if rest_of_line and _SIGNATURE_NAME.match(rest_of_line):
+            return rest_of_line
         for line in after.splitlines():
             line = line.strip(" ,")
             if line:

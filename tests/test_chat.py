@@ -174,6 +174,30 @@ def test_a_staff_draft_greets_the_signer_answers_once_and_marks_dated_figures(
     assert "please confirm" not in draft.text
 
 
+@pytest.mark.parametrize(
+    "closing",
+    ["Thank you very much for your time.", "Many thanks and have a nice day!", "Thanks a lot!"],
+)
+def test_the_signer_is_found_after_any_closing_line(closing: str) -> None:
+    assert sender_name(f"Hello,\n\nWhat is the fee?\n\n{closing}\n\nMaria Lopez") == "Maria Lopez"
+    assert sender_name(f"Hello,\n\nWhat is the fee?\n\n{closing}\nMaria Lopez") == "Maria Lopez"
+
+
+def test_a_lead_in_is_no_question_and_a_year_is_checked_once(assistant: Assistant) -> None:
+    draft = assistant.draft_reply(
+        "Hello,\n\nCould you please tell me:\n1. the tuition fee for the BME postgraduate\n"
+        "2. the application deadline\n\nThank you very much for your time.\n\nMaria Lopez"
+    )
+
+    assert draft.questions == (
+        "the tuition fee for the BME postgraduate",
+        "the application deadline",
+    )
+    assert draft.text.startswith("Dear Maria Lopez,")
+    assert "TO COMPLETE BY STAFF" not in draft.text
+    assert draft.text.count("TO CHECK BY STAFF") == 1
+
+
 def test_an_unsigned_email_is_answered_to_the_applicant() -> None:
     assert sender_name("What is the fee?\n\nThanks!") is None
     assert sender_name("What is the fee?\n\nBest,\nJo") == "Jo"
