@@ -25,7 +25,7 @@ from assistant.emails import sender_name, split_email
 from assistant.errors import InputError, MessageTooLongError
 from assistant.language import served_languages_note
 from assistant.llm import text_deltas
-from assistant.reader import Reader, load_reader, read_evidence
+from assistant.reader import Reader, any_answers, load_reader, read_evidence
 from assistant.selection import reader_choice
 from assistant.understanding import Query, detect_programmes, understand
 
@@ -124,8 +124,8 @@ class Assistant:
             ruled = compose()
 
             def reaches_veto() -> bool:
-                read = read_evidence(reader, query, shortlist, len(shortlist), index.documents)
-                return bool(read) and read[0][1] >= reader.veto
+                quoted = [c.quote for c in ruled.citations]
+                return any_answers(reader, query, shortlist, index.documents, quoted)
 
             draft = vetoed_by_reader(ruled, reaches_veto, compose, query)
         else:

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.corpus import GENERAL, table_cells, unit_display
 from assistant.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from assistant.retrieval import Evidence
     from assistant.understanding import Query
 
@@ -94,7 +91,8 @@ def programme_label(meta: Mapping[str, str]) -> str:
 
 
 class Reader:
-    """Scores (question, passage) pairs; thread-safe, one ONNX session per process."""
+    """Scores (question, passage) pairs; thread-safe (ONNX Runtime's sessions and the tokenizer's
+    encoding are), one session per process."""
 
     def __init__(self, folder: Path, threads: int = 1) -> None:
         import onnxruntime
@@ -113,9 +111,7 @@ class Reader:
         except Exception as exc:  # the file is missing or not a model: say which
             raise ConfigurationError(f"cannot load the reader from {folder}: {exc}") from exc
         self.tokenizer.enable_truncation(self.card.max_length, direction="left")
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._inputs = {i.name for i in self.session.get_inputs()}
-        self._lock = threading.Lock()
 
     @property
     def threshold(self) -> float:
@@ -126,22 +122,37 @@ class Reader:
         return self.card.veto
 
     def score(self, question: str, passages: Sequence[str]) -> list[float]:
-        """The probability that each passage answers the question."""
+        """The probability that each passage answers the question. Each pair is read on its
+        own, unpadded: the int8 model quantises its activations per input, so a pair read in a
+        batch would get a probability that depends on the passages beside it."""
         if not passages:
             return []
         import numpy as np
 
-        with self._lock:  # a tokenizer with padding state is not shared across threads
-            encodings = self.tokenizer.encode_batch([(question, p) for p in passages])
-        feed: dict[str, Any] = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
-        logits: np.ndarray = self.session.run(
-            None, {k: v for k, v in feed.items() if k in self._inputs}
-        )[0]
-        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits.reshape(-1)))]
+        encodings = self.tokenizer.encode_batch([(question, p) for p in passages])
+        logits = np.array(
+            [
+                self.session.run(
+                    None,
+                    {
+                        name: np.array([values], dtype=np.int64)
+                        for name, values in (
+                            ("input_ids", e.ids),
+                            ("attention_mask", e.attention_mask),
+                            ("token_type_ids", e.type_ids),
+                        )
+                        if name in self._inputs
+                    },
+                )[0].reshape(-1)[0]
+                for e in encodings
+            ]
+        )
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
+
+    def any_reaches(self, question: str, passages: Sequence[str], floor: float) -> bool:
+        """Whether any passage gets at least ``floor``: read one at a time, stopping at the first
+        that does (the same answer as scoring them all, since each pair is read on its own)."""
+        return any(self.score(question, [passage])[0] >= floor for passage in passages)
 
 
 @lru_cache(maxsize=2)
@@ -166,6 +177,27 @@ def query_question(query: Query, documents: Documents) -> str:
         query.english or query.text,
         query.previous or None,
         " / ".join(label for label in labels if label),
+    )
+
+
+def any_answers(
+    reader: Reader,
+    query: Query,
+    evidence: Sequence[Evidence],
+    documents: Documents,
+    first: Sequence[str] = (),
+) -> bool:
+    """Whether any unit of ``evidence`` reaches the reader's veto, the units quoting ``first``
+    read first (the rules' quotes usually do, and the reading stops there)."""
+    quoted = set(first)  # a citation quotes a table row as it stands, other units as read
+    ordered = sorted(
+        evidence,
+        key=lambda e: (e.text if e.text.startswith("|") else unit_display(e.text)) not in quoted,
+    )
+    return reader.any_reaches(
+        query_question(query, documents),
+        [evidence_passage(e, documents) for e in ordered],
+        reader.veto,
     )
 
 

@@ -264,8 +264,8 @@ def test_a_dutch_question_on_the_length_of_a_phd_finds_four_years(assistant: Ass
     assert "four years" in answer.text
 
 
-def test_a_quote_for_one_group_of_applicants_says_which_group(assistant: Assistant) -> None:
-    answer = assistant.ask("Does the 15 September date for the BME postgrad apply to everybody?")
+def test_a_quote_for_one_group_of_applicants_says_which_group(rules: Assistant) -> None:
+    answer = rules.ask("Does the 15 September date for the BME postgrad apply to everybody?")
     assert "15 September 2024" in answer.text
     assert "For students with a Flemish Degree: “Deadline for 2024-2025" in answer.text
 

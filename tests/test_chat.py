@@ -178,7 +178,7 @@ def test_a_staff_draft_greets_the_signer_answers_once_and_marks_dated_figures(
     "closing",
     ["Thank you very much for your time.", "Many thanks and have a nice day!", "Thanks a lot!"],
 )
-def test_the_signer_is_found_after_any_closing_line(closing: str) -> None:
+def test_the_signer_is_found_on_the_line_after_a_closing_line(closing: str) -> None:
     assert sender_name(f"Hello,\n\nWhat is the fee?\n\n{closing}\n\nMaria Lopez") == "Maria Lopez"
     assert sender_name(f"Hello,\n\nWhat is the fee?\n\n{closing}\nMaria Lopez") == "Maria Lopez"
 

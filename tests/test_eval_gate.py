@@ -22,6 +22,16 @@ Raised since, with fee and deadline answers that give every group's line when th
 nothing of their situation, and an email's applicant situation read from all of it: `cases.jsonl`
 492/534, `cases-tidy-3` 50/60, `cases-real` 165/240.
 
+Moved once more, with a fix of the reader: it reads each (question, unit) pair on its own. Read
+in a batch, the int8 model quantised a pair with the range of the whole batch, so a unit's
+probability changed with the units beside it (adding a document could change another's answer).
+Read alone, a probability is the pair's own; the veto was recalibrated on the validation writers
+(`python -m training.calibrate`: 0.339 -> 0.393, AUROC 0.897 -> 0.905, decision accuracy 0.695 ->
+0.694), and the veto stops reading at the first unit that reaches it (the same decision, about 5
+times faster: p50 ~500 -> ~90 ms). Here that costs `cases.jsonl` 8 answers (492 -> 484/534: the
+recalibrated veto declines them) and `cases-real` one (165 -> 164/240, with 2 more refusals, 65 ->
+67/93); `cases-real-2` gains one (87 -> 88/128, refusals 39 -> 40/48).
+
 The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
 the gates hold at the figures measured one at a time."""
 
@@ -37,7 +47,7 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
     "cases.jsonl": {
-        "accuracy": 0.921,
+        "accuracy": 0.906,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
@@ -61,14 +71,14 @@ GATES = {
         "hit_at_1": 0.98,
     },
     "cases-real.jsonl": {
-        "accuracy": 0.687,
-        "refusal_recall": 0.698,
+        "accuracy": 0.683,
+        "refusal_recall": 0.72,
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
     },
     "cases-real-2.jsonl": {
-        "accuracy": 0.679,
-        "refusal_recall": 0.812,
+        "accuracy": 0.687,
+        "refusal_recall": 0.833,
         "citation_validity": 1.0,
         "hit_at_1": 0.948,
     },

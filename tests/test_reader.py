@@ -54,6 +54,44 @@ def test_a_missing_model_says_which_folder(tmp_path: Path) -> None:
         Reader(tmp_path)
 
 
+def test_a_pairs_probability_does_not_depend_on_the_passages_read_beside_it() -> None:
+    reader = load_reader()
+    fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
+    non_eea = unit_passage("non-EEA student: 4400 euro (full-time registration)", fee, "", (), bme)
+    long_one = unit_passage(
+        "Students with the following diplomas are allowed to enter upon approval: minimally a "
+        "three or four-year bachelor degree or a master in an engineering discipline related to "
+        "mechanical, electrical, material science or computer science engineering.",
+        "1. Principles of the curriculum and profile",
+        "",
+        (),
+        bme,
+    )
+    question = reader_question("How much is the BME postgraduate for non-EEA students?", None, bme)
+
+    alone = reader.score(question, [non_eea])[0]
+    beside = reader.score(question, [long_one, non_eea, long_one])[1]
+    assert alone == beside
+
+
+def test_the_veto_stops_reading_at_the_first_answer_and_decides_as_if_it_read_all() -> None:
+    reader = load_reader()
+    fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
+    passages = [
+        unit_passage(text, fee, "", (), bme)
+        for text in (
+            "The strict deadlines applied by this postgraduate programme are:",
+            "non-EEA student: 4400 euro (full-time registration)",
+            "Contact Ms. Valérie Karlshausen for practical information.",
+        )
+    ]
+    question = reader_question("How much is the BME postgraduate for non-EEA students?", None, bme)
+    scores = reader.score(question, passages)
+
+    for floor in (min(scores) - 0.01, reader.veto, max(scores), max(scores) + 0.01):
+        assert reader.any_reaches(question, passages, floor) == (max(scores) >= floor)
+
+
 def test_the_answering_sentence_keeps_the_rules_answer_under_the_veto() -> None:
     reader = load_reader()
     fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
@@ -64,11 +102,6 @@ def test_the_answering_sentence_keeps_the_rules_answer_under_the_veto() -> None:
     assert reader.score(question, [non_eea])[0] >= reader.veto
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known weakness of the second reader: it scores the EEA line about as high as the "
-    "non-EEA one for an Indian applicant (the rules choose the line by the applicant's situation)",
-)
 def test_the_answering_sentence_outscores_the_other_groups_line() -> None:
     reader = load_reader()
     fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
