@@ -193,21 +193,28 @@ def served_languages_note(text: str) -> str:
     return SERVED_LANGUAGES_NOTE.format(language=language) if language else ""
 
 
-def _load_glossary() -> dict[str, str]:
-    """Dutch -> English search terms from ``data/glossary-nl-en.csv``; empty drops the word."""
+def _load_glossary(name: str, column: str) -> dict[str, str]:
+    """Search terms in English from ``data/<name>``; an empty English cell drops the word."""
     glossary: dict[str, str] = {}
-    for row in read_table("glossary-nl-en.csv", ("dutch", "english")):
-        dutch, english = row.required("dutch"), row["english"]  # empty: the word is dropped
-        if dutch in glossary:
-            raise row.error(f"{dutch!r} is listed twice")
-        glossary[dutch] = english
+    for row in read_table(name, (column, "english")):
+        word, english = row.required(column), row["english"]
+        if word in glossary:
+            raise row.error(f"{word!r} is listed twice")
+        glossary[word] = english
     return glossary
 
 
 # Phrases of several words are matched before single words; a word with hyphens not found whole
 # is translated part by part ("niet-EER-studenten").
-_GLOSSARY = _load_glossary()
-_LONGEST_PHRASE = max(len(key.split()) for key in _GLOSSARY)
+_GLOSSARIES = {
+    "nl": _load_glossary("glossary-nl-en.csv", "dutch"),
+    # French, Belgium's other national language: its questions are read as English search terms
+    # too (the answer is in English, opened by the note on the served languages).
+    "fr": _load_glossary("glossary-fr-en.csv", "french"),
+}
+_LONGEST_PHRASE = max(len(key.split()) for glossary in _GLOSSARIES.values() for key in glossary)
+# French elision: "l'admission", "d'inscription" are two words.
+_ELISION = re.compile(r"^(?:[ldjmnsc]|qu)['’](?=\w)", re.IGNORECASE)
 # Endings of Dutch compounds, for words the glossary lacks ("masterdiploma", "inschrijfgeld").
 _COMPOUND_ENDINGS = (
     ("geld", "tuition fee"),
@@ -221,15 +228,20 @@ _COMPOUND_ENDINGS = (
 _EDGE_PUNCTUATION = "?!.,;:()[]{}\"'“”‘’"
 
 
-def to_english(text: str) -> str:
-    """Rewrite a Dutch question as English search terms from the glossary.
+def to_english(text: str, source: str = "nl") -> str:
+    """Rewrite a Dutch (or, with ``source="fr"``, a French) question as English search terms
+    from the glossary.
 
     Names (runs of capitalised words) and unknown words are kept as they are; punctuation is
-    dropped. Meant for text that ``detect_language`` calls Dutch.
+    dropped. Meant for text that ``detect_language`` calls Dutch, or that ``unserved_language``
+    calls French.
     """
+    glossary = _GLOSSARIES[source]
     tokens = [word.strip(_EDGE_PUNCTUATION) for word in text.split()]
+    if source == "fr":
+        tokens = [part for token in tokens for part in _elided(token)]
     tokens = [token for token in tokens if token]
-    names = _name_flags(text, tokens)
+    names = _name_flags(text, tokens, glossary)
     out: list[str] = []
     expansions: set[str] = set()
     i = 0
@@ -238,17 +250,25 @@ def to_english(text: str) -> str:
             out.append(tokens[i])
             i += 1
             continue
-        span, english = _translate_at(tokens, names, i)
+        span, english = _translate_at(tokens, names, i, glossary, source)
         i += span
         if not english or english in expansions or (out and out[-1] == english):
             continue
         if " " in english:
-            expansions.add(english)  # "tuition fee" once, however many Dutch words ask for it
+            expansions.add(english)  # "tuition fee" once, however many words ask for it
         out.append(english)
     return " ".join(out)
 
 
-def _name_flags(text: str, tokens: list[str]) -> list[bool]:
+def _elided(token: str) -> list[str]:
+    """'d'inscription' -> ["d'", 'inscription']."""
+    match = _ELISION.match(token)
+    if match is None:
+        return [token]
+    return [token[: match.end()].replace("’", "'"), token[match.end() :]]
+
+
+def _name_flags(text: str, tokens: list[str], glossary: dict[str, str]) -> list[bool]:
     """Which tokens belong to a name of two or more words, or are codes such as "H03I2A"."""
     name_words = {word for word, is_name in _tokens(text) if is_name}
     flags = [token in name_words for token in tokens]
@@ -256,32 +276,37 @@ def _name_flags(text: str, tokens: list[str]) -> list[bool]:
         if not flags[i]:
             continue
         neighbours = [flags[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)]
-        if not any(neighbours) and _fold(token.lower()) in _GLOSSARY:
+        if not any(neighbours) and _fold(token.lower()) in glossary:
             flags[i] = False  # a single capitalised glossary word: "Engels", "EER", "België"
     return flags
 
 
-def _translate_at(tokens: list[str], names: list[bool], i: int) -> tuple[int, str]:
+def _translate_at(
+    tokens: list[str], names: list[bool], i: int, glossary: dict[str, str], source: str
+) -> tuple[int, str]:
     """The number of tokens consumed at ``i`` and their English rendering."""
     for size in range(min(_LONGEST_PHRASE, len(tokens) - i), 1, -1):
         if any(names[i : i + size]):
             continue
-        phrase = _fold(" ".join(tokens[i : i + size]).lower())
-        if phrase in _GLOSSARY:
-            return size, _GLOSSARY[phrase]
+        phrase = _fold(" ".join(tokens[i : i + size]).lower()).replace("' ", "'")
+        if phrase in glossary:
+            return size, glossary[phrase]
+    if source != "nl":
+        word = _fold(tokens[i].lower())
+        return 1, glossary.get(word, tokens[i])
     return 1, _translate_word(tokens[i])
 
 
 def _translate_word(token: str) -> str:
     word = _fold(token.lower())
-    if word in _GLOSSARY:
-        return _GLOSSARY[word]
+    if word in _GLOSSARIES["nl"]:
+        return _GLOSSARIES["nl"][word]
     if "-" in word:
         parts = word.split("-")
         if parts[0] == "niet" and len(parts) > 1:
             rest = "-".join(token.split("-")[1:])
             return "non-" + _translate_word(rest)
-        if any(part in _GLOSSARY for part in parts):
+        if any(part in _GLOSSARIES["nl"] for part in parts):
             pieces = [_translate_word(piece) for piece in token.split("-")]
             return " ".join(piece for piece in pieces if piece)
     for ending, english in _COMPOUND_ENDINGS:
@@ -295,4 +320,4 @@ def _fold(word: str) -> str:
     return word.translate(_ACCENTS)
 
 
-_ACCENTS = str.maketrans("áàâäéèêëíìîïóòôöúùûüç", "aaaaeeeeiiiioooouuuuc")
+_ACCENTS = str.maketrans("áàâäéèêëíìîïóòôöúùûüç’", "aaaaeeeeiiiioooouuuuc'")

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from assistant.applicant import ApplicantSituation, detect_situation
 from assistant.intents import FOCUS, INTENTS, INTENTS_BY_NAME, THESAURUS
-from assistant.language import detect_language, to_english
+from assistant.language import detect_language, to_english, unserved_language
 from assistant.programmes import ProgrammeNames, detect_programmes, spelled_out, without_names
 from assistant.words import GENERIC_WORDS, content_terms, stems
 
@@ -148,7 +148,12 @@ def expand_terms(text: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _english(text: str, language: str) -> str:
-    return spelled_out(to_english(text) if language == "nl" else text)
+    """The question in English search terms: Dutch and French through their glossaries."""
+    if language == "nl":
+        return spelled_out(to_english(text))
+    if unserved_language(text) == "French":
+        return spelled_out(to_english(text, "fr"))
+    return spelled_out(text)
 
 
 def understand(

@@ -246,6 +246,32 @@ def test_a_staff_draft_of_an_email_in_another_language_names_the_served_language
     assert draft.text.startswith("Dear Claire,") and draft.text.count(NOTE) == 1
 
 
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        ("Quels sont les frais de scolarité pour un étudiant marocain ?", "tuition fee"),
+        ("Quelles sont les conditions d'admission ?", "admission requirements"),
+        ("Quelle est la date limite d'inscription ?", "application deadline"),
+        ("Le programme est-il enseigné en anglais ?", "taught in English"),
+    ],
+)
+def test_a_french_question_is_read_as_english_search_terms(question: str, terms: str) -> None:
+    assert terms in to_english(question, "fr")
+
+
+def test_a_french_fee_question_is_answered_in_english_after_the_note(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask(
+        "Quels sont les frais de scolarité pour un étudiant marocain ?",
+        [],
+        "kul-biomedical-engineering-postgraduate",
+    )
+
+    assert answer.answered and answer.text.startswith(NOTE)
+    assert "non-EEA student: 4400 euro" in answer.text  # no group named: every group's line
+
+
 def test_detection_is_fast() -> None:
     questions = ENGLISH_QUESTIONS + DUTCH_QUESTIONS
     for question in questions:
