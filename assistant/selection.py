@@ -69,6 +69,13 @@ _HAS_DATE = re.compile(
     re.IGNORECASE,
 )
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+# "What is the tuition fee?", "how much does it cost?": answered by an amount, not by a sentence
+# about fees ("the fee can differ slightly ...")
+_WANTS_AMOUNT = re.compile(
+    r"\bhow much\b|\bwhat(?:'s| is| are| will)\b.{0,30}\b(fees?|tuition|costs?|price)\b",
+    re.IGNORECASE,
+)
+_HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(euro|eur|€)|[€$£]\s*\d", re.IGNORECASE)
 _WANTS_EMAIL = re.compile(r"\be-?mail(\s*-?\s*)?(address|adres)\b", re.IGNORECASE)
 _COUNTS_PEOPLE = re.compile(
     r"\bhow many (students|applicants|places|spots|seats|candidates)\b", re.IGNORECASE
@@ -125,6 +132,9 @@ def _fits_answer_type(query: Query, item: Evidence) -> bool:
     name or a count of students is only answered by a sentence that has one."""
     wanted = _answer_type(query.search_text)
     text = item.text
+    asks_amount = "fee" in query.intents and _WANTS_AMOUNT.search(query.search_text)
+    if asks_amount and not _HAS_AMOUNT.search(text):
+        return False
     if wanted.email and "@" not in text:
         return False
     if wanted.percent and not re.search(r"%|\bper ?cent", text):
