@@ -264,6 +264,22 @@ def test_a_dutch_question_on_the_length_of_a_phd_finds_four_years(assistant: Ass
     assert "four years" in answer.text
 
 
+def test_asking_what_the_fee_is_gets_the_amounts_not_a_sentence_about_fees(
+    rules: Assistant,
+) -> None:
+    answer = rules.ask("What is the tuition fee?", [], KUL_BME)
+    assert "4400 euro" in answer.text and "840 euro" in answer.text
+    assert "the fee can differ slightly" not in answer.text
+
+
+def test_asking_whether_a_programme_leads_to_a_diploma_is_about_the_diploma(
+    rules: Assistant,
+) -> None:
+    answer = rules.ask("Does the programme lead to a diploma?", [], KUL_BME)
+    assert "does not give a diploma" in answer.text
+    assert "career" not in answer.text
+
+
 def test_a_quote_for_one_group_of_applicants_says_which_group(rules: Assistant) -> None:
     answer = rules.ask("Does the 15 September date for the BME postgrad apply to everybody?")
     assert "15 September 2024" in answer.text
