@@ -740,6 +740,7 @@ def test_on_a_phone_one_reads_the_answer_votes_and_comments_without_hunting(
         ask_ui(page, site.api, "When is the application deadline?")
         answer = chat_message(page, "bot", 0)
         expect(answer.locator("p, li").first).to_be_in_viewport()  # no scrolling up to find it
+        screenshot(page, "ui-phone.png")
 
         page.locator("#pa-chatbot").get_by_role("button", name="Dislike", exact=True).tap()
         comment = page.get_by_label("What was wrong with this answer? (optional)")
