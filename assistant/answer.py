@@ -279,12 +279,16 @@ def compose_answer(
     if not found:
         return decline(query, documents, base)
     top = strength(found[0][1])
-    candidates = [
+    close = [doc for doc, chosen in found if strength(chosen) >= top - AMBIGUITY_GAP]
+    # A programme whose one figure names no group is as much an answer to "the fee for non-EEA
+    # students?" and is listed beside the others, but never turns an answer into "which
+    # programme?" (over two programmes).
+    joined = [
         doc
         for doc, chosen in found
-        if strength(chosen) >= top - AMBIGUITY_GAP
-        or (not query.programmes and names_no_group(query, chosen))  # as much an answer
+        if doc in close or (not query.programmes and names_no_group(query, chosen))
     ]
+    candidates = joined if len(joined) <= 2 else close
     several = len(candidates) > 1 and (
         len(query.programmes) > 1  # a name that fits several ("the biomedical sciences master")
         or (not query.programmes and bool(PROGRAMME_SPECIFIC & set(query.intents)))
