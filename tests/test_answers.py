@@ -280,6 +280,14 @@ def test_asking_whether_a_programme_leads_to_a_diploma_is_about_the_diploma(
     assert "career" not in answer.text
 
 
+def test_asking_whether_one_can_apply_with_a_degree_is_labelled_admission(
+    rules: Assistant,
+) -> None:
+    answer = rules.ask("Can I apply with a bachelor degree in physics?", [], KUL_BME)
+    assert "the admission requirements:" in answer.text
+    assert "diploma or certificate" not in answer.text
+
+
 def test_a_quote_for_one_group_of_applicants_says_which_group(rules: Assistant) -> None:
     answer = rules.ask("Does the 15 September date for the BME postgrad apply to everybody?")
     assert "15 September 2024" in answer.text
