@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant import phrases
-from assistant.corpus import GENERAL, table_cells, unit_display
+from assistant.corpus import GENERAL, cited_text, table_cells, unit_display
 from assistant.retrieval import Evidence, RetrievalResult
 from assistant.selection import (
     AMBIGUITY_GAP,
@@ -57,7 +57,7 @@ CITATION_MARK = re.compile(r"\[(\d+)\]")
 
 def quote_of(item: Evidence) -> str:
     """The verbatim text cited: list markers dropped, table rows kept as they stand."""
-    return item.text if item.text.startswith("|") else unit_display(item.text)
+    return cited_text(item.text)
 
 
 def readable(item: Evidence) -> str:

@@ -420,6 +420,12 @@ def is_list_item(text: str) -> bool:
     return bool(_LIST_ITEM.match(text))
 
 
+def cited_text(unit: str) -> str:
+    """What a citation of a unit quotes, verbatim: a table row as it stands, other units as read
+    (list markers dropped)."""
+    return unit if unit.startswith("|") else unit_display(unit)
+
+
 def unit_display(text: str) -> str:
     """A unit as a reader sees it: list markers and table pipes removed (the quote stays verbatim)."""
     if text.startswith("|"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from assistant.tables import read_table
@@ -166,6 +167,7 @@ def _language_detector() -> LanguageDetector:
     return _detector
 
 
+@lru_cache(maxsize=1024)  # asked of one message by detection, search terms and the note
 def unserved_language(text: str) -> str | None:
     """The name of the language ("French") the text is clearly written in when that language
     is neither English nor Dutch; None for English, Dutch, short or ambiguous text."""

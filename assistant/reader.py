@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.corpus import GENERAL, table_cells, unit_display
+from assistant.corpus import GENERAL, cited_text, table_cells, unit_display
 from assistant.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -189,11 +189,8 @@ def any_answers(
 ) -> bool:
     """Whether any unit of ``evidence`` reaches the reader's veto, the units quoting ``first``
     read first (the rules' quotes usually do, and the reading stops there)."""
-    quoted = set(first)  # a citation quotes a table row as it stands, other units as read
-    ordered = sorted(
-        evidence,
-        key=lambda e: (e.text if e.text.startswith("|") else unit_display(e.text)) not in quoted,
-    )
+    quoted = set(first)
+    ordered = sorted(evidence, key=lambda e: cited_text(e.text) not in quoted)
     return reader.any_reaches(
         query_question(query, documents),
         [evidence_passage(e, documents) for e in ordered],
