@@ -166,7 +166,7 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     elif strict:
         return []
     else:
-        usable, floor = list(evidence), MIN_SCORE
+        usable, floor = [e for e in evidence if not _about_other_topic(query, e)], MIN_SCORE
     if query.focus and query.focus not in wanted:
         # what the question word asks for is not in the document: only a sentence with the
         # question's own words answers ("who coordinates clinical studies?"), not one about
@@ -206,6 +206,16 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
         _with_every_group(query, chosen, evidence)
         + _other_intents(query, chosen, evidence, floor)
         + _other_groups(query, chosen, usable)
+    )
+
+
+def _about_other_topic(query: Query, item: Evidence) -> bool:
+    """A list item that plainly answers another kind of question ("Copies of diplomas and
+    transcripts", a document to submit) is no answer to what the question asks ("does the
+    programme lead to a diploma?"), however many words they share."""
+    return bool(query.intents) and is_list_item(item.text) and any(
+        INTENTS_BY_NAME[name].answers.search(item.text)
+        for name in LISTED_INTENTS - set(query.intents)
     )
 
 

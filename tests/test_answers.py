@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.chat import Assistant
-from tests.conftest import CORPUS, FIGURE_QUESTIONS, UNANSWERED_QUESTION, assert_answers_with
+from tests.conftest import CORPUS, LEIDEN, FIGURE_QUESTIONS, UNANSWERED_QUESTION, assert_answers_with
 
 KUL_BME = "kul-biomedical-engineering-postgraduate"
 
@@ -278,6 +278,17 @@ def test_asking_whether_a_programme_leads_to_a_diploma_is_about_the_diploma(
     answer = rules.ask("Does the programme lead to a diploma?", [], KUL_BME)
     assert "does not give a diploma" in answer.text
     assert "career" not in answer.text
+
+
+def test_a_programme_whose_document_names_no_diploma_declines_the_diploma_question(
+    rules: Assistant,
+) -> None:
+    """Leiden's page lists 'Copies of diplomas and transcripts' among the documents to send:
+    a document to submit, not what the programme awards."""
+    for question in ("Does the programme lead to a diploma?", "Do I get a diploma at the end?"):
+        answer = rules.ask(question, [], LEIDEN)
+        assert not answer.answered, answer.text
+        assert "Copies of diplomas" not in answer.text
 
 
 def test_asking_whether_one_can_apply_with_a_degree_is_labelled_admission(
