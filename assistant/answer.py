@@ -9,17 +9,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant import phrases
+from assistant.choice import Choice, Documents, group_of
 from assistant.corpus import GENERAL, cited_text, table_cells, unit_display
-from assistant.retrieval import Evidence, RetrievalResult
-from assistant.selection import (
-    AMBIGUITY_GAP,
-    DATED,
-    FOR_GROUP,
-    PROGRAMME_SPECIFIC,
-    answering_documents,
-    names_no_group,
-    strength,
-)
+from assistant.retrieval import Evidence
+from assistant.selection import DATED, names_no_group
 from assistant.tables import read_lists
 from assistant.understanding import INTENTS_BY_NAME, Query, stems
 
@@ -144,14 +137,6 @@ def _years_past(year: str, today: dt.date) -> bool:
     return today > dt.date(int(end) if len(end) == 4 else 2000 + int(end), 8, 31)
 
 
-def _without_year_labels(chosen: Sequence[Evidence], meta: Mapping[str, str]) -> list[Evidence]:
-    """A line that only names the academic year ("Academic Year 2024-2025") says nothing the
-    answer's own framing does not say: it is not quoted beside the figures."""
-    year = meta.get("academic_year", "")
-    kept = [e for e in chosen if not (year and year in e.text and len(e.text.split()) <= 4)]
-    return kept or list(chosen)
-
-
 def _citations(
     chosen: Sequence[Evidence], documents: Mapping[str, Mapping[str, str]]
 ) -> tuple[Citation, ...]:
@@ -166,13 +151,6 @@ def _citations(
     )
 
 
-def group_of(item: Evidence) -> str:
-    """The section a quote stands in when that section is for one group of applicants
-    ("Admission for students with a Flemish Degree"); '' when it holds for everyone."""
-    section = item.heading.split(" > ")[-1]
-    return section if FOR_GROUP.search(section) else ""
-
-
 def _group_intro(section: str, language: str) -> str:
     """'Admission for students with a Flemish Degree' introduces its quotes as 'For students with
     a Flemish Degree:'; a heading that names its group otherwise is quoted whole."""
@@ -183,16 +161,6 @@ def _group_intro(section: str, language: str) -> str:
 
 
 _FOR_GROUP_NAMED = re.compile(r"\bfor\s+", re.IGNORECASE)
-
-
-def by_group(chosen: Sequence[Evidence]) -> list[Evidence]:
-    """Quotes for several groups of applicants, each group's together (the quotes for everyone
-    first, then the groups in the order they first come); other answers as they are."""
-    groups = list(dict.fromkeys(group_of(e) for e in chosen))
-    if len([g for g in groups if g]) < 2:
-        return list(chosen)
-    groups.sort(key=bool)  # stable: '' first
-    return sorted(chosen, key=lambda e: groups.index(group_of(e)))
 
 
 def _numbered(chosen: Sequence[Evidence], start: int, language: str, *, listed: bool) -> str:
@@ -239,111 +207,41 @@ def _situation_clause(query: Query) -> str:
 
 def compose_answer(
     query: Query,
-    result: RetrievalResult,
-    documents: Mapping[str, Mapping[str, str]],
+    choice: Choice,
+    retrieved: tuple[str, ...],
+    documents: Documents,
     today: dt.date,
-    max_quotes: int = 3,
     continuing: str | None = None,
-    selected: Sequence[tuple[str, list[Evidence]]] | None = None,
 ) -> Answer:
-    """The extractive answer: the documents' own sentences, framed, cited, dated; or a decline.
+    """The extractive answer: the chosen quotes, framed, cited, dated; a question back about
+    which programme; or a decline.
 
-    ``continuing``: the programme the previous answer to the same message was about; an answer
-    about it again goes on without repeating the programme and the applicant's situation.
-    ``selected``: the quotes per document, already chosen by the reader ([] declines); without
-    it the rules choose."""
-    found = (
-        list(selected) if selected is not None else answering_documents(query, result, max_quotes)
-    )
-    if PROGRAMME_SPECIFIC & set(query.intents):  # a general document's figures are no programme's
-        found = [(doc, chosen) for doc, chosen in found if documents[doc].get("kind") != GENERAL]
+    ``retrieved``: the documents searched, best first. ``continuing``: the programme the previous
+    answer to the same message was about; an answer about it again goes on without repeating
+    the programme and the applicant's situation."""
     base = Answer(
-        "",
-        False,
-        standalone_question=query.text,
-        language=query.language,
-        retrieved=result.documents,
+        "", False, standalone_question=query.text, language=query.language, retrieved=retrieved
     )
-    if (
-        selected is None
-        and result.unknown
-        and (
-            not query.programmes
-            or _elsewhere(query, result.unknown)
-            or _asked_for(query, result.unknown)
-        )
-    ):
-        found = []  # the question names something (a school, a test) the documents never mention
-    if selected is None and result.unknown_subject:
-        found = []  # it asks about something (scholarships, a visa) the documents never mention
-    if not found:
-        return decline(query, documents, base)
-    top = strength(found[0][1])
-    close = [doc for doc, chosen in found if strength(chosen) >= top - AMBIGUITY_GAP]
-    # A programme whose one figure names no group is as much an answer to "the fee for non-EEA
-    # students?" and is listed beside the others, but never turns an answer into "which
-    # programme?" (over two programmes).
-    joined = [
-        doc
-        for doc, chosen in found
-        if doc in close or (not query.programmes and names_no_group(query, chosen))
-    ]
-    candidates = joined if len(joined) <= 2 else close
-    several = len(candidates) > 1 and (
-        len(query.programmes) > 1  # a name that fits several ("the biomedical sciences master")
-        or (not query.programmes and bool(PROGRAMME_SPECIFIC & set(query.intents)))
-    )
-    if not several:
-        doc_id, chosen = found[0]
-        meta = documents[doc_id]
-        chosen = by_group(_without_year_labels(chosen, meta))
-        dated = _is_dated(query, chosen)
-        topic = _topic(query, meta, dated, chosen)
-        if doc_id == continuing:
-            label = _label(query, query.language, chosen)
-            intro = (
-                (topic[0].upper() + topic[1:] + ":")
-                if label
-                else phrases.ANSWERS(query.language, "also")
-            )
-            situation = ""
-        else:
-            intro = phrases.ANSWERS(
-                query.language,
-                "intro",
-                programme=meta["programme"] or meta["title"],
-                institution=institution_name(meta),
-                topic=topic,
-            )
-            situation = _situation_clause(query)
-        quoted = _numbered(chosen, 1, query.language, listed=True) + _no_group(query, chosen)
-        text = f"{situation}{intro}{'' if quoted.startswith(chr(10)) else ' '}{quoted}"
-        note = _past_note(query, [meta], today, chosen) if dated else ""
-        return replace(
-            base,
-            text=_with_note(text, note),
-            note=note.strip(),
-            answered=True,
-            citations=_citations(chosen, documents),
-            programme=doc_id,
-        )
-    if len(candidates) > 2:
+    if choice.ask_back:
         names = ", ".join(
             f"{documents[d]['programme'] or documents[d]['title']} ({institution_name(documents[d])})"
-            for d in candidates
+            for d in choice.ask_back
         )
         text = phrases.ANSWERS(
             query.language, "clarify", label=_label(query, query.language), names=names
         )
         return replace(base, text=text, clarification=True)
+    if not choice.answered:
+        return decline(query, documents, base)
+    if len(choice.quotes) == 1:
+        return _one_programme(query, *choice.quotes[0], documents, today, continuing, base)
     lines = [
         _situation_clause(query)
         + phrases.ANSWERS(query.language, "several", label=_label(query, query.language))
     ]
     chosen_all: list[Evidence] = []
-    for doc_id, chosen in (pair for pair in found if pair[0] in candidates):
+    for doc_id, chosen in choice.quotes:
         meta = documents[doc_id]
-        chosen = by_group(_without_year_labels(chosen, meta))
         year = (
             f", {meta['academic_year']}"
             if meta.get("academic_year") and _is_dated(query, chosen)
@@ -355,7 +253,7 @@ def compose_answer(
         chosen_all.extend(chosen)
     text = "\n".join(lines).strip()
     note = (
-        _past_note(query, [documents[d] for d in candidates], today, chosen_all)
+        _past_note(query, [documents[d] for d, _ in choice.quotes], today, chosen_all)
         if _is_dated(query, chosen_all)
         else ""
     )
@@ -368,31 +266,46 @@ def compose_answer(
     )
 
 
-def _elsewhere(query: Query, names: Sequence[str]) -> bool:
-    """The programme asked about is at an institution the documents do not cover
-    ("the MSc Biomedical Engineering at TU Delft"), not the asker's own past ("I studied at X")."""
-    return any(
-        re.search(
-            rf"\b(programme|program|master|msc|postgraduate|course|degree|engineering|sciences?|"
-            rf"physics)\s+(at|of|in)\s+(the\s+)?(\w+\s+)?{re.escape(name)}\b",
-            query.text,
-            re.IGNORECASE,
+def _one_programme(
+    query: Query,
+    doc_id: str,
+    chosen: Sequence[Evidence],
+    documents: Documents,
+    today: dt.date,
+    continuing: str | None,
+    base: Answer,
+) -> Answer:
+    """An answer from one programme's quotes, opening with the programme and what was asked."""
+    meta = documents[doc_id]
+    dated = _is_dated(query, chosen)
+    topic = _topic(query, meta, dated, chosen)
+    if doc_id == continuing:
+        label = _label(query, query.language, chosen)
+        intro = (
+            (topic[0].upper() + topic[1:] + ":")
+            if label
+            else phrases.ANSWERS(query.language, "also")
         )
-        for name in names
-    )
-
-
-def _asked_for(query: Query, names: Sequence[str]) -> bool:
-    """A test or grade asked for as a requirement ("do I need the GRE?", "minimum GPA"), not
-    the asker's own background ("my BSc from IIT")."""
-    return any(
-        re.search(
-            rf"\b(take|need|needs|require[sd]?|submit|minimum|min|expect)\s+((a|an|the|my|any)\s+)?"
-            rf"{re.escape(name)}\b|\b{re.escape(name)}\s+(score|result|requirement)s?\b",
-            query.text,
-            re.IGNORECASE,
+        situation = ""
+    else:
+        intro = phrases.ANSWERS(
+            query.language,
+            "intro",
+            programme=meta["programme"] or meta["title"],
+            institution=institution_name(meta),
+            topic=topic,
         )
-        for name in names
+        situation = _situation_clause(query)
+    quoted = _numbered(chosen, 1, query.language, listed=True) + _no_group(query, chosen)
+    text = f"{situation}{intro}{'' if quoted.startswith(chr(10)) else ' '}{quoted}"
+    note = _past_note(query, [meta], today, chosen) if dated else ""
+    return replace(
+        base,
+        text=_with_note(text, note),
+        note=note.strip(),
+        answered=True,
+        citations=_citations(chosen, documents),
+        programme=doc_id,
     )
 
 

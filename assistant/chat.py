@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
@@ -16,22 +16,21 @@ from assistant.answer import (
     Citation,
     SmallTalk,
     compose_answer,
-    quote_of,
     small_talk_answer,
 )
 from assistant.config import ReaderMode, Settings, get_settings
 from assistant.corpus import GENERAL, document_text
+from assistant.decision import decide
 from assistant.emails import sender_name, split_email
 from assistant.errors import InputError, MessageTooLongError
 from assistant.language import served_languages_note
 from assistant.llm import text_deltas
-from assistant.reader import Reader, any_answers, load_reader, read_evidence
-from assistant.selection import reader_choice
+from assistant.reader import Reader, load_reader
 from assistant.understanding import Query, detect_programmes, understand
 
 if TYPE_CHECKING:
     from assistant.llm import AnswerBackend
-    from assistant.retrieval import Evidence, HybridRetriever, SearchIndex
+    from assistant.retrieval import HybridRetriever, SearchIndex
 
 logger = logging.getLogger(__name__)
 
@@ -97,54 +96,30 @@ class Assistant:
     def answer_query(
         self, query: Query, continuing: str | None = None, mode: ReaderMode | None = None
     ) -> Answer:
-        """The extractive draft for an understood question (``continuing``: see compose_answer);
-        ``mode`` says how the reader takes part (default: the ``reader`` setting)."""
+        """An understood question in one pass: retrieved, read, composed. ``continuing``: the
+        programme the previous answer to the same message was about; ``mode``: how the reader
+        takes part (default: the ``reader`` setting)."""
         small_talk = self.small_talk().kind(query)
         if small_talk:
             return small_talk_answer(query, small_talk)
         index, result = self.retriever.search(query)
-
-        def compose(chosen: Sequence[tuple[str, list[Evidence]]] | None = None) -> Answer:
-            return compose_answer(
-                query,
-                result,
-                index.documents,
-                self.settings.current_date(),
-                self.settings.max_quotes,
-                continuing,
-                chosen,
-            )
-
-        mode = mode or self.settings.reader
-        shortlist = result.evidence[: self.settings.reader_candidates]
-        if mode == "off":
-            draft = compose()
-        elif mode == "with_rules":
-            reader = self.reader()
-            ruled = compose()
-
-            def reaches_veto() -> bool:
-                quoted = [c.quote for c in ruled.citations]
-                return any_answers(reader, query, shortlist, index.documents, quoted)
-
-            draft = vetoed_by_reader(ruled, reaches_veto, compose, query)
-        else:
-            reader = self.reader()
-            read = read_evidence(reader, query, shortlist, len(shortlist), index.documents)
-
-            def chosen() -> Answer:
-                return compose(
-                    reader_choice(
-                        query, read, result.evidence, reader.threshold, self.settings.max_quotes
-                    )
-                )
-
-            if mode == "alone":
-                draft = chosen()
-            else:
-                best = read[0][1] if read else 0.0
-                draft = vetoed_by_reader(compose(), lambda: best >= reader.veto, compose, query)
-                draft = chosen_by_reader(draft, read, reader.threshold, chosen)
+        choice = decide(
+            query,
+            result,
+            index.documents,
+            mode or self.settings.reader,
+            self.reader,
+            self.settings.reader_candidates,
+            self.settings.max_quotes,
+        )
+        draft = compose_answer(
+            query,
+            choice,
+            result.documents,
+            index.documents,
+            self.settings.current_date(),
+            continuing,
+        )
         return replace(draft, standalone_question=_standalone(query))
 
     def small_talk(self) -> SmallTalk:
@@ -328,43 +303,6 @@ def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
     not refused, so a long conversation keeps working."""
     turns = [t for t in history if t.content.strip()]
     return turns[-2 * max_turns :] if max_turns else []
-
-
-def vetoed_by_reader(
-    ruled: Answer,
-    reaches_veto: Callable[[], bool],
-    compose: Callable[[Sequence[tuple[str, list[Evidence]]]], Answer],
-    query: Query,
-) -> Answer:
-    """The rules' answer, unless no candidate gets even the reader's lowest probability for an
-    answered question (``reaches_veto`` says whether one does; it is asked only when the answer
-    could be vetoed): then the documents are silent, whatever words the question shares. An
-    answer given per programme to a question that names none stays: the reader learnt that
-    such a question alone does not say which programme, which is what that answer says."""
-    per_programme = not query.programmes and len({c.source for c in ruled.citations}) > 1
-    if ruled.answered and not ruled.clarification and not per_programme and not reaches_veto():
-        return compose([])
-    return ruled
-
-
-def chosen_by_reader(
-    ruled: Answer,
-    read: Sequence[tuple[Evidence, float]],
-    threshold: float,
-    chosen: Callable[[], Answer],
-) -> Answer:
-    """Where the reader is confident (its best unit reaches its threshold) and the rules quote
-    none of the units it finds answering, its quotes answer instead (the rules still frame them:
-    programme, academic year, the applicant's situation). A question the rules decline or ask
-    back about stays as it is."""
-    if not ruled.answered or ruled.clarification or not read or read[0][1] < threshold:
-        return ruled
-    quoted = {(c.source, c.quote) for c in ruled.citations}
-    confident = {(e.doc_id, quote_of(e)) for e, p in read if p >= threshold}
-    if quoted & confident:
-        return ruled
-    answer = chosen()
-    return answer if answer.answered else ruled
 
 
 def _standalone(query: Query) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.corpus import is_list_item, unit_display
-from assistant.retrieval import Evidence, RetrievalResult
+from assistant.retrieval import Evidence
 from assistant.understanding import (
     INTENTS_BY_NAME,
     Query,
@@ -46,7 +46,6 @@ MIN_SCORE_WITH_INTENT = 0.42
 MIN_DENSE_ALONE = 0.45  # a sentence that matches no intent must also be this close in meaning
 FOCUS_ELSEWHERE_LEXICAL = 0.5  # share of the question's words needed when its focus is absent
 QUOTE_GAP = 0.1  # further quotes must score within this of the best one
-AMBIGUITY_GAP = 0.35  # with no programme named, programmes answering this well are all offered
 SHORT_ITEM_WORDS = 14  # a list of items this short is an enumeration, read as a whole
 SHORT_LINE_WORDS = 6  # a line this short, without a full stop, is part of a block (an address)
 LISTED_INTENTS = frozenset({"tracks", "documents"})  # what the documents give as lists
@@ -179,7 +178,7 @@ def select_evidence(query: Query, evidence: Sequence[Evidence], max_quotes: int)
     close_in_meaning = best.dense >= MIN_DENSE_ALONE or (best.lexical >= 0.75 and best.dense >= 0.3)
     if best.score < floor or (not best.intents and not close_in_meaning):
         return []
-    shaped = _shaped_answer(query, best, usable, evidence, max_quotes)
+    shaped = shaped_answer(query, best, usable, evidence, max_quotes)
     if shaped:
         return shaped
     chosen = [best]
@@ -213,13 +212,17 @@ def _about_other_topic(query: Query, item: Evidence) -> bool:
     """A list item that plainly answers another kind of question ("Copies of diplomas and
     transcripts", a document to submit) is no answer to what the question asks ("does the
     programme lead to a diploma?"), however many words they share."""
-    return bool(query.intents) and is_list_item(item.text) and any(
-        INTENTS_BY_NAME[name].answers.search(item.text)
-        for name in LISTED_INTENTS - set(query.intents)
+    return (
+        bool(query.intents)
+        and is_list_item(item.text)
+        and any(
+            INTENTS_BY_NAME[name].answers.search(item.text)
+            for name in LISTED_INTENTS - set(query.intents)
+        )
     )
 
 
-def _shaped_answer(
+def shaped_answer(
     query: Query,
     best: Evidence,
     usable: Sequence[Evidence],
@@ -409,69 +412,3 @@ def names_no_group(query: Query, chosen: Sequence[Evidence]) -> bool:
 
 
 _GROUPED_FIGURES = frozenset({"fee", "deadline"})
-
-
-def strength(chosen: Sequence[Evidence]) -> float:
-    """How well a document answers: its best quote (a context sentence may come first)."""
-    return max(e.score for e in chosen)
-
-
-def answering_documents(
-    query: Query, result: RetrievalResult, max_quotes: int
-) -> list[tuple[str, list[Evidence]]]:
-    """Each document that answers, with its quotes, best document first."""
-    by_doc: dict[str, list[Evidence]] = {}
-    for item in result.evidence:
-        by_doc.setdefault(item.doc_id, []).append(item)
-    if query.programmes:
-        by_doc = {d: e for d, e in by_doc.items() if d in query.programmes}
-    if query.said:  # "any other option?" is not answered by what was just said
-        said = " ".join(query.said.split()).lower()
-        by_doc = {
-            d: [e for e in items if unit_display(e.text).lower() not in said]
-            for d, items in by_doc.items()
-        }
-    found = [
-        (doc, chosen)
-        for doc, items in by_doc.items()
-        if (chosen := select_evidence(query, items, max_quotes))
-    ]
-    found.sort(key=lambda pair: -strength(pair[1]))
-    return found
-
-
-# --- the reader's choice ---------------------------------------------------------------------
-
-READER_GAP = 0.3  # further quotes must be within this probability of the best one
-
-
-def reader_choice(
-    query: Query,
-    read: Sequence[tuple[Evidence, float]],
-    evidence: Sequence[Evidence],
-    threshold: float,
-    max_quotes: int,
-) -> list[tuple[str, list[Evidence]]]:
-    """The quotes per document that the reader finds answer the question, best document first;
-    [] when no unit reaches the threshold (the documents are silent). A quote keeps the list it
-    introduces and the sentence it points back to."""
-    if not read or read[0][1] < threshold:
-        return []
-    top = read[0][1]
-    by_doc: dict[str, list[Evidence]] = {}
-    for item, probability in read:
-        if probability >= threshold and probability >= top - READER_GAP:
-            by_doc.setdefault(item.doc_id, []).append(item)
-    found: list[tuple[str, list[Evidence]]] = []
-    for doc_id, accepted in by_doc.items():
-        best = accepted[0]
-        own = [e for e in evidence if e.doc_id == doc_id]
-        shaped = _shaped_answer(query, best, accepted, own, max_quotes)
-        quotes = list(shaped) if shaped else [best]
-        for item in accepted[1:]:
-            if len(quotes) >= max_quotes:
-                break
-            if item not in quotes:
-                quotes.append(item)
-        found.append((doc_id, sorted(quotes, key=lambda e: (e.chunk_id != best.chunk_id, e.order))))
-    return found

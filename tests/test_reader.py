@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Answer, Citation
-from assistant.chat import Assistant, build_assistant, chosen_by_reader
+from assistant.chat import Assistant, build_assistant
+from assistant.choice import DECLINED, Choice
 from assistant.config import Settings
+from assistant.decision import chosen_by_reader
 from assistant.errors import ConfigurationError
 from assistant.reader import (
     DEFAULT_READER_DIR,
@@ -276,8 +277,8 @@ def _read(*scored: tuple[str, float]) -> list[tuple[Evidence, float]]:
     ]
 
 
-def _quoting(text: str) -> Answer:
-    return Answer(f"“{text}” [1]", True, (Citation(BME, "BME", text),), programme=BME)
+def _quoting(text: str) -> Choice:
+    return Choice(quotes=((BME, tuple(e for e, _ in _read((text, 1.0)))),))
 
 
 def test_a_confident_reader_quotes_what_it_finds_where_the_rules_quote_something_else() -> None:
@@ -297,7 +298,6 @@ def test_the_rules_keep_their_answer_where_the_reader_agrees_or_is_unsure() -> N
 def test_a_decline_or_a_question_back_is_never_replaced_by_the_readers_choice() -> None:
     chosen = _quoting("The fee is 4400 euro.")
     read = _read(("The fee is 4400 euro.", 0.9))
-    declined = Answer("I could not find that.", False)
-    asked_back = Answer("Which programme do you mean?", True, clarification=True)
-    assert chosen_by_reader(declined, read, 0.6, lambda: chosen) is declined
+    asked_back = Choice(ask_back=(BME, "kul-biomedical-sciences-master"))
+    assert chosen_by_reader(DECLINED, read, 0.6, lambda: chosen) is DECLINED
     assert chosen_by_reader(asked_back, read, 0.6, lambda: chosen) is asked_back
