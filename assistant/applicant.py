@@ -1,6 +1,7 @@
 """Read what an applicant says about themselves: citizenship, residence and previous degree.
 
-``detect_situation`` reads those facts from a question in English or Dutch and returns them as an
+``detect_situation`` reads those facts from a question in English or Dutch (and the commonest
+French turns) and returns them as an
 ``ApplicantSituation`` in the documents' categories (``assistant.situation``), naming states as
 ``assistant.countries`` lists them. It runs on every question, so it uses only compiled regular
 expressions and dictionary look-ups.
@@ -98,20 +99,27 @@ _MENTION = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'd|me|my|mine|we|our|ik|mijn|m'n|wij|ons|onze)\b")
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|i'm|im|i've|i'd|me|my|mine|we|our|ik|mijn|m'n|wij|ons|onze|je|j'|moi|mon|mes)\b"
+)
 
 # Cues read on the text just before a mention (lower case, ending where the mention starts).
 _SELF = re.compile(
-    r"""\b(?:i'm|im|i\s+am|ik\s+ben|ben\s+ik|as\s+an?|als|we're|we\s+are|wij\s+zijn|we\s+zijn)\s+
+    r"""\b(?:i'm|im|i\s+am|ik\s+ben|ben\s+ik|as\s+an?|als|we're|we\s+are|wij\s+zijn|we\s+zijn
+    |je\s+suis|en\s+tant\s+que)\s+
     (?P<neg>(?:not|niet|geen|no)\s+)?
     (?:(?:also|ook|originally|oorspronkelijk|a|an|een|half|both|fully|zowel)\s+)*
     (?:[\w-]+\s+(?:and|en|&)\s+)?$""",
     re.VERBOSE,
 )
 _NATIONALITY_LABEL = re.compile(
-    r"\b(?:nationality|citizenship|nationaliteit)\s*(?:is\s+|:\s*|-\s*|=\s*)?$"
+    r"\b(?:nationality|citizenship|nationaliteit|nationalite)\s*(?:is\s+|:\s*|-\s*|=\s*)?$"
 )
-_FROM = re.compile(r"\b(?:from|uit|afkomstig\s+van)\s+(?:the\s+|de\s+|het\s+)?$")
+_FROM = re.compile(
+    r"""\b(?:from|uit|afkomstig\s+van|(?:originaire|viens|vient|venant)\s+(?:du|de|des|d'))\s*
+    (?<=\s|')(?:the\s+|de\s+|het\s+)?$""",
+    re.VERBOSE,
+)
 _CITIZEN_OF = re.compile(
     r"""\b(?:citizens?|citizenship|nationals?|nationality|passports?|staatsburgers?|burgers?
     |onderdaan|onderdanen|nationaliteit|paspoort)\s+(?:of|van|from|uit)\s+(?:the\s+|de\s+|het\s+)?$""",
@@ -121,7 +129,8 @@ _FOR = re.compile(r"\b(?:for|voor)\s+(?:the\s+|de\s+|het\s+)?$")
 _LIVE_IN = re.compile(
     r"""\b(?:live|lives|living|lived|reside|resides|residing|resident|based|settled|staying
     |wonen|woon|woont|woonachtig|verblijf|verblijft|verblijven|gevestigd)
-    \s+(?:[\w']+\s+){0,3}?(?:in|te|of)\s+(?:the\s+|de\s+|het\s+)?$""",
+    \s+(?:[\w']+\s+){0,3}?(?:in|te|of)\s+(?:the\s+|de\s+|het\s+)?$
+    |\b(?:habite|habitons|vis|vivons|reside|residons)\s+(?:au|aux|en|a)\s+$""",
     re.VERBOSE,
 )
 _STUDIED_IN = re.compile(
@@ -221,6 +230,10 @@ _FOREIGN_DEGREE = re.compile(
     | \bforeign\s+(?:students?|applicants?|degrees?|diplomas?|qualifications?)\b
     | \bbuitenlandse?\s+(?:student\w*|diploma\w*|getuigschrift\w*)""",
     re.VERBOSE | re.IGNORECASE,
+)
+# French puts the nationality after the person: "un étudiant marocain", "les candidats belges"
+_PERSON_BEFORE_FRENCH = re.compile(
+    r"\b(?:etudiante?s?|candidate?s?|ressortissante?s?|citoyens?|citoyennes?|personnes?)\s+$"
 )
 _PERSON_BEFORE = re.compile(
     r"""\b(?:students?|studenten|applicants?|citizens?|nationals?|people|kandidaten|aanvragers?
@@ -366,7 +379,9 @@ def _read_demonym(
             strength = 2 if citizen and _speaks_of_self(prefix) else 1
             found.claims.append(_Claim(country.eea, country, strength))
         return
-    if plural and _FOR.search(prefix):
+    if _PERSON_BEFORE_FRENCH.search(prefix):
+        found.claims.append(_Claim(country.eea, country, 2 if _speaks_of_self(prefix) else 1))
+    elif plural and _FOR.search(prefix):
         found.claims.append(_Claim(country.eea, country, 1))
     elif _DEGREE_AFTER.match(suffix) and country.name != "Belgium":
         found.degree_implied.append(False)

@@ -1,5 +1,5 @@
-"""The states applicants come from: their names and their people's names in English and Dutch,
-and whether their citizens count as EEA applicants, from ``data/countries.csv``.
+"""The states applicants come from: their names and their people's names in English, Dutch and
+French, and whether their citizens count as EEA applicants, from ``data/countries.csv``.
 
 ``COUNTRY_WORDS`` maps each word naming a state or its people to the state and the kind of word
 ("India": name, "Indian": demonym, "Indians": people). Words are stored folded (``fold``: no accents, one apostrophe) and in
@@ -64,7 +64,7 @@ CountryWord = Literal["name", "demonym", "people"]  # "people": a plural noun, "
 
 _COUNTRY_COLUMNS = (
     "iso", "article", "name", "aliases", "demonyms", "dutch_names", "dutch_demonyms",
-    "un_member", "membership",
+    "un_member", "membership", "french_names", "french_demonyms",
 )  # fmt: skip
 
 
@@ -84,7 +84,8 @@ def _english_name(row: Row) -> str:
 def _words_of(row: Row, name: str) -> dict[str, CountryWord]:
     """Every word naming the row's state or its people, the first reading of a word winning."""
     words: dict[str, CountryWord] = {}  # names before demonyms
-    for word in [name.removeprefix("the "), *_split(row["aliases"]), *_split(row["dutch_names"])]:
+    names = [name.removeprefix("the "), *_split(row["aliases"]), *_split(row["dutch_names"])]
+    for word in [*names, *_split(row["french_names"])]:
         words.setdefault(word, "name")
     for word in _split(row["demonyms"]):
         words.setdefault(word, "demonym")
@@ -95,6 +96,8 @@ def _words_of(row: Row, name: str) -> dict[str, CountryWord]:
     for word in _split(row["dutch_demonyms"]):
         for form in _inflections(word):
             words.setdefault(form, "demonym")
+    for word in _split(row["french_demonyms"]):  # every form is listed
+        words.setdefault(word, "demonym")
     return words
 
 

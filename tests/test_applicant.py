@@ -157,6 +157,31 @@ def test_dutch_nationality_statements(text: str, country: str, eea: bool) -> Non
 
 
 @pytest.mark.parametrize(
+    ("text", "country", "eea"),
+    [
+        ("Je suis marocain, combien coûte le master ?", "Morocco", False),
+        ("Quels sont les frais pour une étudiante marocaine ?", "Morocco", False),
+        ("Je viens du Maroc et je voudrais postuler", "Morocco", False),
+        ("De nationalité indienne, puis-je m'inscrire ?", "India", False),
+        ("Je suis belge", "Belgium", True),
+        ("les frais pour les étudiants français", "France", True),
+        ("Je suis un étudiant allemand", "Germany", True),
+    ],
+)
+def test_french_nationality_statements(text: str, country: str, eea: bool) -> None:
+    situation = situation_of(text)
+    assert (situation.country, situation.eea) == (country, eea)
+
+
+@pytest.mark.parametrize(
+    "text", ["Le cours est-il en français ?", "J'habite au Maroc", "Hi, I am Maurice from Leuven"]
+)
+def test_a_french_language_or_a_place_of_living_names_no_citizenship(text: str) -> None:
+    situation = detect_situation(text)
+    assert situation is None or situation.eea is None
+
+
+@pytest.mark.parametrize(
     ("text", "eea"),
     [
         ("I am an EU citizen", True),

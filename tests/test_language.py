@@ -269,7 +269,8 @@ def test_a_french_fee_question_is_answered_in_english_after_the_note(
     )
 
     assert answer.answered and answer.text.startswith(NOTE)
-    assert "non-EEA student: 4400 euro" in answer.text  # no group named: every group's line
+    assert "non-EEA student: 4400 euro" in answer.text  # "marocain": a non-EEA applicant
+    assert "EEA student: 840 euro" not in answer.text.replace("non-EEA student", "")
 
 
 def test_detection_is_fast() -> None:
