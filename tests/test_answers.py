@@ -7,7 +7,13 @@ import re
 import pytest
 
 from assistant.chat import Assistant
-from tests.conftest import CORPUS, LEIDEN, FIGURE_QUESTIONS, UNANSWERED_QUESTION, assert_answers_with
+from tests.conftest import (
+    CORPUS,
+    FIGURE_QUESTIONS,
+    LEIDEN,
+    UNANSWERED_QUESTION,
+    assert_answers_with,
+)
 
 KUL_BME = "kul-biomedical-engineering-postgraduate"
 
