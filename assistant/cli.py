@@ -36,7 +36,7 @@ def _progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
 
 
 def run_ingest(settings: Settings) -> int:
-    from assistant.store import index_corpus
+    from assistant.documents.indexing import index_corpus
 
     report = index_corpus(settings, progress=_progress)
     for error in report.skipped:
@@ -67,7 +67,7 @@ def run_ingest(settings: Settings) -> int:
 
 
 def run_ask(question: str) -> int:
-    from assistant.chat import get_assistant
+    from assistant.conversation.assistant import get_assistant
 
     answer = get_assistant().ask(question)
     print(answer.text)
@@ -79,7 +79,7 @@ def run_ask(question: str) -> int:
 
 
 def run_draft_reply(path: str) -> int:
-    from assistant.chat import get_assistant
+    from assistant.conversation.assistant import get_assistant
 
     text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     draft = get_assistant().draft_reply(text)
@@ -139,7 +139,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 def serve_worker() -> FastAPI:
     """The app of one of ``assistant serve --workers N``'s workers, which stops when the process
     that started it dies (even by SIGKILL), so that no orphan keeps serving the port."""
-    from assistant.api import create_app
+    from assistant.web.api import create_app
 
     _stop_with_master()
     return create_app()
@@ -161,7 +161,7 @@ def _stop_with_master() -> None:
 def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
     import uvicorn
 
-    from assistant.chat import get_assistant, warm_up
+    from assistant.conversation.assistant import get_assistant, warm_up
     from assistant.errors import IndexNotReadyError
 
     try:
@@ -181,7 +181,7 @@ def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
     if workers > 1:
         uvicorn.run("assistant.cli:serve_worker", factory=True, workers=workers, **options)
     else:
-        from assistant.api import create_app
+        from assistant.web.api import create_app
 
         uvicorn.run(create_app(settings), **options)
     return 0

@@ -1,4 +1,4 @@
-"""The assistant's own exceptions. Core code raises these; only ``assistant.api`` maps them to HTTP.
+"""The assistant's own exceptions. Core code raises these; only ``assistant.web.api`` maps them to HTTP.
 
 AssistantError
  ├── ConfigurationError      a setting is missing or invalid

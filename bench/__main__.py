@@ -243,8 +243,8 @@ def warm_latencies(
     place: Place, payloads: list[dict[str, Any]], passes: int, budget: float
 ) -> tuple[Latencies, Latencies]:
     """Answer every question in this process, after a warm-up; ours, then the baseline's."""
-    from assistant.chat import Turn, build_assistant, warm_up
     from assistant.config import Settings
+    from assistant.conversation.assistant import Turn, build_assistant, warm_up
     from eval.baseline import build_baseline
 
     settings = Settings(

@@ -19,8 +19,8 @@ STARTED = time.perf_counter()
 
 def cold_start(question: str) -> dict[str, Any]:
     """Import, load the model and the index, answer one question: the phases of a first answer."""
-    from assistant.chat import build_assistant
     from assistant.config import apply_offline_environment, get_settings
+    from assistant.conversation.assistant import build_assistant
 
     apply_offline_environment()
     imported = time.perf_counter()
@@ -39,8 +39,8 @@ def cold_start(question: str) -> dict[str, Any]:
 
 def ingest_ours() -> dict[str, Any]:
     from assistant.config import get_settings
-    from assistant.embeddings import get_embeddings
-    from assistant.store import index_corpus
+    from assistant.documents.embeddings import get_embeddings
+    from assistant.documents.indexing import index_corpus
 
     settings = get_settings()
     get_embeddings(settings).embed_query("load the model first")
@@ -57,7 +57,7 @@ def ingest_ours() -> dict[str, Any]:
 
 def ingest_baseline() -> dict[str, Any]:
     from assistant.config import get_settings
-    from assistant.embeddings import get_embeddings
+    from assistant.documents.embeddings import get_embeddings
     from eval.baseline import build_baseline
 
     settings = get_settings()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from assistant.api.limits import BREAKER_FAILURES
+from assistant.web.api.limits import BREAKER_FAILURES
 from bench.figures import Latencies, Row, ms
 from bench.stages import Place, free_port, serve
 

@@ -178,10 +178,10 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(place: Place, log: Path, **settings: str) -> Iterator[Server]:
-    """The whole app (``uvicorn assistant.api:create_app --factory``) in its own process."""
+    """The whole app (``uvicorn assistant.web.api:create_app --factory``) in its own process."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory",
+        sys.executable, "-m", "uvicorn", "assistant.web.api:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
     with log.open("ab") as output:

@@ -120,11 +120,11 @@ def _evaluate(
         return 0
     try:
         if assistant is None and args.corpus:
-            from assistant.chat import build_assistant
+            from assistant.conversation.assistant import build_assistant
 
             assistant = build_assistant(settings)
         if assistant is None:
-            from assistant.chat import get_assistant
+            from assistant.conversation.assistant import get_assistant
 
             assistant = get_assistant()
         report = run_cases(

@@ -28,7 +28,7 @@ def compare_reader_modes(
     modes: Sequence[ReaderMode] = MODE_ORDER,
 ) -> list[ModeRow]:
     """The same cases answered by a fresh assistant per mode, over the same index."""
-    from assistant.chat import build_assistant
+    from assistant.conversation.assistant import build_assistant
 
     rows = []
     for mode in modes:

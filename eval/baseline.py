@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.answer import Answer, Citation
-from assistant.chat import ReplyDraft, Turn
+from assistant.answering.answer import Answer, Citation
 from assistant.config import Settings, apply_offline_environment
-from assistant.embeddings import get_embeddings
+from assistant.conversation.assistant import ReplyDraft, Turn
+from assistant.documents.embeddings import get_embeddings
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.chat import Turn
+from assistant.conversation.assistant import Turn
 
 logger = logging.getLogger(__name__)
 

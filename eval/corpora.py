@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.corpus import SIDECAR_SUFFIXES, SUPPORTED_SUFFIXES
+from assistant.documents.corpus import SIDECAR_SUFFIXES, SUPPORTED_SUFFIXES
 from assistant.errors import CorpusError
 
 
@@ -18,7 +18,7 @@ def temporary_index(settings: Settings, folders: Sequence[Path]) -> Iterator[Set
     """Settings whose corpus is the documents of ``folders`` together (copied into one temporary
     folder, so a file of one never replaces a file of another) and whose store is a fresh
     temporary index of them; both are removed afterwards."""
-    from assistant.store import index_corpus
+    from assistant.documents.indexing import index_corpus
 
     with tempfile.TemporaryDirectory(prefix="eval-corpus-") as root:
         corpus = Path(root) / "corpus"

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from assistant.answer import Citation
+from assistant.answering.answer import Citation
 from eval.cases import Expect
 
 logger = logging.getLogger(__name__)

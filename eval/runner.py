@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.answer import Answer, Citation
-from assistant.chat import ReplyDraft, Turn
+from assistant.answering.answer import Answer, Citation
+from assistant.conversation.assistant import ReplyDraft, Turn
 from eval.cases import Case
 from eval.matching import Outcome, Reference, judge, load_reference
 from eval.metrics import Summary, summarise

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Answer
-from assistant.chat import Assistant, build_assistant
+from assistant.answering.answer import Answer
 from assistant.config import PROJECT_ROOT, Settings, apply_offline_environment
-from assistant.store import index_corpus
+from assistant.conversation.assistant import Assistant, build_assistant
+from assistant.documents.indexing import index_corpus
 
 apply_offline_environment()
 

@@ -22,9 +22,9 @@ import psutil
 import uvicorn
 from starlette.types import ASGIApp
 
-from assistant.answer import Answer, Citation
-from assistant.chat import Assistant, ProgrammeInfo, ReplyDraft, Turn
+from assistant.answering.answer import Answer, Citation
 from assistant.config import Settings
+from assistant.conversation.assistant import Assistant, ProgrammeInfo, ReplyDraft, Turn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 XSS_PAYLOAD = '<img src=x onerror="window.__xss=1;alert(1)">'
@@ -100,11 +100,11 @@ def serve_in_thread(app: ASGIApp, port: int | None = None) -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve_in_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """``uvicorn assistant.api:create_app --factory`` in its own process, configured only by
+    """``uvicorn assistant.web.api:create_app --factory`` in its own process, configured only by
     ``ASSISTANT_*`` environment variables, as an operator runs it."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory",
+        sys.executable, "-m", "uvicorn", "assistant.web.api:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -250,7 +250,7 @@ def serve_real_app(
     index_settings: Settings, assistant: Assistant, folder: Path, **overrides: object
 ) -> Iterator[str]:
     """The whole app (API, UI, widget) around the real assistant, on a real uvicorn server."""
-    from assistant.api import create_app
+    from assistant.web.api import create_app
 
     settings = real_app_settings(index_settings, folder, **overrides)
     with serve_in_thread(create_app(settings, assistant)) as base:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.chat import Assistant
+from assistant.conversation.assistant import Assistant
 from tests.conftest import (
     CORPUS,
     FIGURE_QUESTIONS,
@@ -420,7 +420,7 @@ def test_whether_a_groups_rule_holds_for_everyone_quotes_the_other_group(
 
 
 def _offered() -> list[tuple[str, str]]:
-    from assistant.answer import _suggestions
+    from assistant.answering.wording.decline import _suggestions
 
     return [(doc, q) for doc, questions in _suggestions().items() for q in questions]
 
@@ -455,8 +455,8 @@ def test_a_fee_answer_names_the_year_once_and_quotes_no_year_label_or_footnote_m
 def test_an_undated_document_says_it_gives_no_year() -> None:
     import datetime as dt
 
-    from assistant.answer import _past_note
-    from assistant.understanding import Query
+    from assistant.answering.wording.compose import _past_note
+    from assistant.understanding.query import Query
 
     query = Query(text="", search_text="", language="en", intents=(), programmes=())
     note = _past_note(query, [{"academic_year": ""}], dt.date(2026, 11, 29))
@@ -484,9 +484,9 @@ def test_a_fee_of_an_academic_year_that_is_over_asks_to_confirm_the_current_one(
 def test_an_undated_document_naming_a_year_that_is_over_says_so() -> None:
     import datetime as dt
 
-    from assistant.answer import _past_note
-    from assistant.retrieval import Evidence
-    from assistant.understanding import Query
+    from assistant.answering.wording.compose import _past_note
+    from assistant.retrieval.index import Evidence
+    from assistant.understanding.query import Query
 
     query = Query(text="", search_text="", language="en", intents=("start",), programmes=())
     quote = Evidence(

@@ -31,10 +31,10 @@ from server import (
     serve_real_app,
 )
 
-from assistant.answer import Answer
-from assistant.api import MODEL_ID, create_app
-from assistant.chat import Assistant, ProgrammeInfo, Turn, build_assistant
+from assistant.answering.answer import Answer
 from assistant.config import Settings
+from assistant.conversation.assistant import Assistant, ProgrammeInfo, Turn, build_assistant
+from assistant.documents.indexing import index_corpus
 from assistant.errors import (
     BackendError,
     ConfigurationError,
@@ -42,7 +42,7 @@ from assistant.errors import (
     InputError,
     StoreError,
 )
-from assistant.store import index_corpus
+from assistant.web.api import MODEL_ID, create_app
 from tests.conftest import make_settings
 
 KUL_BME = "kul-biomedical-engineering-postgraduate"

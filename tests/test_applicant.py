@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from assistant.applicant import (
+from assistant.understanding.applicant import (
     COUNTRIES,
     EEA_MEMBERS,
     EU_MEMBERS,

@@ -35,9 +35,9 @@ from server import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.api import create_app
-from assistant.chat import Assistant
 from assistant.config import Settings
+from assistant.conversation.assistant import Assistant
+from assistant.web.api import create_app
 
 pytestmark = [
     pytest.mark.browser,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chat import Assistant, Turn
-from assistant.emails import sender_name, split_email
-from assistant.understanding import resolved_ordinal
+from assistant.conversation.assistant import Assistant, Turn
+from assistant.conversation.emails import sender_name, split_email
+from assistant.understanding.query import resolved_ordinal
 
 
 def test_follow_up_keeps_programme_and_topic(assistant: Assistant) -> None:

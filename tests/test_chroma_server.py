@@ -18,10 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.api import create_app
-from assistant.chat import Assistant, build_assistant
 from assistant.config import Settings
-from assistant.store import IngestReport, active_generation, index_corpus, open_client
+from assistant.conversation.assistant import Assistant, build_assistant
+from assistant.documents.indexing import IngestReport, index_corpus
+from assistant.documents.store import active_generation, open_client
+from assistant.web.api import create_app
 from tests.conftest import (
     BME,
     CORPUS,

@@ -23,7 +23,8 @@ import httpx
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.store import active_generation, index_corpus, ingest_lock_path, open_client
+from assistant.documents.indexing import index_corpus, ingest_lock_path
+from assistant.documents.store import active_generation, open_client
 from tests.conftest import CORPUS, make_settings
 from tests.server import serve_in_process
 

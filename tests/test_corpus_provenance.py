@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.chat import build_assistant
-from assistant.store import index_corpus, load_snapshot, open_client
+from assistant.conversation.assistant import build_assistant
+from assistant.documents.indexing import index_corpus
+from assistant.documents.store import load_snapshot, open_client
 from tests.conftest import BME, UNANSWERED_QUESTION, assert_answers_with, make_settings
 from tests.server import cli_command, cli_env, serve_in_process
 

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chat import Assistant
 from assistant.config import PROJECT_ROOT
+from assistant.conversation.assistant import Assistant
 from eval import load_cases, run_cases
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]

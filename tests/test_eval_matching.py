@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Citation
+from assistant.answering.answer import Citation
 from eval.cases import Expect
 from eval.matching import Outcome, Reference, contains, judge, load_reference, normalise
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Answer, Citation
-from assistant.chat import ReplyDraft, Turn
+from assistant.answering.answer import Answer, Citation
 from assistant.config import Settings
+from assistant.conversation.assistant import ReplyDraft, Turn
 from eval import (
     Case,
     CaseFormatError,

@@ -16,17 +16,11 @@ import httpx
 import pytest
 from server import ScriptedAssistant, serve_in_process, serve_in_thread
 
-from assistant.api import create_app
-from assistant.api.security import STAFF_COOKIE
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.feedback import (
-    CSV_BOM,
-    EXPORT_COLUMNS,
-    Feedback,
-    FeedbackStore,
-    record_feedback,
-)
+from assistant.web.api import create_app
+from assistant.web.api.security import STAFF_COOKIE
+from assistant.web.feedback import CSV_BOM, EXPORT_COLUMNS, Feedback, FeedbackStore, record_feedback
 
 STAFF_TOKEN = "staff-token-for-tests"
 

@@ -24,9 +24,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from assistant.api import create_app
-from assistant.chat import Assistant
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.conversation.assistant import Assistant
+from assistant.web.api import create_app
 from tests.server import STAFF_TOKEN, real_app_settings
 
 pytestmark = pytest.mark.slow

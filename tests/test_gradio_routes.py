@@ -21,10 +21,11 @@ from fastapi import FastAPI
 from server import real_app_settings, serve_in_thread
 from starlette.routing import Mount
 
-from assistant.api import create_app
-from assistant.chat import Assistant
 from assistant.config import Settings
-from assistant.ui import MAX_EVENT_DEPTH, UI_PATH
+from assistant.conversation.assistant import Assistant
+from assistant.web.api import create_app
+from assistant.web.mount import UI_PATH
+from assistant.web.ui_guard import MAX_EVENT_DEPTH
 
 # gradio's queue statistics call pandas options that pandas 3 deprecates
 pytestmark = [

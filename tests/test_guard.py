@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from assistant.config import PROJECT_ROOT
-from assistant.guard import (
+from assistant.answering.llm.guard import (
     GroundingReport,
     check_grounding,
     checkable_facts,
@@ -15,6 +14,7 @@ from assistant.guard import (
     renumber_markers,
     strip_markers,
 )
+from assistant.config import PROJECT_ROOT
 
 # Quotes from two documents in corpus/: the KU Leuven postgraduate programme, the Leiden master
 FEE = "non-EEA student: 4400 euro (full-time registration) and 2200 euro (part-time registration)"

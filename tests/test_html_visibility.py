@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_corpus
+from assistant.documents.corpus import load_corpus
 
 SECRET = "The tuition fee is waived for every applicant."
 VISIBLE = "Applications close on 1 March."

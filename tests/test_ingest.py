@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat import build_assistant
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.corpus import load_corpus, split_document, split_units
-from assistant.store import active_generation, index_corpus, load_snapshot, open_client
+from assistant.conversation.assistant import build_assistant
+from assistant.documents.corpus import load_corpus
+from assistant.documents.indexing import index_corpus
+from assistant.documents.splitting import split_document, split_units
+from assistant.documents.store import active_generation, load_snapshot, open_client
 from tests.conftest import CORPUS, make_settings
 
 IDS = {

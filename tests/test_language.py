@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from assistant.answer import Answer
-from assistant.chat import Assistant, in_served_language
-from assistant.language import detect_language, to_english, unserved_language
+from assistant.answering.answer import Answer
+from assistant.conversation.assistant import Assistant
+from assistant.conversation.replies import in_served_language
+from assistant.understanding.language import detect_language, to_english, unserved_language
 
 ENGLISH_QUESTIONS = [
     "What does the programme cost?",

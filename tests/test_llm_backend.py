@@ -24,12 +24,8 @@ from llm_server import (
     silent_server,
 )
 
-from assistant.answer import Answer, Citation
-from assistant.chat import Assistant
-from assistant.config import PROJECT_ROOT, Settings
-from assistant.errors import ConfigurationError
-from assistant.guard import GroundingReport, check_grounding, checkable_facts
-from assistant.llm import (
+from assistant.answering.answer import Answer, Citation
+from assistant.answering.llm.backend import (
     ExtractiveBackend,
     LLMBackend,
     Phrasing,
@@ -39,6 +35,10 @@ from assistant.llm import (
     get_backend,
     text_deltas,
 )
+from assistant.answering.llm.guard import GroundingReport, check_grounding, checkable_facts
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.conversation.assistant import Assistant
+from assistant.errors import ConfigurationError
 
 DOC = "kul-biomedical-engineering-postgraduate"
 TITLE = "Postgraduate Programme in Biomedical Engineering"
@@ -237,7 +237,7 @@ def test_markers_skipping_a_quote_are_renumbered_to_the_kept_citations() -> None
 def test_a_reply_the_checks_reject_gives_the_draft(
     reply: str, reason: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+    with caplog.at_level(logging.WARNING, logger="assistant.answering.llm.backend"):
         phrasing = scripted(reply).rephrase("What does it cost?", FEE_AND_DEADLINES)
     assert phrasing.answer is FEE_AND_DEADLINES
     assert phrasing.fallback_reason == reason
@@ -273,7 +273,7 @@ def test_a_server_that_never_answers_gives_the_draft_within_the_timeout(
     with silent_server() as server:
         backend = LLMBackend(llm_settings(server.base_url, llm_timeout_s=1.0))
         started = time.monotonic()
-        with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+        with caplog.at_level(logging.WARNING, logger="assistant.answering.llm.backend"):
             phrasing = backend.rephrase("What is the tuition fee?", FEE_DRAFT)
         elapsed = time.monotonic() - started
     assert server.accepted == 1
@@ -295,7 +295,7 @@ def test_an_unreachable_server_gives_the_draft(caplog: pytest.LogCaptureFixture)
     base_url = closed_port_url()
     backend = LLMBackend(llm_settings(base_url, llm_timeout_s=5))
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+    with caplog.at_level(logging.WARNING, logger="assistant.answering.llm.backend"):
         phrasing = backend.rephrase("What is the tuition fee?", FEE_DRAFT)
     assert time.monotonic() - started < 2
     assert phrasing.answer is FEE_DRAFT
@@ -362,7 +362,7 @@ def test_a_real_answer_is_the_checked_rephrasing_or_the_draft(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     original = draft(question, *citations)
-    with caplog.at_level(logging.INFO, logger="assistant.llm"):
+    with caplog.at_level(logging.INFO, logger="assistant.answering.llm.backend"):
         phrasing = backend.rephrase(question, original)
     assert phrasing.llm_text is not None  # the server answered
     assert phrasing.finish_reason == "stop"
@@ -386,7 +386,7 @@ def test_figures_the_model_invents_are_caught_and_the_draft_is_shown(
     invented: list[str] = []
     for question, citations in questions:
         original = draft(question, *citations)
-        with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+        with caplog.at_level(logging.WARNING, logger="assistant.answering.llm.backend"):
             phrasing = backend.rephrase(question, original)
         assert phrasing.llm_text is not None
         report = check_grounding(phrasing.llm_text, evidence_of(original))

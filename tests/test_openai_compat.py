@@ -8,9 +8,9 @@ import openai
 import pytest
 from server import serve_real_app
 
-from assistant.api import MODEL_ID
-from assistant.chat import Assistant
 from assistant.config import Settings
+from assistant.conversation.assistant import Assistant
+from assistant.web.api import MODEL_ID
 
 KUL_BME = "kul-biomedical-engineering-postgraduate"
 FEE_QUESTION = (
@@ -230,7 +230,7 @@ def test_a_streamed_completion_ends_with_the_sources_and_annotates_them(
 
 
 def test_max_tokens_cuts_the_message_with_finish_reason_length(client: openai.OpenAI) -> None:
-    from assistant.api.tokens import count_tokens
+    from assistant.web.api.tokens import count_tokens
 
     whole = client.chat.completions.create(
         model=MODEL_ID, messages=[{"role": "user", "content": FEE_QUESTION}]
@@ -248,7 +248,7 @@ def test_max_tokens_cuts_the_message_with_finish_reason_length(client: openai.Op
 
 
 def test_a_streamed_completion_stops_at_max_completion_tokens(client: openai.OpenAI) -> None:
-    from assistant.api.tokens import count_tokens
+    from assistant.web.api.tokens import count_tokens
 
     chunks = list(
         client.chat.completions.create(

@@ -24,9 +24,9 @@ import psutil
 import pytest
 import redis
 
-from assistant.api import SlidingWindowLimiter, create_app
-from assistant.api.limits import CircuitBreaker
 from assistant.config import Settings
+from assistant.web.api import SlidingWindowLimiter, create_app
+from assistant.web.api.limits import CircuitBreaker
 from tests.server import (
     ScriptedAssistant,
     cli_command,

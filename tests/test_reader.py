@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat import Assistant, build_assistant
-from assistant.choice import DECLINED, Choice
-from assistant.config import Settings
-from assistant.decision import chosen_by_reader
-from assistant.errors import ConfigurationError
-from assistant.reader import (
+from assistant.answering.choice import DECLINED, Choice
+from assistant.answering.reading.decision import chosen_by_reader
+from assistant.answering.reading.reader import (
     DEFAULT_READER_DIR,
     Reader,
     load_reader,
@@ -22,7 +19,10 @@ from assistant.reader import (
     reader_question,
     unit_passage,
 )
-from assistant.retrieval import Evidence
+from assistant.config import Settings
+from assistant.conversation.assistant import Assistant, build_assistant
+from assistant.errors import ConfigurationError
+from assistant.retrieval.index import Evidence
 
 BME = "kul-biomedical-engineering-postgraduate"
 LEIDEN = "leiden-biomedical-sciences-master"

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from server import STAFF_TOKEN, ScriptedAssistant, cli_command, cli_env, serve_cli, serve_in_thread
 
-from assistant.api import create_app
-from assistant.api.security import STAFF_COOKIE, StaffSessions
 from assistant.config import MIN_STAFF_TOKEN_CHARS, Settings
 from assistant.errors import ConfigurationError
-from assistant.feedback import FeedbackStore
+from assistant.web.api import create_app
+from assistant.web.api.security import STAFF_COOKIE, StaffSessions
+from assistant.web.feedback import FeedbackStore
 
 EXPORT = "/api/feedback/export"
 

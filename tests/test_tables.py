@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ConfigurationError, DataTableError
-from assistant.intents import (
+from assistant.tables import DATA_DIR, read_entries, read_lists, read_table
+from assistant.understanding.intents import (
     FOCUS,
     INTENTS,
     INTENTS_BY_NAME,
@@ -18,7 +19,6 @@ from assistant.intents import (
     load_focus,
     load_intents,
 )
-from assistant.tables import DATA_DIR, read_entries, read_lists, read_table
 
 
 def _table(tmp_path: Path, text: str) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.api.tokens import TokenBudget, count_tokens, cut_to_tokens
+from assistant.web.api.tokens import TokenBudget, count_tokens, cut_to_tokens
 
 
 def test_tokens_are_counted_with_openais_encoding() -> None:

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from assistant.config import PROJECT_ROOT
-from assistant.corpus import load_corpus, split_document, split_units
+from assistant.documents.corpus import load_corpus
+from assistant.documents.splitting import split_document, split_units
 from eval.cases import load_cases
 from training.overlap import overlap
 from training.questions import (
@@ -153,7 +154,7 @@ HELD_OUT_FILES = sorted((PROJECT_ROOT / "eval" / "held-out").glob("*.jsonl"))
 def test_held_out_cases_share_no_sentence_words_meaning_or_run_with_any_training_question() -> None:
     """Held-out files are written apart: counts only, so a failure shows no case's text."""
     from assistant.config import get_settings
-    from assistant.embeddings import get_embeddings
+    from assistant.documents.embeddings import get_embeddings
 
     embeddings = get_embeddings(get_settings())
 

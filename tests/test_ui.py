@@ -11,8 +11,8 @@ import httpx
 import pytest
 from server import serve_real_app
 
-from assistant.chat import Assistant
 from assistant.config import Settings
+from assistant.conversation.assistant import Assistant
 
 # gradio's queue statistics call pandas options that pandas 3 deprecates
 pytestmark = [

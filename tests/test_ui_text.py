@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answer import Citation
-from assistant.ui_text import sources_message
+from assistant.answering.answer import Citation
+from assistant.web.ui_text import sources_message
 
 BME = "Postgraduate Programme in Biomedical Engineering"
 FEE = Citation("kul-bme", BME, "non-EEA student: 4400 euro", "4. Admission > Tuition fee")

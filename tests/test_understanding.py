@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.chat import Assistant
-from assistant.understanding import (
+from assistant.conversation.assistant import Assistant
+from assistant.understanding.query import (
     asked_subject,
     detect_focus,
     detect_intents,

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from assistant.answering.reading.reader import DEFAULT_READER_DIR
 from assistant.config import apply_offline_environment
-from assistant.reader import DEFAULT_READER_DIR
 from training.questions import VALIDATION_WRITERS, load_records, split_by_writer
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.reader import Reader
+from assistant.answering.reading.reader import Reader
 from training.examples import Example
 
 VETO_SHARE = 0.05  # answered validation questions the veto may decline

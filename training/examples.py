@@ -10,10 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.chat import Assistant, Turn, build_assistant
+from assistant.answering.reading.reader import (
+    evidence_passage,
+    programme_label,
+    query_question,
+    unit_passage,
+)
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.emails import split_email
-from assistant.reader import evidence_passage, programme_label, query_question, unit_passage
+from assistant.conversation.assistant import Assistant, Turn, build_assistant
+from assistant.conversation.emails import split_email
 from training.questions import Ask, Record
 
 CANDIDATES = 16  # as many as the answer path reads

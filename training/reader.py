@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from assistant.answering.reading.reader import DEFAULT_READER_DIR
 from assistant.config import apply_offline_environment
-from assistant.reader import DEFAULT_READER_DIR
 from training.evaluation import validate
 from training.examples import Example, build_examples, indexed_assistant
 from training.questions import DATA_DIR, VALIDATION_WRITERS, load_records, split_by_writer
@@ -104,7 +104,7 @@ def fine_tune(
     )
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
-    from assistant.embeddings import default_model_path
+    from assistant.documents.embeddings import default_model_path
 
     torch.manual_seed(seed)
     torch.set_num_threads(threads)

@@ -1,0 +1,88 @@
+"""Where the reader decides: it keeps the rules' choice of quotes, vetoes it (the documents are
+silent, whatever words the question shares with them), or replaces it with its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from assistant.answering.choice import (
+    DECLINED,
+    Choice,
+    Documents,
+    choice_of,
+    reader_choice,
+    rules_choice,
+)
+from assistant.answering.reading.reader import Reader, any_answers, read_evidence
+from assistant.config import ReaderMode
+from assistant.documents.splitting import cited_text
+from assistant.retrieval.index import Evidence, RetrievalResult
+from assistant.understanding.query import Query
+
+
+def decide(
+    query: Query,
+    result: RetrievalResult,
+    documents: Documents,
+    mode: ReaderMode,
+    reader: Callable[[], Reader],
+    candidates: int,
+    max_quotes: int,
+) -> Choice:
+    """What the answer quotes: the rules' choice, read by the reader as ``mode`` says ("off":
+    not at all; "with_rules": its veto; "alone": its choice; otherwise its veto, and its choice
+    where it is confident). ``reader`` loads the model the first time it is needed."""
+    ruled = rules_choice(query, result, documents, max_quotes)
+    if mode == "off":
+        return ruled
+    shortlist = result.evidence[:candidates]
+    if mode == "with_rules":
+        # the rules' quotes are read first: the reading usually stops at one of them
+        first = [quote for _, quote in ruled.quoted]
+        return vetoed(
+            ruled, query, lambda: any_answers(reader(), query, shortlist, documents, first)
+        )
+    model = reader()
+    read = read_evidence(model, query, shortlist, len(shortlist), documents)
+
+    def chosen() -> Choice:
+        found = reader_choice(query, read, result.evidence, model.threshold, max_quotes)
+        return choice_of(query, found, documents)
+
+    if mode == "alone":
+        return chosen()
+    best = read[0][1] if read else 0.0
+    return chosen_by_reader(
+        vetoed(ruled, query, lambda: best >= model.veto), read, model.threshold, chosen
+    )
+
+
+def vetoed(ruled: Choice, query: Query, reaches_veto: Callable[[], bool]) -> Choice:
+    """The rules' choice, unless no candidate gets even the reader's lowest probability for an
+    answered question (``reaches_veto`` says whether one does; it is asked only when the choice
+    could be vetoed): then the documents are silent. An answer given per programme to a
+    question that names none stays: the reader learnt that such a question alone does not say
+    which programme, which is what that answer says."""
+    per_programme = not query.programmes and len(ruled.quotes) > 1
+    if ruled.answered and not per_programme and not reaches_veto():
+        return DECLINED
+    return ruled
+
+
+def chosen_by_reader(
+    ruled: Choice,
+    read: Sequence[tuple[Evidence, float]],
+    threshold: float,
+    chosen: Callable[[], Choice],
+) -> Choice:
+    """Where the reader is confident (its best unit reaches its threshold) and the rules quote
+    none of the units it finds answering, its quotes answer instead (the composer still frames
+    them: programme, academic year, the applicant's situation). A decline or a question back
+    about the programme stays as it is."""
+    if not ruled.answered or not read or read[0][1] < threshold:
+        return ruled
+    confident = {(e.doc_id, cited_text(e.text)) for e, p in read if p >= threshold}
+    if set(ruled.quoted) & confident:
+        return ruled
+    choice = chosen()
+    return choice if choice.answered else ruled

@@ -1,0 +1,215 @@
+"""The trained reader: how likely a quotable unit answers a question, as a probability.
+
+A cross-encoder fine-tuned from the shipped MiniLM on the project's own labelled questions
+(``training/``), exported to ONNX and quantised to int8, shipped in ``assistant/models/reader``.
+Its folder holds ``model.onnx``, ``tokenizer.json`` and ``reader.json`` (the input format, the
+maximum length and the answer threshold calibrated on the training data's validation split).
+Loaded on first use with ONNX Runtime and the tokenizers library; no torch, no download.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.documents.corpus import GENERAL
+from assistant.documents.splitting import cited_text, table_cells, unit_display
+from assistant.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from assistant.retrieval.index import Evidence
+    from assistant.understanding.query import Query
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_READER_DIR = Path(__file__).resolve().parents[2] / "models" / "reader"
+MAX_QUESTION_WORDS = 60  # of a long message the reader reads its end, where the question is
+MAX_PREVIOUS_WORDS = 30  # of the previous question, read before a follow-up
+
+
+@dataclass(frozen=True)
+class ReaderCard:
+    """What ``reader.json`` says about the model beside it."""
+
+    max_length: int
+    threshold: float  # a unit at or above this probability answers the question
+    veto: float = 0.0  # below this best probability, the documents are silent (few answerable are)
+    seed: int = 0
+    trained_on: int = 0  # training questions
+
+    @classmethod
+    def read(cls, path: Path) -> ReaderCard:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                max_length=int(raw["max_length"]),
+                threshold=float(raw["threshold"]),
+                veto=float(raw.get("veto", raw["threshold"])),
+                seed=int(raw.get("seed", 0)),
+                trained_on=int(raw.get("trained_on", 0)),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigurationError(f"{path}: not a readable reader card: {exc}") from exc
+
+
+def unit_passage(
+    text: str, heading: str, lead: str = "", columns: Sequence[str] = (), programme: str = ""
+) -> str:
+    """How the reader sees a unit: its section path, the list's lead, the unit as read, and the
+    programme whose document it is in (last: a long passage is cut from its start)."""
+    if text.startswith("|") and columns:
+        cells = table_cells(text)
+        body = "; ".join(f"{c}: {v}" for c, v in zip(columns, cells, strict=False))
+    else:
+        body = unit_display(text)
+    lead = f"{lead} " if lead else ""
+    passage = f"{heading}: {lead}{body}" if heading else f"{lead}{body}"
+    return f"{passage} [{programme}]" if programme else passage
+
+
+def reader_question(question: str, previous: str | None = None, programme: str = "") -> str:
+    """The question as the reader reads it: a follow-up carries the question before it, and the
+    programme it is asked about (the widget's, or named in the conversation), if any, follows."""
+    question = " ".join(question.split()[-MAX_QUESTION_WORDS:])
+    if previous:
+        question = f"{' '.join(previous.split()[-MAX_PREVIOUS_WORDS:])} || {question}"
+    return f"{question} [{programme}]" if programme else question
+
+
+def programme_label(meta: Mapping[str, str]) -> str:
+    """A document's programme as the reader reads it: 'Master of Biomedical Sciences, KU
+    Leuven'; nothing for a document that names no programme."""
+    if meta.get("kind") == GENERAL:
+        return ""
+    institution = meta.get("institution", "").split(" (")[0]
+    name = meta.get("programme") or meta.get("title", "")
+    return ", ".join(part for part in (name, institution) if part)
+
+
+class Reader:
+    """Scores (question, passage) pairs; thread-safe (ONNX Runtime's sessions and the tokenizer's
+    encoding are), one session per process."""
+
+    def __init__(self, folder: Path, threads: int = 1) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.folder = folder
+        self.card = ReaderCard.read(folder / "reader.json")
+        try:
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            self.session = onnxruntime.InferenceSession(
+                str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # the file is missing or not a model: say which
+            raise ConfigurationError(f"cannot load the reader from {folder}: {exc}") from exc
+        self.tokenizer.enable_truncation(self.card.max_length, direction="left")
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    @property
+    def threshold(self) -> float:
+        return self.card.threshold
+
+    @property
+    def veto(self) -> float:
+        return self.card.veto
+
+    def score(self, question: str, passages: Sequence[str]) -> list[float]:
+        """The probability that each passage answers the question. Each pair is read on its
+        own, unpadded: the int8 model quantises its activations per input, so a pair read in a
+        batch would get a probability that depends on the passages beside it."""
+        if not passages:
+            return []
+        import numpy as np
+
+        encodings = self.tokenizer.encode_batch([(question, p) for p in passages])
+        logits = np.array(
+            [
+                self.session.run(
+                    None,
+                    {
+                        name: np.array([values], dtype=np.int64)
+                        for name, values in (
+                            ("input_ids", e.ids),
+                            ("attention_mask", e.attention_mask),
+                            ("token_type_ids", e.type_ids),
+                        )
+                        if name in self._inputs
+                    },
+                )[0].reshape(-1)[0]
+                for e in encodings
+            ]
+        )
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
+
+    def any_reaches(self, question: str, passages: Sequence[str], floor: float) -> bool:
+        """Whether any passage gets at least ``floor``: read one at a time, stopping at the first
+        that does (the same answer as scoring them all, since each pair is read on its own)."""
+        return any(self.score(question, [passage])[0] >= floor for passage in passages)
+
+
+@lru_cache(maxsize=2)
+def load_reader(folder: str | None = None, threads: int = 1) -> Reader:
+    """The reader in ``folder`` (default: the one shipped with the package), loaded once."""
+    return Reader(Path(folder) if folder else DEFAULT_READER_DIR, threads)
+
+
+Documents = Mapping[str, Mapping[str, str]]
+
+
+def evidence_passage(item: Evidence, documents: Documents) -> str:
+    label = programme_label(documents[item.doc_id]) if item.doc_id in documents else ""
+    return unit_passage(item.text, item.heading, item.lead, item.columns, label)
+
+
+def query_question(query: Query, documents: Documents) -> str:
+    """What the reader reads for an understood question: the user's words in English, after the
+    previous question of the conversation, with the programmes it is asked about."""
+    labels = [programme_label(documents[p]) for p in query.programmes[:2] if p in documents]
+    return reader_question(
+        query.english or query.text,
+        query.previous or None,
+        " / ".join(label for label in labels if label),
+    )
+
+
+def any_answers(
+    reader: Reader,
+    query: Query,
+    evidence: Sequence[Evidence],
+    documents: Documents,
+    first: Sequence[str] = (),
+) -> bool:
+    """Whether any unit of ``evidence`` reaches the reader's veto, the units quoting ``first``
+    read first (the rules' quotes usually do, and the reading stops there)."""
+    quoted = set(first)
+    ordered = sorted(evidence, key=lambda e: cited_text(e.text) not in quoted)
+    return reader.any_reaches(
+        query_question(query, documents),
+        [evidence_passage(e, documents) for e in ordered],
+        reader.veto,
+    )
+
+
+def read_evidence(
+    reader: Reader,
+    query: Query,
+    evidence: Sequence[Evidence],
+    candidates: int,
+    documents: Documents,
+) -> list[tuple[Evidence, float]]:
+    """The best ``candidates`` of the retrieved evidence with the reader's probability each,
+    most probable first."""
+    shortlist = list(evidence[:candidates])
+    scores = reader.score(
+        query_question(query, documents), [evidence_passage(e, documents) for e in shortlist]
+    )
+    return sorted(zip(shortlist, scores, strict=True), key=lambda pair: -pair[1])

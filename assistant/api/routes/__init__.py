@@ -1,1 +1,0 @@
-"""One router per resource; ``assistant.api.app`` includes them in a fixed order."""

@@ -1,0 +1,339 @@
+"""A conversation: a message and its history in, an Answer out. No web imports here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+from assistant.answering.answer import Answer, Citation
+from assistant.answering.llm.backend import text_deltas
+from assistant.answering.reading.decision import decide
+from assistant.answering.reading.reader import Reader, load_reader
+from assistant.answering.wording.compose import compose_answer
+from assistant.answering.wording.small_talk import SmallTalk, small_talk_answer
+from assistant.config import ReaderMode, Settings, get_settings
+from assistant.conversation.emails import sender_name, split_email
+from assistant.conversation.replies import (
+    distinct_questions,
+    in_served_language,
+    joined_answers,
+    render_reply,
+    with_note,
+)
+from assistant.documents.corpus import GENERAL, document_text
+from assistant.errors import InputError, MessageTooLongError
+from assistant.understanding.language import served_languages_note
+from assistant.understanding.query import Query, detect_programmes, understand
+
+if TYPE_CHECKING:
+    from assistant.answering.llm.backend import AnswerBackend
+    from assistant.retrieval.index import SearchIndex
+    from assistant.retrieval.retriever import HybridRetriever
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class ReplyDraft:
+    """A reply to an applicant's email, for staff to check, complete and send."""
+
+    text: str
+    questions: tuple[str, ...]
+    answers: tuple[Answer, ...]
+    unanswered: tuple[str, ...]
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        seen: dict[tuple[str, str], Citation] = {}
+        for answer in self.answers:
+            for citation in answer.citations:
+                seen.setdefault((citation.source, citation.quote), citation)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question of a message, with what the message and the conversation say around it."""
+
+    text: str  # what is read: the message, or one of its questions with the message's context
+    asked: str = ""  # the question alone, when the message asks several
+    history: tuple[Turn, ...] = ()
+    programme: str | None = None  # the widget's or picker's, or the one the message names
+    background: Query | None = None  # who asks, read from the rest of an e-mail
+
+
+@dataclass(frozen=True)
+class ProgrammeInfo:
+    id: str
+    title: str
+    institution: str
+    programme: str
+    kind: str
+    academic_year: str | None
+
+
+class Assistant:
+    """The one entry point every surface (CLI, API, UI, eval) uses."""
+
+    def __init__(
+        self, settings: Settings, retriever: HybridRetriever, backend: AnswerBackend
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.backend = backend
+        self._small_talk: SmallTalk | None = None
+
+    # -- questions --------------------------------------------------------------------------
+
+    def understand(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Query:
+        message = self._checked(message)
+        index = self.retriever.index()
+        turns = [
+            (t.role, t.content[: self.settings.max_message_chars])
+            for t in latest_turns(history, self.settings.max_history_turns)
+        ]
+        return understand(message, index.names, turns, programme)
+
+    def answer(
+        self, ask: Ask, continuing: str | None = None, mode: ReaderMode | None = None
+    ) -> tuple[Query, Answer]:
+        """One ask in one pass: understood, retrieved, decided (the rules and the reader choose
+        what to quote), worded. ``continuing``: the programme the previous answer to the same
+        message was about; ``mode``: how the reader takes part (default: the ``reader``
+        setting). Returns the question as understood with its extractive answer."""
+        query = self._understood(ask)
+        small_talk = self.small_talk().kind(query)
+        if small_talk:
+            return query, small_talk_answer(query, small_talk)
+        index, result = self.retriever.search(query)
+        choice = decide(
+            query,
+            result,
+            index.documents,
+            mode or self.settings.reader,
+            self.reader,
+            self.settings.reader_candidates,
+            self.settings.max_quotes,
+        )
+        draft = compose_answer(
+            query,
+            choice,
+            result.documents,
+            index.documents,
+            self.settings.current_date(),
+            continuing,
+        )
+        return query, replace(draft, standalone_question=_standalone(query))
+
+    def _understood(self, ask: Ask) -> Query:
+        """An ask read as a Query: the question itself noted when the message asks several, and
+        who asks taken from the rest of an e-mail when the question does not say."""
+        query = self.understand(ask.text, ask.history, ask.programme)
+        if ask.asked:
+            query = replace(query, asked=ask.asked)
+        background = ask.background
+        if query.situation is None and background is not None and background.situation is not None:
+            query = replace(
+                query,
+                situation=background.situation,
+                citizenship=query.citizenship or background.citizenship,
+                flemish_degree=background.flemish_degree,
+            )
+        return query
+
+    def small_talk(self) -> SmallTalk:
+        """The greeting recogniser, its examples embedded once by the retriever's model."""
+        if self._small_talk is None:
+            self._small_talk = SmallTalk(self.retriever.embeddings.embed_documents)
+        return self._small_talk
+
+    def reader(self) -> Reader:
+        return load_reader(
+            str(self.settings.reader_dir) if self.settings.reader_dir else None,
+            self.settings.torch_threads,
+        )
+
+    def _answers(self, asks: Sequence[Ask], mode: ReaderMode | None = None) -> list[Answer]:
+        """The answers to the asks of one message, each going on from the one before, each
+        phrased by the backend (as it stands, without an LLM)."""
+        answers: list[Answer] = []
+        for ask in asks:
+            previous = answers[-1].programme if answers and answers[-1].answered else None
+            query, answer = self.answer(ask, previous, mode)
+            answers.append(self.backend.phrase(query.text, answer))
+        return answers
+
+    def ask(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Answer:
+        answers = self._answers(self._asks_in(message, history, programme))
+        answer = answers[0] if len(answers) == 1 else joined_answers(answers)
+        return in_served_language(message, answer)
+
+    def stream(
+        self, message: str, history: Sequence[Turn] = (), programme: str | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield text deltas, then the complete Answer as the last item."""
+        asks = self._asks_in(message, history, programme)
+        note = served_languages_note(message)
+        if len(asks) == 1:
+            if note:
+                yield f"{note}\n\n"
+            query, draft = self.answer(asks[0])
+            for item in self.backend.stream(query.text, draft):
+                yield with_note(note, item) if isinstance(item, Answer) else item
+            return
+        answer = with_note(note, joined_answers(self._answers(asks)))
+        yield from text_deltas(answer.text)
+        yield answer
+
+    def _asks_in(self, message: str, history: Sequence[Turn], programme: str | None) -> list[Ask]:
+        """'Is it taught in English? And is it still online?' asks two things: one ask each,
+        each read with the rest of the message (who is asking) and the programme it names."""
+        message = self._checked(message)
+        questions, context = split_email(message)
+        if len(questions) < 2:
+            return [Ask(message, history=tuple(history), programme=programme)]
+        named = detect_programmes(message, self.retriever.index().names)
+        programme = named[0] if len(named) == 1 else programme
+        return [
+            Ask(f"{context} {q}".strip(), asked=q, history=tuple(history), programme=programme)
+            for q in questions
+        ]
+
+    def _checked(self, message: str) -> str:
+        return checked_input(message, self.settings.max_message_chars)
+
+    # -- email replies ----------------------------------------------------------------------
+
+    def draft_reply(self, email_text: str) -> ReplyDraft:
+        """Answer each question of an applicant's email; list what staff must complete."""
+        email_text = checked_input(email_text, self.settings.max_email_chars, "email")
+        asked, context = split_email(email_text)
+        if not asked:
+            raise InputError("no question found in the email")
+        distinct = distinct_questions(asked)
+        questions, left_over = distinct[:MAX_EMAIL_QUESTIONS], distinct[MAX_EMAIL_QUESTIONS:]
+        index = self.retriever.index()
+        named = detect_programmes(email_text, index.names)
+        programme = named[0] if len(named) == 1 else None
+        # Who asks: said anywhere in the email, in one of its questions too ("How do I apply as
+        # someone with a Flemish degree?" holds for "What is the deadline?" after it). The rest
+        # of the email says who asks and about which programme, never what is asked.
+        background = understand(" ".join([context, *questions]), index.names)
+        asks = [
+            Ask(
+                question[: self.settings.max_message_chars],
+                asked=question,
+                programme=programme,
+                background=background,
+            )
+            for question in questions
+        ]
+        answers = self._answers(asks, self.settings.draft_reader)
+        unanswered = tuple(q for q, a in zip(questions, answers, strict=True) if not a.answered)
+        text = render_reply(
+            questions,
+            answers,
+            language=answers[0].language,
+            name=sender_name(email_text),
+            note=served_languages_note(email_text),
+            left_over=left_over,
+        )
+        return ReplyDraft(text, tuple(questions), tuple(answers), (*unanswered, *left_over))
+
+    # -- the documents ----------------------------------------------------------------------
+
+    def programmes(self) -> list[ProgrammeInfo]:
+        """The programmes (and units) to choose from; a general document is none of them."""
+        return [info for info in self._documents().values() if info.kind != GENERAL]
+
+    def _documents(self) -> dict[str, ProgrammeInfo]:
+        return {
+            doc_id: ProgrammeInfo(
+                id=doc_id,
+                title=meta["title"],
+                institution=meta["institution"],
+                programme=meta["programme"],
+                kind=meta["kind"],
+                academic_year=meta["academic_year"] or None,
+            )
+            for doc_id, meta in self.retriever.index().documents.items()
+        }
+
+    def stats(self) -> dict[str, int]:
+        """How much the live index holds (for health checks)."""
+        index = self.retriever.index()
+        return {"documents": len(index.documents), "chunks": len(index.snapshot.chunk_ids)}
+
+    def document(self, doc_id: str) -> tuple[ProgrammeInfo, str]:
+        """The document's description and its text, read from the file the index recorded."""
+        info = self._documents().get(doc_id)
+        if info is None:
+            raise InputError(f"no document with id {doc_id!r}")
+        name = self.retriever.index().documents[doc_id].get("path", "")
+        return info, document_text(self.settings.corpus_dir, name, doc_id)
+
+
+MAX_EMAIL_QUESTIONS = 20  # a draft answers at most this many; the rest are listed for staff
+_INPUT_RULES = {  # what to do about a text that is too long, and about an empty one
+    "message": ("Shorten it and send it again.", "The message is empty: write a question."),
+    "email": (
+        "Paste only the applicant's message.",
+        "The email is empty: paste the applicant's message.",
+    ),
+}
+
+
+def checked_input(text: str, limit: int, kind: Literal["message", "email"] = "message") -> str:
+    """The text, stripped; the same rule on every surface."""
+    too_long, empty = _INPUT_RULES[kind]
+    if len(text) > limit:
+        raise MessageTooLongError(
+            f"The {kind} is {len(text)} characters long; the limit is {limit} characters. {too_long}"
+        )
+    if not text.strip():
+        raise InputError(empty)
+    return text.strip()
+
+
+def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
+    """The last ``max_turns`` exchanges (a question and its answer each); older ones are dropped,
+    not refused, so a long conversation keeps working."""
+    turns = [t for t in history if t.content.strip()]
+    return turns[-2 * max_turns :] if max_turns else []
+
+
+def _standalone(query: Query) -> str:
+    return query.search_text if query.follow_up else query.text
+
+
+@lru_cache(maxsize=1)
+def get_assistant() -> Assistant:
+    """The process-wide assistant built from get_settings(); the index is opened lazily."""
+    return build_assistant(get_settings())
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    from assistant.answering.llm.backend import get_backend
+    from assistant.retrieval.retriever import build_retriever
+
+    return Assistant(settings, build_retriever(settings), get_backend(settings))
+
+
+def warm_up(assistant: Assistant) -> SearchIndex:
+    """Load the model and the index now rather than on the first question."""
+    index = assistant.retriever.index()
+    index.embed("warm up")
+    return index

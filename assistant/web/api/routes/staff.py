@@ -1,0 +1,111 @@
+"""Staff routes: reply drafts (bearer token or session) and signing in and out of the staff view."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import (
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+)
+
+from assistant.conversation.assistant import checked_input
+from assistant.documents.pages import staff_login_page
+from assistant.web.api.deps import (
+    AssistantDep,
+    SettingsDep,
+    StaffDep,
+    StaffSessionsDep,
+    document_url_for,
+)
+from assistant.web.api.openapi import ERRORS, STAFF_ERRORS
+from assistant.web.api.schemas import DraftOut, DraftRequest, draft_out
+from assistant.web.api.security import (
+    PAGE_HEADERS,
+    STAFF_COOKIE,
+    STAFF_OFF_MESSAGE,
+    STAFF_PATH,
+    STAFF_SESSION_SECONDS,
+    reached_over_https,
+    staff_next,
+)
+
+router = APIRouter()
+
+
+@router.post(
+    "/api/draft-reply",
+    response_model=DraftOut,
+    responses={**ERRORS, **STAFF_ERRORS},
+    tags=["staff"],
+)
+def draft_reply(
+    body: DraftRequest,
+    request: Request,
+    settings: SettingsDep,
+    assistant: AssistantDep,
+    _staff: StaffDep,
+) -> DraftOut:
+    """Draft a reply to an applicant's email for staff to check; lists what it cannot answer."""
+    email_text = checked_input(body.email, settings.max_email_chars, "email")
+    return draft_out(assistant.draft_reply(email_text), document_url_for(request))
+
+
+@router.get(f"{STAFF_PATH}/login", include_in_schema=False)
+def staff_login_form(settings: SettingsDep, next: str = "") -> HTMLResponse:
+    if not settings.staff_token:
+        return _login_page(next, STAFF_OFF_MESSAGE, 403)
+    return _login_page(next)
+
+
+@router.post(f"{STAFF_PATH}/login", include_in_schema=False)
+async def staff_login(
+    request: Request, settings: SettingsDep, sessions: StaffSessionsDep
+) -> Response:
+    """Trade the staff token for a new staff session, whose id the cookie carries (HttpOnly,
+    SameSite=Strict, 12 hours, Secure when the browser came over HTTPS)."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    next_path = staff_next(form.get("next", [""])[0])
+    if not settings.staff_token:
+        return _login_page(next_path, STAFF_OFF_MESSAGE, 403)
+    given = form.get("token", [""])[0].strip()
+    if not hmac.compare_digest(given.encode(), settings.staff_token.encode()):
+        return _login_page(next_path, "That is not the staff token. Try again.", 401)
+    session_id = await anyio.to_thread.run_sync(sessions.open)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        STAFF_COOKIE,
+        session_id,
+        max_age=STAFF_SESSION_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=reached_over_https(request, settings),
+    )
+    return response
+
+
+@router.post(f"{STAFF_PATH}/logout", include_in_schema=False)
+def staff_logout(request: Request, settings: SettingsDep, sessions: StaffSessionsDep) -> Response:
+    """End the staff session: the cookie is deleted, and refused should it be sent again."""
+    sessions.close(request.cookies.get(STAFF_COOKIE, ""))
+    response = RedirectResponse(f"{STAFF_PATH}/login", status_code=303)
+    response.delete_cookie(
+        STAFF_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=reached_over_https(request, settings),
+    )
+    return response
+
+
+def _login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
+    page = staff_login_page(f"{STAFF_PATH}/login", staff_next(next_path), error)
+    return HTMLResponse(
+        page, status_code=status, headers={**PAGE_HEADERS, "Cache-Control": "no-store"}
+    )

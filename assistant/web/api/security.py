@@ -1,0 +1,193 @@
+"""Staff sessions, kept on the server, and the gate in front of /staff.
+
+Signing in with the staff token stores a new session in the feedback database: a random id,
+stored only as its HMAC keyed with the staff token (a copy of the file opens no session, and a
+new token ends every session), with its expiry. The cookie (HttpOnly, SameSite=Strict, 12 hours,
+Secure when the browser came over HTTPS) carries only the id; signing out deletes the session, so
+the same cookie is refused from then on. Pages of ours get ``PAGE_HEADERS``: no script, nothing
+loaded from elsewhere."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import anyio.to_thread
+from fastapi import Request
+from starlette.datastructures import Headers, State
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from assistant.config import Settings
+from assistant.errors import FeedbackStoreError
+from assistant.web.api.errors import send_error
+from assistant.web.feedback import FeedbackStore
+
+STAFF_PATH = "/staff"
+
+
+STAFF_COOKIE = "pa_staff"
+
+
+STAFF_SESSION_SECONDS = 12 * 3600
+
+
+STAFF_OFF_MESSAGE = "Staff routes are turned off on this server: the operator has to set ASSISTANT_STAFF_TOKEN first."
+
+
+STAFF_SESSIONS_DOWN_MESSAGE = (
+    "Staff sessions cannot be checked right now: the server's database is not working. "
+    "Try again later."
+)
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS staff_session (
+    key TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
+)
+"""
+
+
+class StaffSessions:
+    """The staff sessions opened with ``token``, in the database file of ``store``."""
+
+    def __init__(
+        self,
+        store: FeedbackStore,
+        token: str,
+        lifetime_s: float = STAFF_SESSION_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.token = token
+        self.lifetime_s = lifetime_s
+        self.clock = clock
+
+    def open(self) -> str:
+        """A new session's id (for the cookie); sessions that have expired are deleted."""
+        session_id = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.store.connect() as connection:
+            connection.execute(_SCHEMA)
+            connection.execute("DELETE FROM staff_session WHERE expires_at <= ?", (now,))
+            connection.execute(
+                "INSERT INTO staff_session (key, expires_at) VALUES (?, ?)",
+                (self._key(session_id), now + self.lifetime_s),
+            )
+        return session_id
+
+    def is_open(self, session_id: str) -> bool:
+        """Whether this id is a session opened with this token, not expired nor closed."""
+        if not self.token or not _SESSION_ID.match(session_id):
+            return False
+        with self.store.connect() as connection:
+            connection.execute(_SCHEMA)
+            row = connection.execute(
+                "SELECT expires_at FROM staff_session WHERE key = ?", (self._key(session_id),)
+            ).fetchone()
+        return row is not None and self.clock() < float(row[0])
+
+    def close(self, session_id: str) -> None:
+        """End the session: its cookie is refused from now on."""
+        if not _SESSION_ID.match(session_id):
+            return
+        with self.store.connect() as connection:
+            connection.execute(_SCHEMA)
+            connection.execute("DELETE FROM staff_session WHERE key = ?", (self._key(session_id),))
+
+    def _key(self, session_id: str) -> str:
+        return hmac.new(self.token.encode(), session_id.encode(), "sha256").hexdigest()
+
+
+def staff_sessions(app_state: State, settings: Settings) -> StaffSessions:
+    """The staff sessions of this app: in its feedback store, for its staff token."""
+    store: FeedbackStore = app_state.feedback_store
+    return StaffSessions(store, settings.staff_token or "")
+
+
+_FORWARDED_HTTPS = re.compile(r"(?:^|[;,\s])proto=\"?https\"?(?:$|[;,\s])", re.IGNORECASE)
+
+
+def reached_over_https(request: Request, settings: Settings) -> bool:
+    """Whether the browser reached this server over HTTPS: the request's scheme (which uvicorn
+    takes from X-Forwarded-Proto only for a proxy in forwarded_allow_ips), the X-Forwarded-Proto
+    or Forwarded header of any sender (a Secure cookie is only stricter, so a sender that lies
+    harms nobody but itself), or a public base URL on https."""
+    forwarded_proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return (
+        request.url.scheme in ("https", "wss")
+        or forwarded_proto == "https"
+        or bool(_FORWARDED_HTTPS.search(request.headers.get("forwarded", "")))
+        or (settings.public_base_url or "").startswith("https://")
+    )
+
+
+def staff_next(value: str) -> str:
+    """Where to go after signing in: a page of the staff view, never another site."""
+    return value if value.startswith(f"{STAFF_PATH}/") and "//" not in value else f"{STAFF_PATH}/"
+
+
+class StaffGateMiddleware:
+    """Everything under /staff (the staff view and its Gradio calls) needs a staff session;
+    a browser without one is sent to the sign-in page."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        gated = scope["type"] in ("http", "websocket") and (
+            path == STAFF_PATH or path.startswith(f"{STAFF_PATH}/")
+        )
+        if not gated or path in (f"{STAFF_PATH}/login", f"{STAFF_PATH}/logout"):
+            await self.app(scope, receive, send)
+            return
+        token = self.settings.staff_token or ""
+        cookie = Request(scope).cookies.get(STAFF_COOKIE, "") if scope["type"] == "http" else ""
+        if token and cookie:
+            sessions = staff_sessions(scope["app"].state, self.settings)
+            try:
+                signed_in = await anyio.to_thread.run_sync(sessions.is_open, cookie)
+            except FeedbackStoreError:
+                await send_error(
+                    send, 503, "staff_sessions_unavailable", STAFF_SESSIONS_DOWN_MESSAGE
+                )
+                return
+            if signed_in:
+                await self.app(scope, receive, send)
+                return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope.get("method") == "GET" and "text/html" in Headers(scope=scope).get("accept", ""):
+            target = f"{STAFF_PATH}/login?{urlencode({'next': staff_next(path)})}"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [(b"location", target.encode()), (b"cache-control", b"no-store")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        status, type_, message = (
+            (401, "unauthorized", f"Sign in at {STAFF_PATH}/login first.")
+            if token
+            else (403, "forbidden", STAFF_OFF_MESSAGE)
+        )
+        await send_error(send, status, type_, message)
+
+
+# A page of ours runs no script and loads nothing from elsewhere.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
