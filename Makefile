@@ -1,5 +1,5 @@
 # `make run`: install, ingest corpus/ and serve on http://127.0.0.1:8000 (embedded default, offline).
-# `make test`: install with the test extras (and Debian's chromium and redis-server) and run the whole test suite.
+# `make test`: install with the test extras (and Debian's chromium, redis-server and postgresql) and run the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -18,6 +18,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -e '.[test,llm]'
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
+	command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 	touch $@
 
 install: $(VENV)/.installed

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Iterable, Sequence
@@ -168,6 +169,7 @@ def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
         warm_up(get_assistant())  # load the model and index before the first visitor does
     except IndexNotReadyError as error:
         print(f"warning: {error}; /api/health answers 503 until then", file=sys.stderr)
+    _import_feedback_file(settings)
 
     options: dict[str, Any] = {
         "host": host,
@@ -185,6 +187,24 @@ def run_serve(settings: Settings, host: str, port: int, workers: int) -> int:
 
         uvicorn.run(create_app(settings), **options)
     return 0
+
+
+def _import_feedback_file(settings: Settings) -> None:
+    """Votes kept in a feedback file before the database: copied into it once (while it holds
+    none), the file left as it is."""
+    from assistant.errors import FeedbackStoreError
+    from assistant.web.feedback import FeedbackStore
+
+    try:
+        copied = FeedbackStore(settings.database).import_file(settings.feedback_db)
+    except (FeedbackStoreError, OSError, sqlite3.Error) as error:
+        print(
+            f"warning: the votes of {settings.feedback_db} were not imported: {error}",
+            file=sys.stderr,
+        )
+        return
+    if copied:
+        print(f"imported {copied} votes from {settings.feedback_db} into the database")
 
 
 def build_parser() -> argparse.ArgumentParser:

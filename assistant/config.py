@@ -154,9 +154,27 @@ class Settings(BaseSettings):
         description=f"The staff's shared secret, at least {MIN_STAFF_TOKEN_CHARS} characters; "
         "unset: the staff routes are off.",
     )
-    feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database that several hosts share "
+        "(postgresql+psycopg://user:password@host/name); unset: the SQLite file database_path.",
+    )
+    database_path: Path = Field(
+        default=PROJECT_ROOT / "var" / "assistant.sqlite3",
+        description="The SQLite database (votes, staff sessions) when database_url is unset.",
+    )
+    feedback_db: Path = Field(
+        default=PROJECT_ROOT / "var" / "feedback.sqlite3",
+        description="A feedback file from before the database: `assistant serve` copies its "
+        "votes into an empty database once, and leaves the file as it is.",
+    )
 
     today: dt.date | None = Field(default=None, description="Override today's date (for replays).")
+
+    @property
+    def database(self) -> str:
+        """The database's SQLAlchemy URL: database_url, else the SQLite file database_path."""
+        return self.database_url or f"sqlite:///{self.database_path.expanduser().resolve()}"
 
     @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod

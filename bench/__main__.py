@@ -251,7 +251,7 @@ def warm_latencies(
         _env_file=None,  # type: ignore[call-arg]
         corpus_dir=place.corpus,
         store_dir=place.store,
-        feedback_db=place.folder / "feedback.sqlite3",
+        database_path=place.folder / "feedback.sqlite3",
     )
     histories = {id(p): [Turn(h["role"], h["content"]) for h in p["history"]] for p in payloads}
     assistant = build_assistant(settings)

@@ -44,7 +44,7 @@ class Place:
         env.update(
             ASSISTANT_CORPUS_DIR=str(self.corpus),
             ASSISTANT_STORE_DIR=str(self.store),
-            ASSISTANT_FEEDBACK_DB=str(self.folder / "feedback.sqlite3"),
+            ASSISTANT_DATABASE_PATH=str(self.folder / "feedback.sqlite3"),
             **extra,
         )
         return env

@@ -51,7 +51,7 @@ def make_settings(store_dir: Path, corpus_dir: Path = CORPUS, **overrides: objec
     values: dict[str, object] = {
         "corpus_dir": corpus_dir,
         "store_dir": store_dir,
-        "feedback_db": store_dir.parent / "feedback.sqlite3",
+        "database_path": store_dir.parent / "feedback.sqlite3",
         "today": TODAY,
         "rate_limit_per_minute": 0,
     }

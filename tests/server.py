@@ -237,7 +237,7 @@ STAFF_TOKEN = "staff-token-for-tests"
 def real_app_settings(index_settings: Settings, folder: Path, **overrides: object) -> Settings:
     """The indexed test settings, plus what the HTTP layer needs: a feedback file, a token."""
     values: dict[str, object] = {
-        "feedback_db": folder / "feedback.sqlite3",
+        "database_path": folder / "feedback.sqlite3",
         "staff_token": STAFF_TOKEN,
         "rate_limit_per_minute": 0,
     }

@@ -63,7 +63,7 @@ def sse_events(body: str) -> list[tuple[str, Any]]:
 
 def settings_for(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "feedback_db": tmp_path / "feedback.sqlite3",
+        "database_path": tmp_path / "feedback.sqlite3",
         "staff_token": STAFF_TOKEN,
         "rate_limit_per_minute": 0,
         "cors_origins": [ALLOWED_ORIGIN],
@@ -330,7 +330,7 @@ def test_links_are_under_the_configured_public_base_url(
         "ASSISTANT_PUBLIC_BASE_URL": "https://uni.example/assistant/",
         "ASSISTANT_STORE_DIR": str(index_settings.store_dir),
         "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
     }
     headers = {"Host": "attacker.example"}
@@ -548,7 +548,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "ASSISTANT_MAX_MESSAGE_CHARS": "500",
         "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN,
         "ASSISTANT_STORE_DIR": str(folder / "store"),
-        "ASSISTANT_FEEDBACK_DB": str(folder / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(folder / "feedback.sqlite3"),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
     }
     with serve_in_process(env, folder / "server.log") as base:
@@ -614,7 +614,7 @@ def test_the_app_factory_serves_the_index_named_by_the_environment(
     env = {
         "ASSISTANT_STORE_DIR": str(index_settings.store_dir),
         "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
     }
     with serve_in_process(env, tmp_path / "server.log") as base:
@@ -632,7 +632,7 @@ def test_the_app_factory_serves_the_index_named_by_the_environment(
 def test_before_ingest_the_app_starts_and_every_answer_says_run_ingest(tmp_path: Path) -> None:
     env = {
         "ASSISTANT_STORE_DIR": str(tmp_path / "no-index-here"),
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
     }
     with serve_in_process(env, tmp_path / "server.log") as base:
@@ -866,7 +866,7 @@ def test_a_body_that_does_not_arrive_in_time_is_408(tmp_path: Path, trickled: bo
     env = {
         "ASSISTANT_BODY_TIMEOUT_S": "1.5",
         "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
     }
     body = json.dumps({"message": FEE_QUESTION}).encode()
     head = (
@@ -955,7 +955,7 @@ def test_x_forwarded_for_does_not_dodge_the_rate_limit_by_default(tmp_path: Path
     env = {
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "3",
         "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
     }
     with serve_cli(env, tmp_path / "server.log") as base:
         statuses = _statuses_with_forwarded_for(base, FOUR_CLIENTS)
@@ -969,7 +969,7 @@ def test_x_forwarded_for_names_the_client_only_from_a_listed_proxy(tmp_path: Pat
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "3",
         "ASSISTANT_FORWARDED_ALLOW_IPS": "127.0.0.1",
         "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
     }
     with serve_cli(env, tmp_path / "server.log") as base:
         through_proxy = _statuses_with_forwarded_for(base, FOUR_CLIENTS)

@@ -167,7 +167,7 @@ def last_answer(page: Page) -> Locator:
 
 
 def feedback_rows(settings: Settings) -> list[dict[str, Any]]:
-    with sqlite3.connect(settings.feedback_db) as connection:
+    with sqlite3.connect(settings.database_path) as connection:
         connection.row_factory = sqlite3.Row
         return [dict(row) for row in connection.execute("SELECT * FROM feedback ORDER BY id")]
 
@@ -474,7 +474,7 @@ def slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlowSite]:
     same-origin page embedding the widget."""
     folder = tmp_path_factory.mktemp("slow")
     settings = Settings.model_validate(
-        {"feedback_db": folder / "f.sqlite3", "rate_limit_per_minute": 0}
+        {"database_path": folder / "f.sqlite3", "rate_limit_per_minute": 0}
     )
     fake = ScriptedAssistant(text=MARKDOWN_ANSWER)
     delay = Delay()
@@ -597,7 +597,7 @@ def test_the_widget_says_when_a_vote_was_not_saved(
 ) -> None:
     broken = tmp_path / "feedback.sqlite3"
     broken.write_bytes(b"this is not a SQLite database " * 200)
-    settings = real_app_settings(index_settings, tmp_path, feedback_db=broken)
+    settings = real_app_settings(index_settings, tmp_path, database_path=broken)
     with serve_in_thread(create_app(settings, assistant, ui=False)) as api:
         page.goto(f"{api}/demo")
         ask_widget(page, FEE_QUESTION)
@@ -1074,7 +1074,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("hostile")
     settings = Settings.model_validate(
         {
-            "feedback_db": folder / "f.sqlite3",
+            "database_path": folder / "f.sqlite3",
             "rate_limit_per_minute": 0,
             "cors_origins": [other_origin],
             "staff_token": STAFF_TOKEN,

@@ -150,7 +150,7 @@ def test_http_mode_answers_exactly_as_the_embedded_store(
 def test_the_api_answers_from_the_chroma_server(
     http_settings: Settings, http_assistant: Assistant, tmp_path: Path
 ) -> None:
-    settings = http_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
+    settings = http_settings.model_copy(update={"database_path": tmp_path / "feedback.sqlite3"})
     with serve_in_thread(create_app(settings, http_assistant, ui=False)) as base:
         response = httpx.post(
             f"{base}/api/chat", json={"message": FIGURE_QUESTIONS[0][0]}, timeout=60

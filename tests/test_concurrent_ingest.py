@@ -159,7 +159,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env = {
         "ASSISTANT_STORE_DIR": str(settings.store_dir),
         "ASSISTANT_CORPUS_DIR": str(corpus),
-        "ASSISTANT_FEEDBACK_DB": str(folder / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(folder / "feedback.sqlite3"),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
         "ASSISTANT_TODAY": "2026-11-22",
     }

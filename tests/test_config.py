@@ -74,7 +74,7 @@ def test_serve_allows_the_origins_listed_comma_separated_in_the_environment(
     env = {
         "ASSISTANT_CORS_ORIGINS": ",".join(ORIGINS),
         "ASSISTANT_STORE_DIR": str(tmp_path / "store"),
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
     }
     with serve_cli(env, tmp_path / "server.log") as base:
         allowed = [

@@ -30,7 +30,7 @@ def _env(corpus: Path, store: Path) -> dict[str, str]:
     return {
         "ASSISTANT_CORPUS_DIR": str(corpus),
         "ASSISTANT_STORE_DIR": str(store),
-        "ASSISTANT_FEEDBACK_DB": str(store.parent / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(store.parent / "feedback.sqlite3"),
         "ASSISTANT_STAFF_TOKEN": SECRET,
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
     }

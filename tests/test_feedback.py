@@ -27,7 +27,7 @@ STAFF_TOKEN = "staff-token-for-tests"
 
 def settings_for(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "feedback_db": tmp_path / "var" / "feedback" / "feedback.sqlite3",
+        "database_path": tmp_path / "var" / "feedback" / "feedback.sqlite3",
         "staff_token": STAFF_TOKEN,
         "rate_limit_per_minute": 0,
     }
@@ -189,7 +189,7 @@ def test_posted_feedback_lands_in_the_database_and_in_the_staff_export(
     assert posted.status_code == 201
     assert posted.json()["id"] == 1 and posted.json()["status"] == "stored"
 
-    with sqlite3.connect(settings.feedback_db) as connection:
+    with sqlite3.connect(settings.database_path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert connection.execute("SELECT rating, comment FROM feedback").fetchall() == [
             ("up", "clear, thanks")
@@ -229,7 +229,7 @@ def test_a_vote_is_stored_at_once_and_its_key_adds_the_comment_later(
     )
 
     assert commented.status_code == 200
-    with sqlite3.connect(settings.feedback_db) as connection:
+    with sqlite3.connect(settings.database_path) as connection:
         assert connection.execute("SELECT rating, comment FROM feedback").fetchall() == [
             ("down", "That is the EEA fee, I am from Brazil.")
         ]
@@ -252,7 +252,7 @@ def test_a_comment_without_the_votes_key_is_404_and_changes_nothing(
     assert (wrong_key.status_code, no_such_vote.status_code) == (404, 404)
     assert wrong_key.json()["error"]["type"] == "not_found"
     assert "key" in wrong_key.json()["error"]["message"]
-    with sqlite3.connect(settings.feedback_db) as connection:
+    with sqlite3.connect(settings.database_path) as connection:
         assert connection.execute("SELECT comment FROM feedback").fetchall() == [("",), ("",)]
 
 
@@ -335,7 +335,7 @@ def test_invalid_feedback_is_422_and_stores_nothing(
 
     assert response.status_code == 422
     assert field in response.json()["error"]["message"]
-    assert FeedbackStore(settings.feedback_db).rows() == []
+    assert FeedbackStore(settings.database_path).rows() == []
 
 
 def test_a_body_that_is_not_json_is_answered_with_an_example_of_the_feedback_body(
@@ -354,7 +354,7 @@ def test_a_body_that_is_not_json_is_answered_with_an_example_of_the_feedback_bod
     assert message.startswith("The request body is not valid JSON")
     assert '{"rating": "up", "question": "How much is the tuition fee?"' in message
     assert '"message"' not in message, "not the chat's body"
-    assert FeedbackStore(settings.feedback_db).rows() == []
+    assert FeedbackStore(settings.database_path).rows() == []
 
 
 @pytest.mark.parametrize(
@@ -519,7 +519,7 @@ def test_a_broken_feedback_store_is_reported_as_such_and_health_is_degraded(
     env = {
         "ASSISTANT_STORE_DIR": str(index_settings.store_dir),
         "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
-        "ASSISTANT_FEEDBACK_DB": str(path),
+        "ASSISTANT_DATABASE_PATH": str(path),
         "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN,
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
     }
@@ -558,8 +558,8 @@ def test_the_export_from_a_corrupt_feedback_store_is_503_naming_the_feedback_sto
     tmp_path: Path,
 ) -> None:
     settings = settings_for(tmp_path)
-    settings.feedback_db.parent.mkdir(parents=True)
-    _corrupt(settings.feedback_db)
+    settings.database_path.parent.mkdir(parents=True)
+    _corrupt(settings.database_path)
     with serve_in_thread(create_app(settings, ScriptedAssistant(), ui=False)) as base:
         export = httpx.get(
             f"{base}/api/feedback/export", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}

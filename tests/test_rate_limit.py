@@ -85,7 +85,7 @@ def two_workers(folder: Path, storage: str) -> Iterator[tuple[int, list[psutil.P
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": str(LIMIT),
         "ASSISTANT_RATE_LIMIT_STORAGE": storage,
         "ASSISTANT_STORE_DIR": str(folder / "store"),
-        "ASSISTANT_FEEDBACK_DB": str(folder / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(folder / "feedback.sqlite3"),
     }
     command = cli_command("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")
     ready = f"http://127.0.0.1:{port}/widget.js"
@@ -269,7 +269,7 @@ def test_a_stopped_redis_opens_the_breaker_and_a_resumed_one_closes_it(tmp_path:
 def test_a_server_whose_redis_hangs_lets_requests_through_and_health_says_so(
     tmp_path: Path,
 ) -> None:
-    settings = Settings.model_validate({"feedback_db": tmp_path / "feedback.sqlite3"})
+    settings = Settings.model_validate({"database_path": tmp_path / "feedback.sqlite3"})
     with redis_process(tmp_path) as (url, redis_server_process):
         settings = settings.model_copy(
             update={"rate_limit_per_minute": 1000, "rate_limit_storage": url}
@@ -309,7 +309,7 @@ def test_health_reports_an_in_memory_rate_limit_and_none(tmp_path: Path) -> None
     reports = []
     for per_minute in (100, 0):
         settings = Settings.model_validate(
-            {"feedback_db": tmp_path / "feedback.sqlite3", "rate_limit_per_minute": per_minute}
+            {"database_path": tmp_path / "feedback.sqlite3", "rate_limit_per_minute": per_minute}
         )
         with serve_in_thread(create_app(settings, ScriptedAssistant(), ui=False)) as base:
             reports.append(httpx.get(f"{base}/api/health").json())

@@ -32,7 +32,7 @@ def server_env(folder: Path, **extra: str) -> dict[str, str]:
     """No index is needed: the server starts, warns, and answers what needs none."""
     return {
         "ASSISTANT_STORE_DIR": str(folder / "store"),
-        "ASSISTANT_FEEDBACK_DB": str(folder / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(folder / "feedback.sqlite3"),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
         **extra,
     }

@@ -23,7 +23,7 @@ EXPORT = "/api/feedback/export"
 
 def settings_for(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "feedback_db": tmp_path / "feedback.sqlite3",
+        "database_path": tmp_path / "feedback.sqlite3",
         "staff_token": STAFF_TOKEN,
         "rate_limit_per_minute": 0,
     }
@@ -99,7 +99,7 @@ def test_the_cookie_carries_a_random_id_and_the_database_only_its_keyed_hash(
 
     assert len(cookies) == 3
     assert all(STAFF_TOKEN not in cookie and len(cookie) >= 43 for cookie in cookies)
-    with sqlite3.connect(settings.feedback_db) as connection:
+    with sqlite3.connect(settings.database_path) as connection:
         stored = [row[0] for row in connection.execute("SELECT key FROM staff_session")]
     assert len(stored) == 3 and not cookies & set(stored)
 
@@ -132,7 +132,7 @@ def test_a_session_ends_when_it_expires_and_expired_ones_are_deleted(tmp_path: P
 
     fresh = sessions.open()
     with store.connect() as connection:
-        assert connection.execute("SELECT count(*) FROM staff_session").fetchone() == (1,)
+        assert connection.exec_driver_sql("SELECT count(*) FROM staff_session").one() == (1,)
     assert sessions.is_open(fresh)
 
 
@@ -148,7 +148,7 @@ def served_without_trusted_proxies(
     folder = tmp_path_factory.mktemp("serve")
     env = {
         "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN,
-        "ASSISTANT_FEEDBACK_DB": str(folder / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(folder / "feedback.sqlite3"),
         "ASSISTANT_STORE_DIR": str(folder / "no-index"),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
     }
@@ -208,7 +208,7 @@ def test_assistant_serve_refuses_a_short_staff_token_naming_the_variable(
 ) -> None:
     env = {
         "ASSISTANT_STAFF_TOKEN": token,
-        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+        "ASSISTANT_DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
         "ASSISTANT_STORE_DIR": str(tmp_path / "no-index"),
     }
     command = cli_command("serve", "--host", "127.0.0.1", "--port", "9")

@@ -1,8 +1,9 @@
-"""Thumbs up or down on an answer, kept in a SQLite file for staff to export as CSV (the staff
-sessions of ``assistant.web.api.security`` are kept in the same file).
+"""Thumbs up or down on an answer, kept in the database for staff to export as CSV (the staff
+sessions of ``assistant.web.api.security`` are kept in the same database).
 
-One connection per operation, WAL journal so a reader (the export) never blocks a writer
-(the chat), and the file's folder is created on first use.
+One transaction per operation. The database is a SQLite file by default (WAL journal, so a reader,
+the export, never blocks a writer, the chat; its folder created on first use) or a server that
+several hosts share; a feedback file from before the database is imported once (``import_file``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.database import database_url, engine_for, feedback, sqlite_file
+from assistant.database.engine import SQLITE_TIMEOUT_S
 from assistant.errors import FeedbackNotFoundError, FeedbackStoreError, InputError
 
 logger = logging.getLogger(__name__)
@@ -44,26 +52,6 @@ EXPORT_COLUMNS = (
 )
 # Spreadsheet programs read a CSV file as UTF-8 only when it starts with the byte order mark.
 CSV_BOM = "\ufeff"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at TEXT NOT NULL,
-    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    comment TEXT NOT NULL DEFAULT '',
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    sources TEXT NOT NULL DEFAULT '',
-    programme TEXT NOT NULL DEFAULT '',
-    conversation_id TEXT NOT NULL DEFAULT ''
-)
-"""
-# Columns added since the first release; a file made before gets them on first use.
-_ADDED_COLUMNS = {
-    "programme": "TEXT NOT NULL DEFAULT ''",
-    "conversation_id": "TEXT NOT NULL DEFAULT ''",
-    "edit_key": "TEXT NOT NULL DEFAULT ''",
-}
 
 # A spreadsheet runs a cell that starts with one of these as a formula (the full-width forms too).
 _FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
@@ -102,67 +90,71 @@ class Feedback:
 
 
 class FeedbackStore:
-    """The feedback table in one SQLite file."""
+    """The feedback table of one database: ``target`` is a SQLAlchemy URL, or the path of a
+    SQLite file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, target: str | Path) -> None:
+        self.url = database_url(target)
+        self.path = sqlite_file(self.url)  # None for a database server
 
     @contextmanager
-    def connect(self, timeout: float = 10.0) -> Iterator[sqlite3.Connection]:
-        """A connection in a transaction, to this file (which also keeps the staff sessions);
-        a failure is a FeedbackStoreError."""
+    def connect(self, timeout: float = SQLITE_TIMEOUT_S) -> Iterator[Connection]:
+        """A connection in a transaction to this database (which also keeps the staff
+        sessions); a failure is a FeedbackStoreError."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=timeout)) as connection:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute(_SCHEMA)
-                _add_missing_columns(connection)
-                with connection:
-                    yield connection
-        except (sqlite3.Error, OSError) as exc:
-            logger.error("feedback database %s failed: %s", self.path, exc)
+            with engine_for(self.url).begin() as connection:
+                if self.path is not None and timeout != SQLITE_TIMEOUT_S:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                yield connection
+        except (SQLAlchemyError, OSError) as exc:
+            logger.error("feedback database %s failed: %s", self._shown(), exc)
             raise FeedbackStoreError(_cause(exc)) from exc
+
+    def _shown(self) -> str:
+        return str(self.path) if self.path is not None else make_url(self.url).render_as_string()
 
     def problem(self) -> str | None:
         """Why a vote cannot be stored right now, or None when it can (for health checks).
-        Runs a write that changes nothing, which a corrupt or read-only file refuses; a database
-        busy with another vote is fine."""
+        Runs a write that changes nothing, which a corrupt or read-only database refuses; a
+        database busy with another vote is fine."""
         try:
             with self.connect(timeout=0.5) as connection:
-                connection.execute("DELETE FROM feedback WHERE 0")
+                connection.execute(sa.delete(feedback).where(sa.false()))
         except FeedbackStoreError as exc:
             return None if "database is locked" in str(exc) else str(exc)
         return None
 
-    def record(self, feedback: Feedback, *, now: dt.datetime | None = None) -> tuple[int, str]:
+    def record(self, item: Feedback, *, now: dt.datetime | None = None) -> tuple[int, str]:
         """Store one verdict with a UTC timestamp; returns its id and the secret key that lets
         whoever cast it add a comment later (``comment_with_key``)."""
         created_at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         key = secrets.token_urlsafe(24)
         with self.connect() as connection:
-            cursor = connection.execute(
-                "INSERT INTO feedback (created_at, rating, comment, question, answer, sources,"
-                " programme, conversation_id, edit_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    created_at,
-                    feedback.rating,
-                    feedback.comment,
-                    feedback.question,
-                    feedback.answer,
-                    "\n".join(feedback.sources),
-                    feedback.programme,
-                    feedback.conversation_id,
-                    key,
-                ),
+            inserted = connection.execute(
+                sa.insert(feedback).returning(feedback.c.id),
+                {
+                    "created_at": created_at,
+                    "rating": item.rating,
+                    "comment": item.comment,
+                    "question": item.question,
+                    "answer": item.answer,
+                    "sources": "\n".join(item.sources),
+                    "programme": item.programme,
+                    "conversation_id": item.conversation_id,
+                    "edit_key": key,
+                },
             )
-            return int(cursor.lastrowid or 0), key
+            return int(inserted.scalar_one()), key
 
     def comment_with_key(self, feedback_id: int, key: str, comment: str) -> None:
         """Set the comment of the stored vote with this id, if ``key`` is the one it was given
         (a vote is stored at the click; the comment follows)."""
-        if not self._set_comment(
-            comment, "id = ? AND edit_key = ? AND edit_key != ''", feedback_id, key
-        ):
+        picked = (
+            (feedback.c.id == feedback_id)
+            & (feedback.c.edit_key == key)
+            & (feedback.c.edit_key != "")
+        )
+        if not self._set_comment(comment, picked):
             raise FeedbackNotFoundError(
                 f"There is no vote {feedback_id} with this key: send the id and key that "
                 "POST /api/feedback returned."
@@ -170,24 +162,27 @@ class FeedbackStore:
 
     def add_comment(self, feedback_id: int, comment: str) -> None:
         """Set the comment of a stored verdict (the chat asks for it after a thumbs down)."""
-        self._set_comment(comment, "id = ?", feedback_id)
+        self._set_comment(comment, feedback.c.id == feedback_id)
 
-    def _set_comment(self, comment: str, where: str, *params: object) -> int:
-        """Set the comment of the rows ``where`` picks; returns how many it changed."""
+    def _set_comment(self, comment: str, picked: sa.ColumnElement[bool]) -> int:
+        """Set the comment of the rows ``picked``; returns how many it changed."""
         if len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
         with self.connect() as connection:
             return connection.execute(
-                f"UPDATE feedback SET comment = ? WHERE {where}", (comment.strip(), *params)
+                sa.update(feedback).where(picked).values(comment=comment.strip())
             ).rowcount
 
     def rows(self) -> list[tuple[object, ...]]:
         """Every stored verdict, oldest first, in the order of EXPORT_COLUMNS."""
-        if not self.path.exists():
+        if self.path is not None and not self.path.exists():
             return []
+        columns = [feedback.c[name] for name in EXPORT_COLUMNS]
         with self.connect() as connection:
-            columns = ", ".join(EXPORT_COLUMNS)
-            return list(connection.execute(f"SELECT {columns} FROM feedback ORDER BY id"))
+            return [
+                tuple(row)
+                for row in connection.execute(sa.select(*columns).order_by(feedback.c.id))
+            ]
 
     def export_csv(self) -> str:
         """All verdicts as CSV with a header, safe to open in a spreadsheet of any locale: every
@@ -199,17 +194,37 @@ class FeedbackStore:
             writer.writerow([_defuse(value) for value in row])
         return buffer.getvalue()
 
-
-def _add_missing_columns(connection: sqlite3.Connection) -> None:
-    present = {row[1] for row in connection.execute("PRAGMA table_info(feedback)")}
-    for name, definition in _ADDED_COLUMNS.items():
-        if name not in present:
-            connection.execute(f"ALTER TABLE feedback ADD COLUMN {name} {definition}")
+    def import_file(self, path: Path) -> int:
+        """Copy every vote of a feedback file from before the database (a SQLite file with a
+        ``feedback`` table) into this one, once: only while this one holds no vote. The file is
+        left as it is. Returns how many votes were copied."""
+        if not path.is_file() or (self.path is not None and self.path == path.resolve()):
+            return 0
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
+            source.row_factory = sqlite3.Row
+            tables = {r[0] for r in source.execute("SELECT name FROM sqlite_master")}
+            if "feedback" not in tables:
+                return 0
+            old = [dict(r) for r in source.execute("SELECT * FROM feedback ORDER BY id")]
+        with self.connect() as connection:
+            if connection.execute(sa.select(sa.func.count()).select_from(feedback)).scalar_one():
+                return 0
+            names = {c.name for c in feedback.columns}
+            for row in old:
+                connection.execute(
+                    sa.insert(feedback), {k: v for k, v in row.items() if k in names}
+                )
+        logger.info("imported %d votes from %s", len(old), path)
+        return len(old)
 
 
 def _cause(exc: Exception) -> str:
-    """What is wrong with the feedback database, without its path (the log has that)."""
-    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    """What is wrong with the feedback database, without its path or the statement and its
+    values (the log has those)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        detail = exc.strerror
+    else:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     return f"the feedback database cannot be used ({detail})"
 
 
@@ -253,7 +268,7 @@ def record_feedback(
 ) -> tuple[int, str]:
     """Validate and store one verdict (the entry point the API and the UI share); returns its id
     and the key that lets its sender add a comment."""
-    feedback = Feedback(
+    vote = Feedback(
         rating=rating,  # type: ignore[arg-type]  # checked in __post_init__
         question=question,
         answer=answer,
@@ -262,4 +277,4 @@ def record_feedback(
         programme=programme,
         conversation_id=conversation_id,
     )
-    return store.record(feedback)
+    return store.record(vote)

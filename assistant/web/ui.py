@@ -102,7 +102,7 @@ def build_ui(
 ) -> gr.Blocks:
     """The chat; the assistant is fetched from the factory on each event."""
     settings = settings or get_settings()
-    store = feedback_store or FeedbackStore(settings.feedback_db)
+    store = feedback_store or FeedbackStore(settings.database)
 
     def load_programmes() -> Any:
         choices: list[tuple[str, str]] = [("All programmes", ALL_PROGRAMMES)]

@@ -42,7 +42,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.assistant_provider = AssistantProvider(assistant)
-    app.state.feedback_store = FeedbackStore(settings.feedback_db)
+    app.state.feedback_store = FeedbackStore(settings.database)
     app.state.health = HealthMonitor(app.state.assistant_provider, app.state.feedback_store)
     for routes in ROUTERS:
         app.include_router(routes.router)

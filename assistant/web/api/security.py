@@ -1,7 +1,7 @@
 """Staff sessions, kept on the server, and the gate in front of /staff.
 
-Signing in with the staff token stores a new session in the feedback database: a random id,
-stored only as its HMAC keyed with the staff token (a copy of the file opens no session, and a
+Signing in with the staff token stores a new session in the database (shared by every host): a random id,
+stored only as its HMAC keyed with the staff token (a copy of the database opens no session, and a
 new token ends every session), with its expiry. The cookie (HttpOnly, SameSite=Strict, 12 hours,
 Secure when the browser came over HTTPS) carries only the id; signing out deletes the session, so
 the same cookie is refused from then on. Pages of ours get ``PAGE_HEADERS``: no script, nothing
@@ -17,11 +17,13 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import anyio.to_thread
+import sqlalchemy as sa
 from fastapi import Request
 from starlette.datastructures import Headers, State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.config import Settings
+from assistant.database import staff_session
 from assistant.errors import FeedbackStoreError
 from assistant.web.api.errors import send_error
 from assistant.web.feedback import FeedbackStore
@@ -45,16 +47,9 @@ STAFF_SESSIONS_DOWN_MESSAGE = (
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS staff_session (
-    key TEXT PRIMARY KEY,
-    expires_at REAL NOT NULL
-)
-"""
-
 
 class StaffSessions:
-    """The staff sessions opened with ``token``, in the database file of ``store``."""
+    """The staff sessions opened with ``token``, in the database of ``store``."""
 
     def __init__(
         self,
@@ -73,11 +68,10 @@ class StaffSessions:
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
         with self.store.connect() as connection:
-            connection.execute(_SCHEMA)
-            connection.execute("DELETE FROM staff_session WHERE expires_at <= ?", (now,))
+            connection.execute(sa.delete(staff_session).where(staff_session.c.expires_at <= now))
             connection.execute(
-                "INSERT INTO staff_session (key, expires_at) VALUES (?, ?)",
-                (self._key(session_id), now + self.lifetime_s),
+                sa.insert(staff_session),
+                {"key": self._key(session_id), "expires_at": now + self.lifetime_s},
             )
         return session_id
 
@@ -86,19 +80,21 @@ class StaffSessions:
         if not self.token or not _SESSION_ID.match(session_id):
             return False
         with self.store.connect() as connection:
-            connection.execute(_SCHEMA)
-            row = connection.execute(
-                "SELECT expires_at FROM staff_session WHERE key = ?", (self._key(session_id),)
-            ).fetchone()
-        return row is not None and self.clock() < float(row[0])
+            expires_at = connection.execute(
+                sa.select(staff_session.c.expires_at).where(
+                    staff_session.c.key == self._key(session_id)
+                )
+            ).scalar()
+        return expires_at is not None and self.clock() < float(expires_at)
 
     def close(self, session_id: str) -> None:
         """End the session: its cookie is refused from now on."""
         if not _SESSION_ID.match(session_id):
             return
         with self.store.connect() as connection:
-            connection.execute(_SCHEMA)
-            connection.execute("DELETE FROM staff_session WHERE key = ?", (self._key(session_id),))
+            connection.execute(
+                sa.delete(staff_session).where(staff_session.c.key == self._key(session_id))
+            )
 
     def _key(self, session_id: str) -> str:
         return hmac.new(self.token.encode(), session_id.encode(), "sha256").hexdigest()

@@ -1,0 +1,31 @@
+"""The tables, as the code reads and writes them (the migrations create and change them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, Float, Integer, MetaData, Table, Text
+
+METADATA = MetaData()
+
+feedback = Table(
+    "feedback",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", Text, nullable=False),  # UTC, ISO 8601 to the second
+    Column("rating", Text, nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("sources", Text, nullable=False, server_default=""),  # document ids, one per line
+    Column("programme", Text, nullable=False, server_default=""),
+    Column("conversation_id", Text, nullable=False, server_default=""),
+    Column("edit_key", Text, nullable=False, server_default=""),  # lets the voter add a comment
+    CheckConstraint("rating IN ('up', 'down')", name="feedback_rating"),
+    sqlite_autoincrement=True,  # an id is never given twice, even after the last row goes
+)
+
+staff_session = Table(
+    "staff_session",
+    METADATA,
+    Column("key", Text, primary_key=True),  # the session id's HMAC, keyed with the staff token
+    Column("expires_at", Float, nullable=False),  # seconds since the epoch
+)
