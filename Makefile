@@ -45,6 +45,7 @@ bench: ingest
 train: install
 	$(PIP) install -e '.[train]'
 	$(PY) -m training.reader --seed 13
+	$(PY) -m training.saved_answers
 
 lint: install-test
 	$(VENV)/bin/ruff check assistant eval tests bench ingest.py

@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "assistant.sqlite3",
         description="The SQLite database (votes, staff sessions) when database_url is unset.",
     )
+    saved_answers: bool = Field(
+        default=True,
+        description="Answer what the documents do not say with the admissions office's saved "
+        "answers (staff save them in /staff or through /api/staff-answers).",
+    )
     feedback_db: Path = Field(
         default=PROJECT_ROOT / "var" / "feedback.sqlite3",
         description="A feedback file from before the database: `assistant serve` copies its "

@@ -65,8 +65,16 @@ class InputError(AssistantError):
     pass
 
 
-class FeedbackNotFoundError(AssistantError):
+class NotFoundError(AssistantError):
+    """What a request names does not exist (or no longer does)."""
+
+
+class FeedbackNotFoundError(NotFoundError):
     """No stored vote has this id and key (a comment cannot be added to it)."""
+
+
+class SavedAnswerNotFoundError(NotFoundError):
+    """No saved answer of the admissions office has this id."""
 
 
 class MessageTooLongError(InputError):

@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer the cases in each reader mode (off, with_rules, chooses, alone) and print "
         "a row of totals per mode",
     )
+    parser.add_argument(
+        "--staff-answers",
+        type=Path,
+        metavar="FILE",
+        help="answer with the admissions office's saved answers of FILE (JSON Lines: id, "
+        "question, answer, programme) in a temporary database; with a cases file of "
+        "paraphrase and near_miss cases, report how often each gets a saved answer",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     parser.add_argument(
         "--blind",
@@ -83,12 +91,15 @@ def main(
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     apply_offline_environment()
+    # Saved answers only with --staff-answers: the figures never depend on a database's state.
+    settings = (settings or get_settings()).model_copy(update={"saved_answers": False})
+    if args.staff_answers:
+        return _evaluate_with_saved_answers(args, settings, assistant)
     try:
         cases = load_cases(args.cases)
     except CaseFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    settings = settings or get_settings()
     with ExitStack() as stack:
         if args.corpus:
             try:
@@ -119,14 +130,10 @@ def _evaluate(
             return 2
         return 0
     try:
-        if assistant is None and args.corpus:
+        if assistant is None:
             from assistant.conversation.assistant import build_assistant
 
             assistant = build_assistant(settings)
-        if assistant is None:
-            from assistant.conversation.assistant import get_assistant
-
-            assistant = get_assistant()
         report = run_cases(
             cases,
             assistant,
@@ -169,6 +176,31 @@ def _evaluate(
         )
         return 1
     return 0
+
+
+def _evaluate_with_saved_answers(
+    args: argparse.Namespace, settings: Settings, assistant: Answerer | None
+) -> int:
+    from eval.staff_answers import (
+        evaluate_office,
+        is_office_cases,
+        load_office_cases,
+        settings_with_saved_answers,
+    )
+
+    try:
+        if is_office_cases(args.cases):
+            report = evaluate_office(settings, args.staff_answers, load_office_cases(args.cases))
+            print("\n".join(report.lines()))
+            if not args.blind and report.failures:
+                print("failed: " + ", ".join(report.failures))
+            return 0
+        cases = load_cases(args.cases)
+        with settings_with_saved_answers(settings, args.staff_answers) as (changed, _ids):
+            return _evaluate(args, cases, changed, assistant)
+    except (AssistantError, CaseFormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 class _Progress:

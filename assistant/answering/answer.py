@@ -13,10 +13,14 @@ from assistant.retrieval.index import Evidence
 class Citation:
     """A verbatim quote from one corpus document that supports the answer."""
 
-    source: str  # document id, the file stem in corpus/
+    source: str  # document id, the file stem in corpus/; a saved answer: "staff-answer-<id>"
     title: str
     quote: str
     heading: str = ""
+    kind: str = "document"  # or "staff_answer": the admissions office's saved answer
+    answer_id: int | None = None  # a saved answer's id
+    author: str = ""  # who last wrote the saved answer
+    date: str = ""  # when (YYYY-MM-DD)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from assistant.answering.selection import (
     select_evidence,
     shaped_answer,
 )
+from assistant.database.saved_answers import SavedAnswer
 from assistant.documents.corpus import GENERAL
 from assistant.documents.splitting import cited_text, unit_display
 from assistant.retrieval.index import Evidence, RetrievalResult
@@ -31,14 +32,16 @@ class Choice:
     """The quotes an answer gives: per programme, in the order they are shown (one programme,
     or two side by side). None, with ``ask_back`` empty: the documents do not answer.
     ``ask_back``: more programmes answer a question that names none than an answer can hold,
-    so it asks which one is meant."""
+    so it asks which one is meant. ``office``: the documents are silent and the admissions office
+    has saved an answer to this question."""
 
     quotes: tuple[tuple[str, tuple[Evidence, ...]], ...] = ()
     ask_back: tuple[str, ...] = ()
+    office: SavedAnswer | None = None  # where the documents are silent: the office's answer
 
     @property
     def answered(self) -> bool:
-        return bool(self.quotes)
+        return bool(self.quotes) or self.office is not None
 
     @property
     def quoted(self) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant.answering.answer import Answer, Citation
 from assistant.answering.llm.backend import text_deltas
+from assistant.answering.office import OfficeAnswers, or_office_answer
 from assistant.answering.reading.decision import decide
 from assistant.answering.reading.reader import Reader, load_reader
 from assistant.answering.wording.compose import compose_answer
@@ -85,11 +86,16 @@ class Assistant:
     """The one entry point every surface (CLI, API, UI, eval) uses."""
 
     def __init__(
-        self, settings: Settings, retriever: HybridRetriever, backend: AnswerBackend
+        self,
+        settings: Settings,
+        retriever: HybridRetriever,
+        backend: AnswerBackend,
+        office: OfficeAnswers | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.backend = backend
+        self.office = office  # the admissions office's saved answers, where documents are silent
         self._small_talk: SmallTalk | None = None
 
     # -- questions --------------------------------------------------------------------------
@@ -109,7 +115,7 @@ class Assistant:
         self, ask: Ask, continuing: str | None = None, mode: ReaderMode | None = None
     ) -> tuple[Query, Answer]:
         """One ask in one pass: understood, retrieved, decided (the rules and the reader choose
-        what to quote), worded. ``continuing``: the programme the previous answer to the same
+        what to quote; where the documents are silent, the office's saved answer), worded. ``continuing``: the programme the previous answer to the same
         message was about; ``mode``: how the reader takes part (default: the ``reader``
         setting). Returns the question as understood with its extractive answer."""
         query = self._understood(ask)
@@ -117,6 +123,7 @@ class Assistant:
         if small_talk:
             return query, small_talk_answer(query, small_talk)
         index, result = self.retriever.search(query)
+        today = self.settings.current_date()
         choice = decide(
             query,
             result,
@@ -126,14 +133,8 @@ class Assistant:
             self.settings.reader_candidates,
             self.settings.max_quotes,
         )
-        draft = compose_answer(
-            query,
-            choice,
-            result.documents,
-            index.documents,
-            self.settings.current_date(),
-            continuing,
-        )
+        choice = or_office_answer(choice, query, self.office, today)
+        draft = compose_answer(query, choice, result.documents, index.documents, today, continuing)
         return query, replace(draft, standalone_question=_standalone(query))
 
     def _understood(self, ask: Ask) -> Query:
@@ -329,7 +330,14 @@ def build_assistant(settings: Settings) -> Assistant:
     from assistant.answering.llm.backend import get_backend
     from assistant.retrieval.retriever import build_retriever
 
-    return Assistant(settings, build_retriever(settings), get_backend(settings))
+    retriever = build_retriever(settings)
+    office = None
+    if settings.saved_answers:
+        from assistant.database.saved_answers import SavedAnswers
+
+        saved = SavedAnswers(settings.database)
+        office = OfficeAnswers(saved, retriever.embeddings.embed_documents)
+    return Assistant(settings, retriever, get_backend(settings), office)
 
 
 def warm_up(assistant: Assistant) -> SearchIndex:

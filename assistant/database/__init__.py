@@ -1,4 +1,4 @@
-"""One database for what the assistant keeps (votes and staff sessions): SQLAlchemy over a
+"""One database for what the assistant keeps (votes, staff sessions, the office's saved answers): SQLAlchemy over a
 SQLite file by default, nothing to set up, or PostgreSQL (``ASSISTANT_DATABASE_URL``) so that
 several hosts share it. Its tables are ``schema``; their changes are Alembic migrations
 (``migrations/``), applied when a process first uses the database (``engine``)."""

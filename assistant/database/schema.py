@@ -29,3 +29,34 @@ staff_session = Table(
     Column("key", Text, primary_key=True),  # the session id's HMAC, keyed with the staff token
     Column("expires_at", Float, nullable=False),  # seconds since the epoch
 )
+
+staff_answer = Table(
+    "staff_answer",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("programme", Text, nullable=False, server_default=""),  # "": every programme
+    Column("valid_until", Text, nullable=False, server_default=""),  # ISO date; "": no end
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("retired_at", Text, nullable=False, server_default=""),  # "": in use
+    sqlite_autoincrement=True,
+)
+
+staff_answer_change = Table(
+    "staff_answer_change",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", Integer, nullable=False, index=True),
+    Column("at", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("action", Text, nullable=False),  # created, edited, retired
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("programme", Text, nullable=False),
+    Column("valid_until", Text, nullable=False),
+    sqlite_autoincrement=True,
+)

@@ -152,7 +152,7 @@ def expand_terms(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _english(text: str, language: str) -> str:
+def in_english(text: str, language: str) -> str:
     """The question in English search terms: Dutch and French through their glossaries."""
     if language == "nl":
         return spelled_out(to_english(text))
@@ -172,7 +172,7 @@ def understand(
     if replies:
         message = resolved_ordinal(message, replies[-1])
     language = detect_language(message)
-    plain = _english(message, language)
+    plain = in_english(message, language)
     english = expand_terms(plain)
     situation = detect_situation(message)
     asked_before = [content for role, content in history if role == "user"]

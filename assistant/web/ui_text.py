@@ -60,7 +60,9 @@ def sources_markdown(
         if section == title:
             section = ""
         link = document_link(citation.source, citation.quote)
-        if titled or not section:
+        if citation.kind == "staff_answer":  # the office's saved answer: no document to open
+            line = f"[{number}] {chat_markdown(title)}, {citation.date}"
+        elif titled or not section:
             line = f"[{number}] [{_link_text(title)}]({link})"
             line += f" · {chat_markdown(section)}" if section and titled else ""
         else:

@@ -14,6 +14,7 @@ from assistant.answering.choice import Choice, Documents, group_of
 from assistant.answering.selection import names_no_group
 from assistant.answering.wording.decline import decline
 from assistant.answering.wording.topics import institution_name, is_dated, topic_label, topic_phrase
+from assistant.database.saved_answers import SavedAnswer
 from assistant.retrieval.index import Evidence
 from assistant.understanding.query import Query
 
@@ -152,6 +153,8 @@ def compose_answer(
             query.language, "clarify", label=topic_label(query, query.language), names=names
         )
         return replace(base, text=text, clarification=True)
+    if choice.office is not None:
+        return office_answer(query, choice.office, base)
     if not choice.answered:
         return decline(query, documents, base)
     if len(choice.quotes) == 1:
@@ -227,4 +230,26 @@ def _one_programme(
         answered=True,
         citations=_citations(chosen, documents),
         programme=doc_id,
+    )
+
+
+def office_answer(query: Query, saved: SavedAnswer, base: Answer) -> Answer:
+    """The admissions office's saved answer, said to be theirs and dated, cited as such."""
+    day = dt.date.fromisoformat(saved.updated_at[:10])
+    date = f"{day.day} {day.strftime('%B')} {day.year}"
+    citation = Citation(
+        source=f"staff-answer-{saved.id}",
+        title=phrases.ANSWERS(query.language, "office_title"),
+        quote=saved.answer,
+        kind="staff_answer",
+        answer_id=saved.id,
+        author=saved.updated_by,
+        date=day.isoformat(),
+    )
+    return replace(
+        base,
+        text=phrases.ANSWERS(query.language, "office", date=date, answer=f"{saved.answer} [1]"),
+        answered=True,
+        citations=(citation,),
+        programme=saved.programme,
     )

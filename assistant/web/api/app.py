@@ -7,17 +7,27 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from assistant.config import Settings, get_settings
 from assistant.conversation.assistant import Assistant
+from assistant.database.saved_answers import SavedAnswers
 from assistant.web.api.deps import AssistantProvider
 from assistant.web.api.errors import install_error_handlers
 from assistant.web.api.limits import BodyLimitMiddleware, RateLimitMiddleware, SlidingWindowLimiter
 from assistant.web.api.openapi import openapi_with_limits
-from assistant.web.api.routes import chat, documents, feedback, health, openai, staff, static
+from assistant.web.api.routes import (
+    chat,
+    documents,
+    feedback,
+    health,
+    openai,
+    staff,
+    staff_answers,
+    static,
+)
 from assistant.web.api.routes.health import HealthMonitor
 from assistant.web.api.security import StaffGateMiddleware
 from assistant.web.feedback import FeedbackStore
 
 # In this order in the OpenAPI document.
-ROUTERS = (chat, openai, staff, feedback, health, documents, static)
+ROUTERS = (chat, openai, staff, staff_answers, feedback, health, documents, static)
 
 
 def create_app(
@@ -43,6 +53,7 @@ def create_app(
     app.state.settings = settings
     app.state.assistant_provider = AssistantProvider(assistant)
     app.state.feedback_store = FeedbackStore(settings.database)
+    app.state.saved_answers = SavedAnswers(settings.database)
     app.state.health = HealthMonitor(app.state.assistant_provider, app.state.feedback_store)
     for routes in ROUTERS:
         app.include_router(routes.router)

@@ -7,7 +7,7 @@ InputError             422     ``invalid_input``
 IndexNotReadyError     503     ``index_not_ready`` (the operator has to run ingest)
 StoreError             503     ``store_unavailable``
 FeedbackStoreError     503     ``feedback_unavailable`` (votes are not saved; answers still work)
-FeedbackNotFoundError  404     ``not_found`` (no vote with that id and key)
+NotFoundError          404     ``not_found`` (no vote with that id and key, no saved answer)
 any other              500     ``internal_error`` (logged; the response says nothing more)
 =====================  ======  ===========================================================
 
@@ -33,11 +33,11 @@ from starlette.types import Send
 
 from assistant.errors import (
     AssistantError,
-    FeedbackNotFoundError,
     FeedbackStoreError,
     IndexNotReadyError,
     InputError,
     MessageTooLongError,
+    NotFoundError,
     StoreError,
 )
 from assistant.web.api.schemas import NOT_UNICODE
@@ -133,7 +133,7 @@ def error_for(exc: Exception) -> tuple[int, str, str]:
             "The document index has not been built yet: the operator has to run ingest "
             "(python ingest.py), then try again.",
         )
-    if isinstance(exc, FeedbackNotFoundError):
+    if isinstance(exc, NotFoundError):
         return 404, "not_found", str(exc)
     if isinstance(exc, FeedbackStoreError):
         return (

@@ -15,7 +15,10 @@ def sources_block(citations: Sequence[CitationOut]) -> str:
     """'Sources:' and a line per cited document passage: its number, title and address."""
     if not citations:
         return ""
-    lines = [f"[{n}] {c.title}: {c.url}" for n, c in enumerate(citations, 1)]
+    lines = [
+        f"[{n}] {c.title}: {c.url}" if c.url else f"[{n}] {c.title}, {c.date}"
+        for n, c in enumerate(citations, 1)
+    ]
     return "\n\nSources:\n" + "\n".join(lines)
 
 
@@ -26,11 +29,11 @@ def url_annotations(content: str, citations: Sequence[CitationOut]) -> list[dict
     marked: set[int] = set()
     for mark in CITATION_MARK.finditer(content):
         number = int(mark[1])
-        if 1 <= number <= len(citations):
+        if 1 <= number <= len(citations) and citations[number - 1].url:
             marked.add(number)
             annotations.append(_annotation(citations[number - 1], mark.start(), mark.end()))
     for number, citation in enumerate(citations, 1):
-        if number not in marked:
+        if number not in marked and citation.url:  # a saved answer has no page to point to
             annotations.append(_annotation(citation, 0, len(content)))
     return annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
@@ -79,15 +80,22 @@ class ChatRequest(BaseModel):
 
 
 class CitationOut(BaseModel):
-    source: str = Field(description="Document id.")
+    kind: Literal["document", "staff_answer"] = Field(
+        default="document",
+        description="A document's sentence, or the admissions office's saved answer.",
+    )
+    source: str = Field(description="Document id (a saved answer: staff-answer-<id>).")
     title: str
-    quote: str = Field(description="Verbatim text from the document.")
+    quote: str = Field(description="Verbatim text from the document, or the saved answer.")
     heading: str = ""
-    url: str = Field(
+    url: str | None = Field(
         description="Where the document can be read, with this quote highlighted "
         "(GET /api/documents/{id}?quote=...#quote): under ASSISTANT_PUBLIC_BASE_URL when it is "
-        "set, else a path on this server."
+        "set, else a path on this server. None for a saved answer."
     )
+    id: int | None = Field(default=None, description="A saved answer's id.")
+    author: str | None = Field(default=None, description="Who last wrote the saved answer.")
+    date: str | None = Field(default=None, description="When (YYYY-MM-DD).")
 
 
 class AnswerOut(BaseModel):
@@ -284,6 +292,17 @@ def quoted_passage_url(document_url: str, quote: str) -> str:
 
 
 def _citation_out(citation: Citation, document_url: DocumentUrl) -> CitationOut:
+    if citation.kind == "staff_answer":
+        return CitationOut(
+            kind="staff_answer",
+            source=citation.source,
+            title=citation.title,
+            quote=citation.quote,
+            url=None,
+            id=citation.answer_id,
+            author=citation.author,
+            date=citation.date,
+        )
     return CitationOut(
         source=citation.source,
         title=citation.title,
@@ -291,6 +310,48 @@ def _citation_out(citation: Citation, document_url: DocumentUrl) -> CitationOut:
         heading=citation.heading,
         url=quoted_passage_url(document_url(citation.source), citation.quote),
     )
+
+
+class StaffAnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=1000, description="What applicants ask.")
+    answer: str = Field(
+        min_length=1, max_length=4000, description="The office's answer: plain text or Markdown."
+    )
+    programme: str | None = Field(
+        default=None, max_length=MAX_ID_CHARS, description="A programme's id; none: every one."
+    )
+    valid_until: dt.date | None = Field(
+        default=None, description="The last day the answer is given (YYYY-MM-DD)."
+    )
+
+
+class StaffAnswerOut(BaseModel):
+    id: int
+    question: str
+    answer: str
+    programme: str | None
+    valid_until: dt.date | None
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+    retired: bool
+
+
+class StaffAnswerChangeOut(BaseModel):
+    at: str
+    author: str
+    action: Literal["created", "edited", "retired"]
+    question: str
+    answer: str
+    programme: str | None
+    valid_until: dt.date | None
+
+
+class StaffAnswerDetailOut(StaffAnswerOut):
+    history: list[StaffAnswerChangeOut] = Field(description="Every change, oldest first.")
 
 
 def answer_out(answer: Answer, document_url: DocumentUrl) -> AnswerOut:

@@ -1,0 +1,150 @@
+"""The admissions office's saved answers, where the documents are silent: a question gets the
+saved answer that answers it, when one does. The saved questions nearest in meaning (MiniLM,
+the retriever's own model) are candidates; a small model trained for it (``models/saved-
+answers/``: logistic regression on the two texts' MiniLM vectors, ``python -m
+training.saved_answers``) says whether the question asks what a candidate answers, at the
+threshold that keeps near misses under 5% in cross-validation by saved question."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.answering.choice import Choice
+from assistant.database.saved_answers import SavedAnswer, SavedAnswers
+from assistant.understanding.query import Query
+
+logger = logging.getLogger(__name__)
+
+Embed = Callable[[list[str]], Sequence[Sequence[float]]]
+
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "saved-answers"
+CANDIDATES = 3  # the saved questions nearest in meaning that the model reads
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """Whether a question asks what a saved answer answers: weights over ``pair_features``."""
+
+    weights: Any
+    bias: float
+    threshold: float
+
+    def probability(self, features: Any) -> Any:
+        import numpy as np
+
+        return 1.0 / (1.0 + np.exp(-(features @ self.weights + self.bias)))
+
+
+@lru_cache(maxsize=1)
+def load_pair_model(folder: Path = MODEL_DIR) -> PairModel:
+    import numpy as np
+
+    values = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    return PairModel(
+        np.asarray(values["weights"], dtype=np.float32), values["bias"], values["threshold"]
+    )
+
+
+def pair_features(asked: Any, question: Any, answer: Any) -> Any:
+    """What the model reads of a question and a saved answer (unit MiniLM vectors each): where
+    the question agrees with and differs from the saved question and the answer."""
+    import numpy as np
+
+    return np.concatenate(
+        [
+            asked * question,
+            np.abs(asked - question),
+            asked * answer,
+            [asked @ question, asked @ answer],
+        ]
+    )
+
+
+def asked_text(query: Query) -> str:
+    """What the question itself says, in English: the one question of several, or the message."""
+    if query.asked and query.language == "en":
+        return query.asked
+    return query.english or query.text
+
+
+def fits_programme(saved: SavedAnswer, query: Query) -> bool:
+    """A saved answer for one programme answers questions about it, or naming none."""
+    return saved.programme is None or not query.programmes or saved.programme in query.programmes
+
+
+class OfficeAnswers:
+    """Finds the saved answer a question asks for; the saved questions are embedded once per
+    version (an edit re-embeds it)."""
+
+    def __init__(self, saved: SavedAnswers, embed: Embed, model: PairModel | None = None) -> None:
+        self.saved = saved
+        self.embed = embed
+        self.model = model
+        self._vectors: dict[tuple[int, str], tuple[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def scored(self, query: Query, today: dt.date) -> list[tuple[SavedAnswer, float]]:
+        """The saved answers in use that fit the question's programme, nearest in meaning first
+        (at most ``CANDIDATES``), each with the model's probability that it answers."""
+        import numpy as np
+
+        try:
+            in_use = self.saved.in_use(today)
+        except (SQLAlchemyError, OSError) as exc:  # the documents' answers never depend on it
+            logger.warning("saved answers cannot be read: %s", exc)
+            return []
+        candidates = [s for s in in_use if fits_programme(s, query)]
+        if not candidates:
+            return []
+        model = self.model or load_pair_model()
+        vectors = [self._vectors_of(s) for s in candidates]
+        asked = np.asarray(self.embed([asked_text(query)])[0], dtype=np.float32)
+        nearness = np.asarray([q @ asked for q, _ in vectors])
+        nearest = np.argsort(-nearness)[:CANDIDATES]
+        features = np.asarray([pair_features(asked, *vectors[i]) for i in nearest])
+        probabilities = model.probability(features)
+        return [(candidates[i], float(p)) for i, p in zip(nearest, probabilities, strict=True)]
+
+    def match(self, query: Query, today: dt.date) -> SavedAnswer | None:
+        scored = self.scored(query, today)
+        if not scored:
+            return None
+        saved, probability = max(scored, key=lambda pair: pair[1])
+        threshold = (self.model or load_pair_model()).threshold
+        return saved if probability >= threshold else None
+
+    def _vectors_of(self, saved: SavedAnswer) -> tuple[Any, Any]:
+        """The saved question's and answer's vectors, embedded once per version."""
+        import numpy as np
+
+        key = (saved.id, saved.updated_at)
+        with self._lock:
+            vectors = self._vectors.get(key)
+        if vectors is None:
+            question, answer = self.embed([saved.question, saved.answer])
+            vectors = (np.asarray(question, dtype=np.float32), np.asarray(answer, dtype=np.float32))
+            with self._lock:
+                self._vectors[key] = vectors
+        return vectors
+
+
+def or_office_answer(
+    choice: Choice, query: Query, office: OfficeAnswers | None, today: dt.date
+) -> Choice:
+    """The documents' choice where they answer (or ask which programme); where they are silent,
+    the office's saved answer to the question, if it has one."""
+    if choice.answered or choice.ask_back or office is None:
+        return choice
+    saved = office.match(query, today)
+    return Choice(office=saved) if saved is not None else choice
