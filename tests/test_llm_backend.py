@@ -133,7 +133,7 @@ def test_llm_backend_needs_a_base_url() -> None:
 
 def test_importing_the_backends_loads_no_llm_client() -> None:
     code = (
-        "import sys, assistant.llm; "
+        "import sys, assistant.answering.llm.backend; "
         "print(sorted(m for m in ('langchain_openai', 'openai', 'torch') if m in sys.modules))"
     )
     result = subprocess.run(
