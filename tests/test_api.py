@@ -116,7 +116,18 @@ def test_fee_question_is_answered_with_the_figure_and_a_citation_of_the_programm
         "text", "answered", "citations", "programme", "standalone_question", "language",
         "clarification",
     }  # fmt: skip
-    assert set(cited[0]) == {"source", "title", "quote", "heading", "url"}
+    assert set(cited[0]) == {
+        "kind",
+        "source",
+        "title",
+        "quote",
+        "heading",
+        "url",
+        "id",
+        "author",
+        "date",
+    }
+    assert cited[0]["kind"] == "document" and cited[0]["id"] is None  # not a saved answer
 
 
 def test_the_history_sent_with_a_request_resolves_a_follow_up(live: str) -> None:

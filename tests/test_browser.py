@@ -174,8 +174,18 @@ def feedback_rows(settings: Settings) -> list[dict[str, Any]]:
 
 def assert_tappable(page: Page, scope: Locator) -> None:
     """Every visible control in ``scope``, once scrolled into view, is the element found at its
-    own centre (nothing lies over it) and at least 24 by 24 CSS pixels (WCAG 2.5.8)."""
-    problems = scope.evaluate(
+    own centre (nothing lies over it) and at least 24 by 24 CSS pixels (WCAG 2.5.8). Gradio's
+    loading veil, which fades out once the page has loaded, is waited for (up to 3 s)."""
+    for _ in range(10):
+        problems = tappable_problems(scope)
+        if not any("translucent" in problem for problem in problems):
+            break
+        page.wait_for_timeout(300)
+    assert problems == []
+
+
+def tappable_problems(scope: Locator) -> list[str]:
+    return scope.evaluate(
         """(root) => {
           const controls = root.querySelectorAll(
             'button, a[href], textarea, input:not([type=hidden]), select, [role=button]');
@@ -205,7 +215,6 @@ def assert_tappable(page: Page, scope: Locator) -> None:
           return problems;
         }"""
     )
-    assert problems == []
 
 
 def assert_no_serious_accessibility_violations(page: Page) -> None:

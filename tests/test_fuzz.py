@@ -55,6 +55,11 @@ OPERATIONS = (
     "GET /api/health",
     "GET /api/programmes",
     "GET /api/documents/{doc_id}",
+    "POST /api/staff-answers",
+    "GET /api/staff-answers",
+    "GET /api/staff-answers/{answer_id}",
+    "PUT /api/staff-answers/{answer_id}",
+    "DELETE /api/staff-answers/{answer_id}",
 )
 WITHOUT_INPUT = {"GET /v1/models", "GET /api/health", "GET /api/programmes"}  # nothing to negate
 

@@ -79,6 +79,18 @@ class SavedAnswers:
     def _now(self) -> str:
         return self.clock.now(dt.UTC).isoformat(timespec="seconds")
 
+    def _change(
+        self,
+        question: str,
+        answer: str,
+        programme: str | None,
+        valid_until: dt.date | None,
+        author: str,
+    ) -> tuple[dict[str, str], str, str]:
+        """The checked fields of a change, its time and its author."""
+        values = checked_answer(question, answer, programme, valid_until)
+        return dict(zip(_FIELDS, values, strict=True)), self._now(), _author(author)
+
     def add(
         self,
         question: str,
@@ -87,10 +99,7 @@ class SavedAnswers:
         programme: str | None = None,
         valid_until: dt.date | None = None,
     ) -> SavedAnswer:
-        fields = dict(
-            zip(_FIELDS, checked_answer(question, answer, programme, valid_until), strict=True)
-        )
-        now, author = self._now(), _author(author)
+        fields, now, author = self._change(question, answer, programme, valid_until, author)
         with self.engine.begin() as connection:
             answer_id = connection.execute(
                 sa.insert(staff_answer).returning(staff_answer.c.id),
@@ -114,10 +123,7 @@ class SavedAnswers:
         programme: str | None = None,
         valid_until: dt.date | None = None,
     ) -> SavedAnswer:
-        fields = dict(
-            zip(_FIELDS, checked_answer(question, answer, programme, valid_until), strict=True)
-        )
-        now, author = self._now(), _author(author)
+        fields, now, author = self._change(question, answer, programme, valid_until, author)
         with self.engine.begin() as connection:
             changed = connection.execute(
                 sa.update(staff_answer)

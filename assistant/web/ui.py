@@ -81,8 +81,12 @@ def notice_html(text: str, *, alert: bool = False) -> str:
 
 
 # After a thumbs down, the comment box comes into view (below the chat on a phone).
-SHOW_COMMENT_JS = """() => { setTimeout(() => { const box = document.querySelector('#pa-comment');
-  if (box && box.offsetParent) box.scrollIntoView({block: 'nearest'}); }, 50); }"""
+# Gradio shows the comment box a moment after the vote's handler returns: look for it a few
+# times, and bring it into view once it is there.
+SHOW_COMMENT_JS = """() => { let tries = 0; const show = () => {
+  const box = document.querySelector('#pa-comment');
+  if (box && box.offsetParent) { box.scrollIntoView({block: 'nearest'}); }
+  else if (++tries < 20) { setTimeout(show, 100); } }; setTimeout(show, 50); }"""
 
 
 def new_session() -> ChatSession:

@@ -181,13 +181,7 @@ def compose_answer(
         if is_dated(query, chosen_all)
         else ""
     )
-    return replace(
-        base,
-        text=_with_note(text, note),
-        note=note.strip(),
-        answered=True,
-        citations=_citations(chosen_all, documents),
-    )
+    return _answered(base, text, note, _citations(chosen_all, documents))
 
 
 def _one_programme(
@@ -223,13 +217,13 @@ def _one_programme(
     quoted = _numbered(chosen, 1, query.language, listed=True) + _no_group(query, chosen)
     text = f"{situation}{intro}{'' if quoted.startswith(chr(10)) else ' '}{quoted}"
     note = _past_note(query, [meta], today, chosen) if dated else ""
+    return replace(_answered(base, text, note, _citations(chosen, documents)), programme=doc_id)
+
+
+def _answered(base: Answer, text: str, note: str, citations: tuple[Citation, ...]) -> Answer:
+    """An answer: its text with the dated note after it, and its citations."""
     return replace(
-        base,
-        text=_with_note(text, note),
-        note=note.strip(),
-        answered=True,
-        citations=_citations(chosen, documents),
-        programme=doc_id,
+        base, text=_with_note(text, note), note=note.strip(), answered=True, citations=citations
     )
 
 

@@ -252,12 +252,15 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404:
             message = "There is nothing at this address. The API is described at /docs."
+        headers = exc.headers
+        if exc.status_code == 405:  # every method of the address, not only its first route's
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         return _error_response(
             request,
             exc.status_code,
             types.get(exc.status_code, "http_error"),
             message,
-            exc.headers,
+            headers,
         )
 
     @app.exception_handler(AssistantError)
@@ -275,3 +278,14 @@ def install_error_handlers(app: FastAPI) -> None:
         _, type_, message = error_for(exc)
         # the server drops the connection after an unexpected error: say so, clients reconnect
         return _error_response(request, 500, type_, message, {"Connection": "close"})
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods of every route at the request's address (one address may have a route per
+    method)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(request.url.path):
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from assistant.database.saved_answers import SavedAnswer, SavedAnswers
 from assistant.web.api.deps import require_staff
-from assistant.web.api.openapi import STAFF_ERRORS
+from assistant.web.api.openapi import ERRORS, STAFF_ERRORS
 from assistant.web.api.schemas import (
     ErrorOut,
     StaffAnswerChangeOut,
@@ -21,8 +21,10 @@ from assistant.web.api.schemas import (
 router = APIRouter(dependencies=[Depends(require_staff)], tags=["staff answers"])
 
 SHARED_TOKEN_AUTHOR = "staff (shared token)"  # until staff sign in with their own names
+RESPONSES: dict[int | str, dict[str, Any]] = {**ERRORS, **STAFF_ERRORS}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "No saved answer in use has this id."}
+    **RESPONSES,
+    404: {"model": ErrorOut, "description": "No saved answer in use has this id."},
 }
 AnswerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The saved answer's id.")]
 
@@ -51,7 +53,7 @@ def _out(saved: SavedAnswer) -> StaffAnswerOut:
 
 
 @router.post(
-    "/api/staff-answers", response_model=StaffAnswerOut, status_code=201, responses=STAFF_ERRORS
+    "/api/staff-answers", response_model=StaffAnswerOut, status_code=201, responses=RESPONSES
 )
 def save_answer(body: StaffAnswerIn, store: SavedDep) -> StaffAnswerOut:
     """Save the office's answer to a question the documents do not answer: from then on, a
@@ -61,7 +63,7 @@ def save_answer(body: StaffAnswerIn, store: SavedDep) -> StaffAnswerOut:
     )
 
 
-@router.get("/api/staff-answers", response_model=list[StaffAnswerOut], responses=STAFF_ERRORS)
+@router.get("/api/staff-answers", response_model=list[StaffAnswerOut], responses=RESPONSES)
 def list_answers(
     store: SavedDep,
     search: Annotated[
@@ -76,7 +78,7 @@ def list_answers(
 @router.get(
     "/api/staff-answers/{answer_id}",
     response_model=StaffAnswerDetailOut,
-    responses={**STAFF_ERRORS, **NOT_FOUND},
+    responses=NOT_FOUND,
 )
 def get_answer(answer_id: AnswerId, store: SavedDep) -> StaffAnswerDetailOut:
     """One saved answer with every change to it (who, when, what it then read)."""
@@ -99,7 +101,7 @@ def get_answer(answer_id: AnswerId, store: SavedDep) -> StaffAnswerDetailOut:
 @router.put(
     "/api/staff-answers/{answer_id}",
     response_model=StaffAnswerOut,
-    responses={**STAFF_ERRORS, **NOT_FOUND},
+    responses=NOT_FOUND,
 )
 def edit_answer(answer_id: AnswerId, body: StaffAnswerIn, store: SavedDep) -> StaffAnswerOut:
     """Replace a saved answer's question, answer, programme and end date."""
@@ -115,9 +117,7 @@ def edit_answer(answer_id: AnswerId, body: StaffAnswerIn, store: SavedDep) -> St
     )
 
 
-@router.delete(
-    "/api/staff-answers/{answer_id}", status_code=204, responses={**STAFF_ERRORS, **NOT_FOUND}
-)
+@router.delete("/api/staff-answers/{answer_id}", status_code=204, responses=NOT_FOUND)
 def retire_answer(answer_id: AnswerId, store: SavedDep) -> Response:
     """Retire a saved answer: never given again, kept with its history."""
     store.retire(answer_id, SHARED_TOKEN_AUTHOR)
