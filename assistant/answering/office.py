@@ -90,7 +90,7 @@ class OfficeAnswers:
     def __init__(self, saved: SavedAnswers, embed: Embed, model: PairModel | None = None) -> None:
         self.saved = saved
         self.embed = embed
-        self.model = model
+        self._model = model
         self._vectors: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._lock = threading.Lock()
 
@@ -107,13 +107,12 @@ class OfficeAnswers:
         candidates = [s for s in in_use if fits_programme(s, query)]
         if not candidates:
             return []
-        model = self.model or load_pair_model()
-        vectors = [self._vectors_of(s) for s in candidates]
+        vectors = self._vectors_of(candidates)
         asked = np.asarray(self.embed([asked_text(query)])[0], dtype=np.float32)
         nearness = np.asarray([q @ asked for q, _ in vectors])
         nearest = np.argsort(-nearness)[:CANDIDATES]
         features = np.asarray([pair_features(asked, *vectors[i]) for i in nearest])
-        probabilities = model.probability(features)
+        probabilities = self.model.probability(features)
         return [(candidates[i], float(p)) for i, p in zip(nearest, probabilities, strict=True)]
 
     def match(self, query: Query, today: dt.date) -> SavedAnswer | None:
@@ -121,22 +120,29 @@ class OfficeAnswers:
         if not scored:
             return None
         saved, probability = max(scored, key=lambda pair: pair[1])
-        threshold = (self.model or load_pair_model()).threshold
-        return saved if probability >= threshold else None
+        return saved if probability >= self.model.threshold else None
 
-    def _vectors_of(self, saved: SavedAnswer) -> tuple[Any, Any]:
-        """The saved question's and answer's vectors, embedded once per version."""
+    @property
+    def model(self) -> PairModel:
+        """The given model, else the shipped one (loaded on first use)."""
+        return self._model or load_pair_model()
+
+    def _vectors_of(self, saved: Sequence[SavedAnswer]) -> list[tuple[Any, Any]]:
+        """Each saved question's and answer's vectors; those not embedded yet (new, or edited
+        since) are embedded together, once per version."""
         import numpy as np
 
-        key = (saved.id, saved.updated_at)
+        keys = [(s.id, s.updated_at) for s in saved]
         with self._lock:
-            vectors = self._vectors.get(key)
-        if vectors is None:
-            question, answer = self.embed([saved.question, saved.answer])
-            vectors = (np.asarray(question, dtype=np.float32), np.asarray(answer, dtype=np.float32))
+            missing = [s for s, key in zip(saved, keys, strict=True) if key not in self._vectors]
+        if missing:
+            texts = [text for s in missing for text in (s.question, s.answer)]
+            embedded = np.asarray(self.embed(texts), dtype=np.float32)
             with self._lock:
-                self._vectors[key] = vectors
-        return vectors
+                for n, s in enumerate(missing):
+                    self._vectors[(s.id, s.updated_at)] = (embedded[2 * n], embedded[2 * n + 1])
+        with self._lock:
+            return [self._vectors[key] for key in keys]
 
 
 def or_office_answer(

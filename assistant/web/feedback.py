@@ -210,10 +210,9 @@ class FeedbackStore:
             if connection.execute(sa.select(sa.func.count()).select_from(feedback)).scalar_one():
                 return 0
             names = {c.name for c in feedback.columns}
-            for row in old:
-                connection.execute(
-                    sa.insert(feedback), {k: v for k, v in row.items() if k in names}
-                )
+            if old:
+                kept = [{k: v for k, v in row.items() if k in names} for row in old]
+                connection.execute(sa.insert(feedback), kept)
         logger.info("imported %d votes from %s", len(old), path)
         return len(old)
 
