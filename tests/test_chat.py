@@ -327,3 +327,65 @@ def test_the_signer_is_found_after_any_closing_line(closing: str) -> None:
     email = f"Hello,\n\nWhat is the fee?\n\n{closing}\nBest regards,\nAna Souza"
 
     assert sender_name(email) == "Ana Souza"
+
+
+# --------------------------------------------------------------------------- several asks, several programmes
+
+
+def test_a_lead_in_naming_the_programme_stays_with_its_question_and_a_bare_question_counts() -> (
+    None
+):
+    questions, context = split_email(
+        "For the Leiden research master, what IELTS score do I need and is TOEFL accepted too? "
+        "also how much is tuition"
+    )
+
+    assert questions == [
+        "For the Leiden research master, what IELTS score do I need?",
+        "is TOEFL accepted too?",
+        "how much is tuition",
+    ]
+    assert context == ""
+
+
+def test_each_ask_is_about_the_programme_it_names_or_the_one_named_before_it(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask(
+        "For the Leiden research master, what IELTS score do I need and is TOEFL accepted too? "
+        "also how much is tuition"
+    )
+
+    assert "IELTS - 6.0" in answer.text and "18,016" in answer.text
+    assert {c.source for c in answer.citations} == {"leiden-biomedical-sciences-master"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "How much is the tuition for the Leiden biomedical sciences master? "
+        "And what about the Leuven BME postgraduate?",
+        "What's the fee for the BME postgrad? And for Leiden?",
+    ],
+)
+def test_an_ask_naming_only_another_programme_asks_the_same_about_it(
+    assistant: Assistant, message: str
+) -> None:
+    answer = assistant.ask(message)
+
+    assert "18,016" in answer.text and "4400" in answer.text
+    assert {c.source for c in answer.citations} == {
+        "leiden-biomedical-sciences-master",
+        "kul-biomedical-engineering-postgraduate",
+    }
+
+
+def test_an_ask_with_a_topic_of_its_own_keeps_it_after_another_programme(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask(
+        "What is the tuition fee of the BME postgraduate? Is there a student bar at Leiden?"
+    )
+
+    assert "4400" in answer.text
+    assert answer.gaps == 1 and "18,016" not in answer.text

@@ -32,6 +32,18 @@ times faster: p50 ~500 -> ~90 ms). Here that costs `cases.jsonl` 8 answers (492 
 recalibrated veto declines them) and `cases-real` one (165 -> 164/240, with 2 more refusals, 65 ->
 67/93); `cases-real-2` gains one (87 -> 88/128, refusals 39 -> 40/48).
 
+Moved once more, with messages that ask several things read ask by ask as they are written: a
+lead-in naming the programme ("For the BME postgraduate, what is ...") stays with its question
+instead of counting as one, a last question without its "?" ("also how much is tuition") is
+asked instead of being read as context, an ask that only names another programme ("And what
+about the Leuven one?") asks the same about it, and "where can I see ..." is no location
+question. `cases.jsonl` 484 -> 485/534 and `cases-real-2` 88 -> 89/128 gain one each;
+`cases-real` loses one (164 -> 163/240): two emails (r-066, r-100) passed because a lead-in was
+taken for a question of its own, which moved a gap marker onto the question the documents leave
+open; read right, their unanswerable question ("can I pay the fee in two parts?", "may I study
+part-time on a student visa?") gets fee or duration sentences the reader does not veto. That is
+the reader's weakness, shown now, not a new one.
+
 The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
 the gates hold at the figures measured one at a time."""
 
@@ -47,7 +59,7 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
     "cases.jsonl": {
-        "accuracy": 0.906,
+        "accuracy": 0.908,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
@@ -71,13 +83,13 @@ GATES = {
         "hit_at_1": 0.98,
     },
     "cases-real.jsonl": {
-        "accuracy": 0.683,
+        "accuracy": 0.679,
         "refusal_recall": 0.72,
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
     },
     "cases-real-2.jsonl": {
-        "accuracy": 0.687,
+        "accuracy": 0.695,
         "refusal_recall": 0.833,
         "citation_validity": 1.0,
         "hit_at_1": 0.948,

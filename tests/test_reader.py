@@ -20,7 +20,7 @@ from assistant.answering.reading.reader import (
     unit_passage,
 )
 from assistant.config import Settings
-from assistant.conversation.assistant import Assistant, build_assistant
+from assistant.conversation.assistant import Assistant, Turn, build_assistant
 from assistant.errors import ConfigurationError
 from assistant.retrieval.index import Evidence
 
@@ -212,6 +212,22 @@ def test_a_greeting_or_thanks_gets_a_friendly_reply_not_a_decline(
     answer = assistant.ask(message)
     assert answer.small_talk and answer.text.startswith(opening)
     assert "could not find" not in answer.text
+
+
+def test_a_greeting_in_a_programme_widget_or_thanks_after_an_answer_are_small_talk_too(
+    assistant: Assistant,
+) -> None:
+    programme = "kul-biomedical-engineering-postgraduate"
+    greeted = assistant.ask("Hello!", [], programme)
+    question = "What is the tuition fee for non-EEA students?"
+    answered = assistant.ask(question, [], programme)
+    history = [Turn("user", question), Turn("assistant", answered.text)]
+    thanked = assistant.ask("thanks!", history, programme)
+    follow_up = assistant.ask("and for EEA students?", history, programme)
+
+    assert greeted.small_talk and greeted.text.startswith("Hello!")
+    assert thanked.small_talk and thanked.text.startswith("You're welcome!")
+    assert follow_up.answered and not follow_up.small_talk
 
 
 @pytest.mark.parametrize(

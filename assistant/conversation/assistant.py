@@ -27,7 +27,7 @@ from assistant.conversation.replies import (
 from assistant.documents.corpus import GENERAL, document_text
 from assistant.errors import InputError, MessageTooLongError
 from assistant.understanding.language import served_languages_note
-from assistant.understanding.query import Query, detect_programmes, understand
+from assistant.understanding.query import Query, detect_programmes, read_after, understand
 
 if TYPE_CHECKING:
     from assistant.answering.llm.backend import AnswerBackend
@@ -112,14 +112,25 @@ class Assistant:
         return understand(message, index.names, turns, programme)
 
     def answer(
-        self, ask: Ask, continuing: str | None = None, mode: ReaderMode | None = None
+        self,
+        ask: Ask,
+        continuing: str | None = None,
+        mode: ReaderMode | None = None,
+        earlier: Query | None = None,
     ) -> tuple[Query, Answer]:
         """One ask in one pass: understood, retrieved, decided (the rules and the reader choose
-        what to quote; where the documents are silent, the office's saved answer), worded. ``continuing``: the programme the previous answer to the same
-        message was about; ``mode``: how the reader takes part (default: the ``reader``
-        setting). Returns the question as understood with its extractive answer."""
+        what to quote; where the documents are silent, the office's saved answer), worded.
+        ``continuing``: the programme the previous answer to the same message was about;
+        ``mode``: how the reader takes part (default: the ``reader`` setting); ``earlier``: the
+        ask before this one in the same message, as understood. Returns the question as
+        understood with its extractive answer."""
         query = self._understood(ask)
-        small_talk = self.small_talk().kind(query)
+        if earlier is not None:
+            query = read_after(query, earlier)
+        # "Hello!" in a programme's widget, or "thanks!" after an answer, is read on its own: the
+        # page's programme and the conversation say nothing about whether it asks something
+        alone = query if not (ask.programme or ask.history) else self.understand(ask.text)
+        small_talk = self.small_talk().kind(alone)
         if small_talk:
             return query, small_talk_answer(query, small_talk)
         index, result = self.retriever.search(query)
@@ -169,10 +180,11 @@ class Assistant:
         """The answers to the asks of one message, each going on from the one before, each
         phrased by the backend (as it stands, without an LLM)."""
         answers: list[Answer] = []
+        earlier: Query | None = None
         for ask in asks:
             previous = answers[-1].programme if answers and answers[-1].answered else None
-            query, answer = self.answer(ask, previous, mode)
-            answers.append(self.backend.phrase(query.text, answer))
+            earlier, answer = self.answer(ask, previous, mode, earlier)
+            answers.append(self.backend.phrase(earlier.text, answer))
         return answers
 
     def ask(
@@ -206,8 +218,13 @@ class Assistant:
         questions, context = split_email(message)
         if len(questions) < 2:
             return [Ask(message, history=tuple(history), programme=programme)]
-        named = detect_programmes(message, self.retriever.index().names)
-        programme = named[0] if len(named) == 1 else programme
+        names = self.retriever.index().names
+        named = set(detect_programmes(message, names))
+        named |= {
+            found[0] for part in questions if len(found := detect_programmes(part, names)) == 1
+        }
+        # one programme named is the whole message's; several are each their ask's
+        programme = named.pop() if len(named) == 1 else programme
         return [
             Ask(f"{context} {q}".strip(), asked=q, history=tuple(history), programme=programme)
             for q in questions

@@ -69,6 +69,14 @@ _QUESTION = re.compile(rf"{_IN_SENTENCE}*\?")
 _REQUEST = re.compile(
     rf"{_IN_SENTENCE}*\b{_any_of(_EMAIL_WORDS['request'])}\b{_IN_SENTENCE}*[.!:]?", re.IGNORECASE
 )
+# A sentence that opens as a question does but lacks its "?" ("also how much is tuition"), in
+# chat often the last thing said.
+_BARE_QUESTION = re.compile(
+    rf"(?:(?<=[.!?])|^)[ \t]*(?:(?:and|also|plus|btw|oh and)[ ,]+)?"
+    rf"(?:how|what|when|where|which|who|why|is|are|can|could|do|does|will|would|should)\b"
+    rf"{_IN_SENTENCE}*(?=[.!]|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 
 
@@ -81,7 +89,7 @@ def split_email(text: str, sub_questions: bool = True) -> tuple[list[str], str]:
     body = text if closing is None else text[: closing.start()]
     body = _GREETING.sub("", body)
     spans: list[tuple[int, int]] = []
-    for pattern in (_QUESTION, _REQUEST):
+    for pattern in (_QUESTION, _REQUEST, _BARE_QUESTION):
         for match in pattern.finditer(body):
             if not any(s <= match.start() < e for s, e in spans):
                 spans.append((match.start(), match.end()))
@@ -152,7 +160,10 @@ _JOINED = re.compile(
 )
 _SUBORDINATE = re.compile(  # "If I go part-time, ..."; not "When will ..."
     r"^(if|as|since|because|although|though|once|given)\b|"
-    r"^(when|after|before|while)\s+(i|i'm|you|we|my|the student)\b",
+    r"^(when|after|before|while)\s+(i|i'm|you|we|my|the student)\b|"
+    # a lead-in naming what the rest is about: "For the Leiden research master, what ..."
+    r"^(for|regarding|concerning|about|as for|as to|with regard to|re:?)\s+"
+    r"(?!(what|when|how|which|where|who|whether|is|are|can|do|does)\b)[^?,:]{0,80}$",
     re.IGNORECASE,
 )
 

@@ -256,6 +256,22 @@ def _previous_query(names: ProgrammeNames, history: Sequence[tuple[str, str]]) -
     return folded
 
 
+def read_after(query: Query, earlier: Query) -> Query:
+    """One ask of a message read after the ask before it. "What is the fee for the Leiden
+    master? And what about the Leuven BME postgraduate?": a short ask that names another
+    programme and asks nothing of its own asks the same about that programme; "...for the BME
+    postgraduate? And the deadline?": an ask that names no programme is about the one the ask
+    before it named. An ask with a topic of its own keeps it (a message's "is there a
+    scholarship?" is never read as another fee question)."""
+    another = query.programmes and query.programmes != earlier.programmes
+    if another and not query.intents and earlier.intents and _is_follow_up(query):
+        merged = _merge(query, earlier)
+        return replace(merged, stems=tuple(stems(merged.search_text)))
+    if not query.programmes and len(earlier.programmes) == 1:
+        return replace(query, programmes=earlier.programmes)
+    return query
+
+
 def _is_follow_up(query: Query) -> bool:
     if _FOLLOW_UP.search(query.search_text):
         return True
