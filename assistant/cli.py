@@ -1,4 +1,5 @@
-"""Command-line entry points: ingest, ask, draft-reply, serve."""
+"""Command-line entry points: ingest, ask, draft-reply, serve, and staff accounts (staff add,
+list, password, remove)."""
 
 from __future__ import annotations
 
@@ -207,6 +208,46 @@ def _import_feedback_file(settings: Settings) -> None:
         print(f"imported {copied} votes from {settings.feedback_db} into the database")
 
 
+def _new_password(name: str) -> str:
+    """The password for a staff account: typed twice at a terminal (not shown), else the
+    first line of standard input (``printf '%s\\n' "$PASSWORD" | assistant staff add NAME``)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    password = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("The same password again: ") != password:
+        from assistant.errors import InputError
+
+        raise InputError("the two passwords differ; nothing was changed")
+    return password
+
+
+def run_staff(settings: Settings, action: str, name: str | None) -> int:
+    """Staff accounts in the database: add one, list them, set a password, remove one (its
+    sessions end on every host)."""
+    from assistant.database.staff_accounts import StaffAccounts
+
+    accounts = StaffAccounts(settings.database)
+    if action == "list":
+        for account in accounts.names():
+            print(account)
+        return 0
+    if name is None:
+        print(f"error: 'assistant staff {action}' needs the account's NAME", file=sys.stderr)
+        return 2
+    if action == "add":
+        added = accounts.add(name, _new_password(name))
+        print(f"staff account {added!r} created: sign in at /staff/login with it")
+    elif action == "password":
+        accounts.set_password(name, _new_password(name))
+        print(f"password of {name!r} changed; its open sessions were ended")
+    else:
+        accounts.remove(name)
+        print(f"staff account {name!r} removed; its open sessions were ended")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -222,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    staff = commands.add_parser(
+        "staff", help="staff accounts: add NAME, list, password NAME, remove NAME"
+    )
+    staff.add_argument("action", choices=("add", "list", "password", "remove"))
+    staff.add_argument("name", nargs="?", help="the staff member's name, as they sign in")
     return parser
 
 
@@ -240,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ask(args.question)
         if args.command == "draft-reply":
             return run_draft_reply(args.file)
+        if args.command == "staff":
+            return run_staff(settings, args.action, args.name)
         return run_serve(settings, args.host, args.port, args.workers)
     except (AssistantError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -168,6 +168,14 @@ class Settings(BaseSettings):
         description="Answer what the documents do not say with the admissions office's saved "
         "answers (staff save them in /staff or through /api/staff-answers).",
     )
+    unanswered_retention_days: int = Field(
+        default=90,
+        ge=0,
+        le=3650,
+        description="How many days the questions the assistant could not answer are kept for "
+        "staff to answer next (e-mail addresses and phone numbers removed, no IP address); 0 "
+        "keeps none.",
+    )
     feedback_db: Path = Field(
         default=PROJECT_ROOT / "var" / "feedback.sqlite3",
         description="A feedback file from before the database: `assistant serve` copies its "

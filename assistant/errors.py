@@ -77,6 +77,10 @@ class SavedAnswerNotFoundError(NotFoundError):
     """No saved answer of the admissions office has this id."""
 
 
+class StaffAccountNotFoundError(NotFoundError):
+    """No staff account has this name."""
+
+
 class MessageTooLongError(InputError):
     """A message or an email longer than its limit: the caller must shorten it."""
 

@@ -91,8 +91,11 @@ def main(
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     apply_offline_environment()
-    # Saved answers only with --staff-answers: the figures never depend on a database's state.
-    settings = (settings or get_settings()).model_copy(update={"saved_answers": False})
+    # Saved answers only with --staff-answers: the figures never depend on a database's state;
+    # an evaluator's questions are not kept for staff as unanswered.
+    settings = (settings or get_settings()).model_copy(
+        update={"saved_answers": False, "unanswered_retention_days": 0}
+    )
     if args.staff_answers:
         return _evaluate_with_saved_answers(args, settings, assistant)
     try:

@@ -229,10 +229,13 @@ def assert_no_serious_accessibility_violations(page: Page) -> None:
     assert serious == []
 
 
-def sign_in_as_staff(page: Page, base: str, token: str = STAFF_TOKEN) -> None:
+def sign_in_as_staff(page: Page, base: str, token: str = STAFF_TOKEN, name: str = "") -> None:
+    """Sign in at the staff sign-in page: with a staff account's name and password, or, with no
+    name, the shared staff token as the password."""
     page.goto(f"{base}/staff/")
     expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
-    page.get_by_label("Staff token").fill(token)
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(token)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -1197,3 +1200,87 @@ def test_each_ui_visitor_has_a_conversation_of_their_own(
     rows = [r for r in feedback_rows(site.settings) if r["id"] not in before]
     assert len(rows) == 2
     assert rows[0]["conversation_id"] != rows[1]["conversation_id"]
+
+
+# --------------------------------------------------------------------------- the office's saved answers
+
+STAFF_NAME, STAFF_PASSWORD = "Anne Peeters", "a long enough pass phrase"
+HOUSING_ANSWER = "Yes: the university's housing service helps international students find a room."
+
+
+@pytest.fixture(scope="module")
+def office_site(
+    index_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The whole app around an assistant whose saved answers are in the app's own database, with
+    one staff account."""
+    from assistant.conversation.assistant import build_assistant
+    from assistant.database.staff_accounts import StaffAccounts
+
+    settings = real_app_settings(index_settings, tmp_path_factory.mktemp("office-site"))
+    StaffAccounts(settings.database).add(STAFF_NAME, STAFF_PASSWORD)
+    with serve_in_thread(create_app(settings, build_assistant(settings))) as api:
+        yield api
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def choose(page: Page, dropdown: str, option: re.Pattern[str]) -> None:
+    page.locator(f"{dropdown} input").click()
+    page.get_by_role("option", name=option).click()
+
+
+def test_a_gap_answered_in_the_staff_view_reaches_the_widget_until_it_is_retired(
+    office_site: str, desktop: Page
+) -> None:
+    page = desktop
+    page.goto(f"{office_site}/demo")
+    ask_widget(page, "Is there a student bar on campus?")  # nothing answers it yet
+    expect(last_answer(page).locator(".text")).to_contain_text("could not find")
+
+    sign_in_as_staff(page, office_site, STAFF_PASSWORD, name=STAFF_NAME)
+    page.get_by_role("tab", name="What to answer next").click()
+    page.get_by_role("button", name="Show the questions nothing answered").click()
+    expect(page.locator("#pa-unanswered")).to_contain_text("Is there a student bar on campus?")
+
+    page.get_by_role("tab", name="Draft a reply").click()
+    page.locator("#pa-email textarea").fill(
+        "Dear admissions office,\n\nWhat is the tuition fee for non-EEA students in the BME "
+        "postgraduate? Do you offer student housing?\n\nKind regards,\nAna"
+    )
+    page.get_by_role("button", name="Draft a reply").click()
+    expect(page.locator("#pa-gap-question textarea")).to_have_value("Do you offer student housing?")
+    page.locator("#pa-gap-answer textarea").fill(HOUSING_ANSWER)
+    page.get_by_role("button", name="Save this answer").click()
+    expect(page.locator("#pa-gap-saved")).to_contain_text(f"by {STAFF_NAME}")
+
+    page.goto(f"{office_site}/demo")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    ask_widget(page, "do you offer student housing")
+    answer = last_answer(page).locator(".text")
+    expect(answer).to_contain_text("from the admissions office")
+    expect(answer).to_contain_text(HOUSING_ANSWER)
+
+    page.goto(f"{office_site}/staff/")
+    page.get_by_role("tab", name="Saved answers").click()
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#pa-saved-table")).to_contain_text(HOUSING_ANSWER)
+    choose(page, "#pa-chosen", re.compile(r"^#\d+ · Do you offer student housing\?"))
+    expect(page.locator("#pa-edit-answer textarea")).to_have_value(HOUSING_ANSWER)
+    page.get_by_role("button", name="Retire this answer").click()
+    expect(page.locator("#pa-edit-saved")).to_contain_text("is retired")
+
+    page.goto(f"{office_site}/demo")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    ask_widget(page, "do you offer student housing")
+    expect(last_answer(page).locator(".text")).not_to_contain_text(HOUSING_ANSWER)
+    expect(last_answer(page).locator(".text")).to_contain_text("could not find")

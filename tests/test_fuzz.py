@@ -60,6 +60,7 @@ OPERATIONS = (
     "GET /api/staff-answers/{answer_id}",
     "PUT /api/staff-answers/{answer_id}",
     "DELETE /api/staff-answers/{answer_id}",
+    "GET /api/unanswered",
 )
 WITHOUT_INPUT = {"GET /v1/models", "GET /api/health", "GET /api/programmes"}  # nothing to negate
 

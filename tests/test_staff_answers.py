@@ -148,3 +148,37 @@ def test_an_unknown_saved_answer_is_404(office: str) -> None:
     response = httpx.put(f"{office}/api/staff-answers/999999", json=HOUSING, headers=STAFF)
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found"
+
+
+def test_a_staff_draft_gives_the_saved_answer_and_marks_it_for_a_glance(office: str) -> None:
+    dogs = {
+        "question": "Can I bring my dog to the lectures?",
+        "answer": "Only assistance dogs are allowed in the lecture halls.",
+    }
+    created = httpx.post(f"{office}/api/staff-answers", json=dogs, headers=STAFF)
+    email = "Dear admissions office,\n\nCan I bring my dog to the lectures?\n\nKind regards,\nAna"
+
+    draft = httpx.post(f"{office}/api/draft-reply", json={"email": email}, headers=STAFF).json()
+
+    assert dogs["answer"] in draft["reply"]
+    assert f"saved answer #{created.json()['id']} (staff (shared token)" in draft["reply"]
+    assert "TO CHECK BY STAFF" in draft["reply"] and not draft["unanswered"]
+    httpx.delete(f"{office}/api/staff-answers/{created.json()['id']}", headers=STAFF)
+
+
+def test_the_saved_question_in_its_own_words_is_surer_than_asking_which_programme(
+    office: str,
+) -> None:
+    asked = "can i bring my dog to the lectures"
+    assert ask(office, asked)["clarification"]  # the documents alone ask which programme
+    saved = {
+        "question": "Can I bring my dog to the lectures?",
+        "answer": "Only assistance dogs are allowed in the lecture halls.",
+    }
+    created = httpx.post(f"{office}/api/staff-answers", json=saved, headers=STAFF)
+
+    answer = ask(office, asked)
+
+    assert [c["id"] for c in staff_citations(answer)] == [created.json()["id"]]
+    assert not answer["clarification"]
+    httpx.delete(f"{office}/api/staff-answers/{created.json()['id']}", headers=STAFF)

@@ -36,6 +36,7 @@ class Answer:
     gaps: int = 0  # questions of the message that the documents do not answer
     note: str = ""  # the last line of the text when it dates the figures ("Note: ...")
     small_talk: bool = False  # a greeting or a thank-you, answered in kind
+    unanswered: tuple[str, ...] = ()  # the questions of the message nothing here answers
 
 
 # "[2]": a quote's number among its answer's sources, as the answer text marks it.

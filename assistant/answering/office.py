@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,12 @@ def asked_text(query: Query) -> str:
     return query.english or query.text
 
 
+def same_words(text: str) -> tuple[str, ...]:
+    """A question's words, lower-cased, without punctuation: what two wordings share when they
+    differ only in case, spacing or punctuation."""
+    return tuple(re.findall(r"\w+", text.casefold()))
+
+
 def fits_programme(saved: SavedAnswer, query: Query) -> bool:
     """A saved answer for one programme answers questions about it, or naming none."""
     return saved.programme is None or not query.programmes or saved.programme in query.programmes
@@ -113,7 +120,12 @@ class OfficeAnswers:
         nearest = np.argsort(-nearness)[:CANDIDATES]
         features = np.asarray([pair_features(asked, *vectors[i]) for i in nearest])
         probabilities = self.model.probability(features)
-        return [(candidates[i], float(p)) for i, p in zip(nearest, probabilities, strict=True)]
+        said = same_words(asked_text(query))
+        return [
+            # the saved question in its own words (case, spaces and punctuation aside) is certain
+            (candidates[i], 1.0 if same_words(candidates[i].question) == said else float(p))
+            for i, p in zip(nearest, probabilities, strict=True)
+        ]
 
     def match(self, query: Query, today: dt.date) -> SavedAnswer | None:
         scored = self.scored(query, today)
@@ -148,9 +160,15 @@ class OfficeAnswers:
 def or_office_answer(
     choice: Choice, query: Query, office: OfficeAnswers | None, today: dt.date
 ) -> Choice:
-    """The documents' choice where they answer (or ask which programme); where they are silent,
-    the office's saved answer to the question, if it has one."""
-    if choice.answered or choice.ask_back or office is None:
+    """The documents' choice where they answer; where they are silent, the office's saved
+    answer to the question, if it has one. Where the documents would ask which programme is
+    meant, only the saved question in the asker's very words is surer than asking."""
+    if choice.answered or office is None:
         return choice
+    if choice.ask_back:
+        said = same_words(asked_text(query))
+        scored = office.scored(query, today) if said else []
+        same = [saved for saved, _ in scored if same_words(saved.question) == said]
+        return Choice(office=same[0]) if same else choice
     saved = office.match(query, today)
     return Choice(office=saved) if saved is not None else choice

@@ -31,6 +31,7 @@ from assistant.understanding.query import Query, detect_programmes, read_after, 
 
 if TYPE_CHECKING:
     from assistant.answering.llm.backend import AnswerBackend
+    from assistant.database.unanswered import UnansweredLog
     from assistant.retrieval.index import SearchIndex
     from assistant.retrieval.retriever import HybridRetriever
 
@@ -91,11 +92,13 @@ class Assistant:
         retriever: HybridRetriever,
         backend: AnswerBackend,
         office: OfficeAnswers | None = None,
+        unanswered: UnansweredLog | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.backend = backend
         self.office = office  # the admissions office's saved answers, where documents are silent
+        self.unanswered = unanswered  # where questions nothing answers are kept for staff
         self._small_talk: SmallTalk | None = None
 
     # -- questions --------------------------------------------------------------------------
@@ -184,7 +187,7 @@ class Assistant:
         for ask in asks:
             previous = answers[-1].programme if answers and answers[-1].answered else None
             earlier, answer = self.answer(ask, previous, mode, earlier)
-            answers.append(self.backend.phrase(earlier.text, answer))
+            answers.append(self.backend.phrase(earlier.text, _noting_unanswered(ask, answer)))
         return answers
 
     def ask(
@@ -192,6 +195,7 @@ class Assistant:
     ) -> Answer:
         answers = self._answers(self._asks_in(message, history, programme))
         answer = answers[0] if len(answers) == 1 else joined_answers(answers)
+        self._keep_unanswered(answer, programme)
         return in_served_language(message, answer)
 
     def stream(
@@ -204,12 +208,19 @@ class Assistant:
             if note:
                 yield f"{note}\n\n"
             query, draft = self.answer(asks[0])
+            self._keep_unanswered(_noting_unanswered(asks[0], draft), programme)
             for item in self.backend.stream(query.text, draft):
                 yield with_note(note, item) if isinstance(item, Answer) else item
             return
         answer = with_note(note, joined_answers(self._answers(asks)))
+        self._keep_unanswered(answer, programme)
         yield from text_deltas(answer.text)
         yield answer
+
+    def _keep_unanswered(self, answer: Answer, programme: str | None) -> None:
+        """Keep what nothing answered for staff to answer next (when the log is on)."""
+        if self.unanswered is not None and answer.unanswered:
+            self.unanswered.record(answer.unanswered, answer.programme or programme)
 
     def _asks_in(self, message: str, history: Sequence[Turn], programme: str | None) -> list[Ask]:
         """'Is it taught in English? And is it still online?' asks two things: one ask each,
@@ -333,6 +344,14 @@ def latest_turns(history: Sequence[Turn], max_turns: int) -> list[Turn]:
     return turns[-2 * max_turns :] if max_turns else []
 
 
+def _noting_unanswered(ask: Ask, answer: Answer) -> Answer:
+    """The answer, noting its question when neither the documents nor a saved answer answer
+    it (not a greeting, not a "which programme?")."""
+    if answer.answered or answer.clarification or answer.small_talk:
+        return answer
+    return replace(answer, unanswered=(ask.asked or ask.text,))
+
+
 def _standalone(query: Query) -> str:
     return query.search_text if query.follow_up else query.text
 
@@ -354,7 +373,12 @@ def build_assistant(settings: Settings) -> Assistant:
 
         saved = SavedAnswers(settings.database)
         office = OfficeAnswers(saved, retriever.embeddings.embed_documents)
-    return Assistant(settings, retriever, get_backend(settings), office)
+    unanswered = None
+    if settings.unanswered_retention_days > 0:
+        from assistant.database.unanswered import UnansweredLog
+
+        unanswered = UnansweredLog(settings.database, settings.unanswered_retention_days)
+    return Assistant(settings, retriever, get_backend(settings), office, unanswered)
 
 
 def warm_up(assistant: Assistant) -> SearchIndex:

@@ -59,6 +59,7 @@ def joined_answers(answers: Sequence[Answer]) -> Answer:
         text="\n\n".join(k for k in kept if k.strip()),
         answered=any(a.answered for a in answers),
         gaps=sum(a.gaps for a in answers),
+        unanswered=tuple(q for a in answers for q in a.unanswered),
         small_talk=all(a.small_talk for a in answers),
         citations=tuple(sources),
         programme=first.programme if all(a.programme == first.programme for a in answers) else None,
@@ -98,6 +99,17 @@ def render_reply(
             continue
         stating.append((len(lines), stated))
         lines.append("")
+        for saved in (c for c in answer.citations if c.kind == "staff_answer"):
+            # the office's saved answer, given because it seemed to ask the same: a glance
+            lines.append(
+                phrases.EMAIL(
+                    language,
+                    "check_saved",
+                    id=str(saved.answer_id),
+                    author=saved.author,
+                    date=saved.date,
+                )
+            )
         if answer.note and answer.note not in checks:
             checks.append(answer.note)
     texts, sources = _numbered_together([answer for _, answer in stating])

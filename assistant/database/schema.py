@@ -28,6 +28,15 @@ staff_session = Table(
     METADATA,
     Column("key", Text, primary_key=True),  # the session id's HMAC, keyed with the staff token
     Column("expires_at", Float, nullable=False),  # seconds since the epoch
+    Column("account", Text, nullable=False, server_default=""),  # "": the shared staff token
+)
+
+staff_account = Table(
+    "staff_account",
+    METADATA,
+    Column("name", Text, primary_key=True),  # as staff sign in with it, and as answers name them
+    Column("password_hash", Text, nullable=False),  # Argon2id, with its salt and parameters
+    Column("created_at", Text, nullable=False),
 )
 
 staff_answer = Table(
@@ -58,5 +67,15 @@ staff_answer_change = Table(
     Column("answer", Text, nullable=False),
     Column("programme", Text, nullable=False),
     Column("valid_until", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+unanswered_question = Table(
+    "unanswered_question",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asked_at", Text, nullable=False, index=True),  # UTC, ISO 8601 to the second
+    Column("question", Text, nullable=False),  # e-mail addresses and phone numbers removed
+    Column("programme", Text, nullable=False, server_default=""),  # "": none named
     sqlite_autoincrement=True,
 )

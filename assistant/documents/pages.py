@@ -213,17 +213,22 @@ def document_page(header: DocumentHeader, markdown: str, quote: str | None = Non
 
 
 def staff_login_page(action: str, next_path: str, error: str = "") -> str:
-    """The form that trades the staff token for a session cookie."""
+    """The form that trades a staff member's name and password (or the shared staff token) for
+    a session cookie."""
     message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
     body = (
         "<main>\n<h1>Staff sign-in</h1>\n"
-        "<p>Drafting replies and exporting feedback need the staff token "
-        "(ASSISTANT_STAFF_TOKEN, from the operator).</p>\n"
+        "<p>Sign in with your staff account (the operator creates it with "
+        "<code>assistant staff add NAME</code>). To use the shared staff token "
+        "(ASSISTANT_STAFF_TOKEN), leave the name empty and enter the token as the password.</p>\n"
         f"{message}"
         f'<form method="post" action="{html.escape(action)}">\n'
         f'<input type="hidden" name="next" value="{html.escape(next_path)}">\n'
-        '<label for="token">Staff token</label>\n'
-        '<input id="token" name="token" type="password" autocomplete="current-password" required>\n'
+        '<label for="name">Name</label>\n'
+        '<input id="name" name="name" type="text" autocomplete="username" maxlength="64">\n'
+        '<label for="password">Password</label>\n'
+        '<input id="password" name="password" type="password" autocomplete="current-password" '
+        "required>\n"
         '<button type="submit">Sign in</button>\n</form>\n</main>'
     )
     return _page("Staff sign-in · Programme assistant", LOGIN_CSS, body)

@@ -17,6 +17,7 @@ from assistant.conversation.assistant import Assistant, Turn, get_assistant, lat
 from assistant.web.api.errors import RequestLimitError
 from assistant.web.api.schemas import DOC_ID, DOCUMENTS_PATH, DocumentUrl, HistoryMessage
 from assistant.web.api.security import (
+    SHARED_TOKEN_AUTHOR,
     STAFF_COOKIE,
     STAFF_OFF_MESSAGE,
     STAFF_PATH,
@@ -84,16 +85,19 @@ def require_staff(
     settings: SettingsDep,
     sessions: StaffSessionsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """401 without the staff token (bearer) or an open staff session (the staff view's cookie);
-    403 when the server has no staff token at all."""
-    if not settings.staff_token:
-        raise RequestLimitError(403, "forbidden", STAFF_OFF_MESSAGE)
+) -> str:
+    """Who is asking: the signed-in staff member's name (the staff view's cookie), or
+    ``SHARED_TOKEN_AUTHOR`` for the staff token (bearer) or a session opened with it. 401
+    without either; 403 when the server has neither a staff token nor a staff account."""
     given = credentials.credentials if credentials else ""
-    if hmac.compare_digest(given.encode(), settings.staff_token.encode()):
-        return
-    if sessions.is_open(request.cookies.get(STAFF_COOKIE, "")):
-        return
+    token = settings.staff_token or ""
+    if token and hmac.compare_digest(given.encode(), token.encode()):
+        return SHARED_TOKEN_AUTHOR
+    author = sessions.who(request.cookies.get(STAFF_COOKIE, ""))
+    if author is not None:
+        return author
+    if not sessions.enabled():
+        raise RequestLimitError(403, "forbidden", STAFF_OFF_MESSAGE)
     raise RequestLimitError(
         401,
         "unauthorized",
@@ -103,7 +107,7 @@ def require_staff(
     )
 
 
-StaffDep = Annotated[None, Depends(require_staff)]
+StaffDep = Annotated[str, Depends(require_staff)]  # who: a staff member's name
 
 
 def document_url_for(request: Request) -> DocumentUrl:

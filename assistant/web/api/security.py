@@ -1,11 +1,13 @@
 """Staff sessions, kept on the server, and the gate in front of /staff.
 
-Signing in with the staff token stores a new session in the database (shared by every host): a random id,
-stored only as its HMAC keyed with the staff token (a copy of the database opens no session, and a
-new token ends every session), with its expiry. The cookie (HttpOnly, SameSite=Strict, 12 hours,
-Secure when the browser came over HTTPS) carries only the id; signing out deletes the session, so
-the same cookie is refused from then on. Pages of ours get ``PAGE_HEADERS``: no script, nothing
-loaded from elsewhere."""
+Staff sign in with their own account (a name and a password, ``assistant staff add NAME``) or
+with the shared staff token. Either way a new session is stored in the database (shared by every
+host): a random id, stored only as its HMAC keyed with the staff token (a copy of the database
+opens no session, and a new token ends every session), with its expiry and the account it was
+opened for ("" for the token). The cookie (HttpOnly, SameSite=Strict, 12 hours, Secure when the
+browser came over HTTPS) carries only the id; signing out deletes the session, so the same
+cookie is refused from then on, on every host. Pages of ours get ``PAGE_HEADERS``: no script,
+nothing loaded from elsewhere."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from starlette.datastructures import Headers, State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.config import Settings
-from assistant.database import staff_session
+from assistant.database import staff_account, staff_session
+from assistant.database.staff_accounts import StaffAccounts
 from assistant.errors import FeedbackStoreError
 from assistant.web.api.errors import send_error
 from assistant.web.feedback import FeedbackStore
@@ -37,7 +40,12 @@ STAFF_COOKIE = "pa_staff"
 STAFF_SESSION_SECONDS = 12 * 3600
 
 
-STAFF_OFF_MESSAGE = "Staff routes are turned off on this server: the operator has to set ASSISTANT_STAFF_TOKEN first."
+STAFF_OFF_MESSAGE = (
+    "Staff routes are turned off on this server: the operator has to create a staff account "
+    "('assistant staff add NAME') or set ASSISTANT_STAFF_TOKEN first."
+)
+
+SHARED_TOKEN_AUTHOR = "staff (shared token)"  # who a change made with the shared token is by
 
 
 STAFF_SESSIONS_DOWN_MESSAGE = (
@@ -63,29 +71,54 @@ class StaffSessions:
         self.lifetime_s = lifetime_s
         self.clock = clock
 
-    def open(self) -> str:
-        """A new session's id (for the cookie); sessions that have expired are deleted."""
+    @property
+    def accounts(self) -> StaffAccounts:
+        return StaffAccounts(self.store.url)
+
+    def enabled(self) -> bool:
+        """Whether staff can sign in at all: a staff token is set or an account exists."""
+        if self.token:
+            return True
+        with self.store.connect() as connection:
+            return connection.execute(sa.select(staff_account.c.name).limit(1)).first() is not None
+
+    def open(self, account: str = "") -> str:
+        """A new session's id (for the cookie), for ``account`` ("" for the shared token);
+        sessions that have expired are deleted."""
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
         with self.store.connect() as connection:
             connection.execute(sa.delete(staff_session).where(staff_session.c.expires_at <= now))
             connection.execute(
                 sa.insert(staff_session),
-                {"key": self._key(session_id), "expires_at": now + self.lifetime_s},
+                {
+                    "key": self._key(session_id),
+                    "expires_at": now + self.lifetime_s,
+                    "account": account,
+                },
             )
         return session_id
 
-    def is_open(self, session_id: str) -> bool:
-        """Whether this id is a session opened with this token, not expired nor closed."""
-        if not self.token or not _SESSION_ID.match(session_id):
-            return False
+    def who(self, session_id: str) -> str | None:
+        """Who an open session is for: its account's name, ``SHARED_TOKEN_AUTHOR`` for one
+        opened with the staff token; None when it is not open (unknown, expired, closed)."""
+        if not _SESSION_ID.match(session_id):
+            return None
         with self.store.connect() as connection:
-            expires_at = connection.execute(
-                sa.select(staff_session.c.expires_at).where(
+            row = connection.execute(
+                sa.select(staff_session.c.expires_at, staff_session.c.account).where(
                     staff_session.c.key == self._key(session_id)
                 )
-            ).scalar()
-        return expires_at is not None and self.clock() < float(expires_at)
+            ).first()
+        if row is None or self.clock() >= float(row.expires_at):
+            return None
+        if not row.account:
+            return SHARED_TOKEN_AUTHOR if self.token else None
+        return str(row.account)
+
+    def is_open(self, session_id: str) -> bool:
+        """Whether this id is an open session, not expired nor closed."""
+        return self.who(session_id) is not None
 
     def close(self, session_id: str) -> None:
         """End the session: its cookie is refused from now on."""
@@ -144,20 +177,17 @@ class StaffGateMiddleware:
         if not gated or path in (f"{STAFF_PATH}/login", f"{STAFF_PATH}/logout"):
             await self.app(scope, receive, send)
             return
-        token = self.settings.staff_token or ""
         cookie = Request(scope).cookies.get(STAFF_COOKIE, "") if scope["type"] == "http" else ""
-        if token and cookie:
-            sessions = staff_sessions(scope["app"].state, self.settings)
-            try:
-                signed_in = await anyio.to_thread.run_sync(sessions.is_open, cookie)
-            except FeedbackStoreError:
-                await send_error(
-                    send, 503, "staff_sessions_unavailable", STAFF_SESSIONS_DOWN_MESSAGE
-                )
-                return
-            if signed_in:
-                await self.app(scope, receive, send)
-                return
+        sessions = staff_sessions(scope["app"].state, self.settings)
+        try:
+            signed_in = bool(cookie) and await anyio.to_thread.run_sync(sessions.is_open, cookie)
+            enabled = signed_in or await anyio.to_thread.run_sync(sessions.enabled)
+        except FeedbackStoreError:
+            await send_error(send, 503, "staff_sessions_unavailable", STAFF_SESSIONS_DOWN_MESSAGE)
+            return
+        if signed_in:
+            await self.app(scope, receive, send)
+            return
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
@@ -174,7 +204,7 @@ class StaffGateMiddleware:
             return
         status, type_, message = (
             (401, "unauthorized", f"Sign in at {STAFF_PATH}/login first.")
-            if token
+            if enabled
             else (403, "forbidden", STAFF_OFF_MESSAGE)
         )
         await send_error(send, status, type_, message)

@@ -1,4 +1,5 @@
-"""Staff routes: reply drafts (bearer token or session) and signing in and out of the staff view."""
+"""Staff routes: reply drafts (bearer token or session) and signing in (a staff account, or the
+shared token) and out of the staff view."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ from assistant.web.api.security import (
 
 router = APIRouter()
 
+WRONG_ACCOUNT_MESSAGE = "That name and password do not match a staff account. Try again."
+WRONG_TOKEN_MESSAGE = "That is not the staff token. Try again."
+
 
 @router.post(
     "/api/draft-reply",
@@ -56,8 +60,8 @@ def draft_reply(
 
 
 @router.get(f"{STAFF_PATH}/login", include_in_schema=False)
-def staff_login_form(settings: SettingsDep, next: str = "") -> HTMLResponse:
-    if not settings.staff_token:
+async def staff_login_form(sessions: StaffSessionsDep, next: str = "") -> HTMLResponse:
+    if not await anyio.to_thread.run_sync(sessions.enabled):
         return _login_page(next, STAFF_OFF_MESSAGE, 403)
     return _login_page(next)
 
@@ -66,16 +70,26 @@ def staff_login_form(settings: SettingsDep, next: str = "") -> HTMLResponse:
 async def staff_login(
     request: Request, settings: SettingsDep, sessions: StaffSessionsDep
 ) -> Response:
-    """Trade the staff token for a new staff session, whose id the cookie carries (HttpOnly,
-    SameSite=Strict, 12 hours, Secure when the browser came over HTTPS)."""
+    """Trade a staff member's name and password (or, with no name, the shared staff token) for
+    a new staff session, whose id the cookie carries (HttpOnly, SameSite=Strict, 12 hours,
+    Secure when the browser came over HTTPS)."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     next_path = staff_next(form.get("next", [""])[0])
-    if not settings.staff_token:
+    if not await anyio.to_thread.run_sync(sessions.enabled):
         return _login_page(next_path, STAFF_OFF_MESSAGE, 403)
-    given = form.get("token", [""])[0].strip()
-    if not hmac.compare_digest(given.encode(), settings.staff_token.encode()):
-        return _login_page(next_path, "That is not the staff token. Try again.", 401)
-    session_id = await anyio.to_thread.run_sync(sessions.open)
+    name = form.get("name", [""])[0].strip()
+    # "token" is the field scripts written for the token-only form still send
+    password = (form.get("password") or form.get("token") or [""])[0]
+    if name:
+        account = await anyio.to_thread.run_sync(sessions.accounts.verify, name, password)
+        if account is None:
+            return _login_page(next_path, WRONG_ACCOUNT_MESSAGE, 401)
+    else:
+        token = settings.staff_token or ""
+        if not token or not hmac.compare_digest(password.strip().encode(), token.encode()):
+            return _login_page(next_path, WRONG_TOKEN_MESSAGE, 401)
+        account = ""
+    session_id = await anyio.to_thread.run_sync(sessions.open, account)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         STAFF_COOKIE,

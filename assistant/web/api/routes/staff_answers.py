@@ -1,14 +1,16 @@
 """The admissions office's saved answers, for staff: save, list and search, edit, retire; each
-change kept with its author and time."""
+change kept with its author and time; and what to answer next (the questions nothing answered,
+grouped by meaning)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from assistant.database.saved_answers import SavedAnswer, SavedAnswers
-from assistant.web.api.deps import require_staff
+from assistant.web.api.deps import AssistantDep, StaffDep, require_staff
 from assistant.web.api.openapi import ERRORS, STAFF_ERRORS
 from assistant.web.api.schemas import (
     ErrorOut,
@@ -18,9 +20,24 @@ from assistant.web.api.schemas import (
     StaffAnswerOut,
 )
 
+
+class UnansweredGroupOut(BaseModel):
+    count: int = Field(description="How many times it was asked.")
+    last_asked: str = Field(description="When it was last asked (UTC, ISO 8601).")
+    examples: list[str] = Field(description="Its newest wordings, up to three.")
+    programmes: list[str] = Field(description="The programmes it was asked about (ids).")
+
+
+class UnansweredOut(BaseModel):
+    retention_days: int = Field(description="How long a question is kept (0: none are).")
+    groups: list[UnansweredGroupOut] = Field(
+        description="Questions nothing answered, grouped by meaning: most asked, then newest, "
+        "first."
+    )
+
+
 router = APIRouter(dependencies=[Depends(require_staff)], tags=["staff answers"])
 
-SHARED_TOKEN_AUTHOR = "staff (shared token)"  # until staff sign in with their own names
 RESPONSES: dict[int | str, dict[str, Any]] = {**ERRORS, **STAFF_ERRORS}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     **RESPONSES,
@@ -55,12 +72,10 @@ def _out(saved: SavedAnswer) -> StaffAnswerOut:
 @router.post(
     "/api/staff-answers", response_model=StaffAnswerOut, status_code=201, responses=RESPONSES
 )
-def save_answer(body: StaffAnswerIn, store: SavedDep) -> StaffAnswerOut:
+def save_answer(body: StaffAnswerIn, store: SavedDep, author: StaffDep) -> StaffAnswerOut:
     """Save the office's answer to a question the documents do not answer: from then on, a
     question asking the same gets it, framed as the office's and cited as a `staff_answer`."""
-    return _out(
-        store.add(body.question, body.answer, SHARED_TOKEN_AUTHOR, body.programme, body.valid_until)
-    )
+    return _out(store.add(body.question, body.answer, author, body.programme, body.valid_until))
 
 
 @router.get("/api/staff-answers", response_model=list[StaffAnswerOut], responses=RESPONSES)
@@ -103,14 +118,16 @@ def get_answer(answer_id: AnswerId, store: SavedDep) -> StaffAnswerDetailOut:
     response_model=StaffAnswerOut,
     responses=NOT_FOUND,
 )
-def edit_answer(answer_id: AnswerId, body: StaffAnswerIn, store: SavedDep) -> StaffAnswerOut:
+def edit_answer(
+    answer_id: AnswerId, body: StaffAnswerIn, store: SavedDep, author: StaffDep
+) -> StaffAnswerOut:
     """Replace a saved answer's question, answer, programme and end date."""
     return _out(
         store.update(
             answer_id,
             body.question,
             body.answer,
-            SHARED_TOKEN_AUTHOR,
+            author,
             body.programme,
             body.valid_until,
         )
@@ -118,7 +135,38 @@ def edit_answer(answer_id: AnswerId, body: StaffAnswerIn, store: SavedDep) -> St
 
 
 @router.delete("/api/staff-answers/{answer_id}", status_code=204, responses=NOT_FOUND)
-def retire_answer(answer_id: AnswerId, store: SavedDep) -> Response:
+def retire_answer(answer_id: AnswerId, store: SavedDep, author: StaffDep) -> Response:
     """Retire a saved answer: never given again, kept with its history."""
-    store.retire(answer_id, SHARED_TOKEN_AUTHOR)
+    store.retire(answer_id, author)
     return Response(status_code=204)
+
+
+@router.get("/api/unanswered", response_model=UnansweredOut, responses=RESPONSES)
+def unanswered_questions(
+    assistant: AssistantDep,
+    limit: Annotated[
+        int, Query(ge=1, le=5000, description="How many of the newest questions to group.")
+    ] = 1000,
+) -> UnansweredOut:
+    """What to answer next: the questions applicants asked that neither the documents nor a
+    saved answer answer, grouped by meaning, the most asked and the newest first. Kept without IP
+    addresses, with e-mail addresses and phone numbers removed, for the configured number of
+    days (`ASSISTANT_UNANSWERED_RETENTION_DAYS`)."""
+    from assistant.conversation.unanswered import grouped_by_meaning
+
+    log = assistant.unanswered
+    if log is None:
+        return UnansweredOut(retention_days=0, groups=[])
+    groups = grouped_by_meaning(log.recent(limit), assistant.retriever.embeddings.embed_documents)
+    return UnansweredOut(
+        retention_days=log.retention_days,
+        groups=[
+            UnansweredGroupOut(
+                count=g.count,
+                last_asked=g.last_asked,
+                examples=list(g.examples),
+                programmes=list(g.programmes),
+            )
+            for g in groups
+        ],
+    )
