@@ -44,6 +44,10 @@ open; read right, their unanswerable question ("can I pay the fee in two parts?"
 part-time on a student visa?") gets fee or duration sentences the reader does not veto. That is
 the reader's weakness, shown now, not a new one.
 
+Raised since, with programmes named by their aliases as applicants shorten them ("BME postgrad"
+is "BME postgraduate" once "postgrad" is spelled out, in the question and now in the name too):
+`cases-real` 165/240, `cases-real-2` 90/128.
+
 The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
 the gates hold at the figures measured one at a time."""
 
@@ -83,13 +87,13 @@ GATES = {
         "hit_at_1": 0.98,
     },
     "cases-real.jsonl": {
-        "accuracy": 0.679,
+        "accuracy": 0.687,
         "refusal_recall": 0.72,
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
     },
     "cases-real-2.jsonl": {
-        "accuracy": 0.695,
+        "accuracy": 0.703,
         "refusal_recall": 0.833,
         "citation_validity": 1.0,
         "hit_at_1": 0.948,

@@ -163,3 +163,45 @@ def test_the_shipped_intents_and_thesaurus_are_whole() -> None:
     assert len(THESAURUS) == 27 and THESAURUS[-1][1] == "structured around"
     deadline = INTENTS_BY_NAME["deadline"]
     assert deadline.answers.search("apply by 1 March 2026") and deadline.strict
+
+
+# --------------------------------------------------------------------------- general knowledge only
+
+_STREET = re.compile(
+    r"\b([A-Z][a-z]+(?:straat|strasse|straße|burg|laan|weg|plein|gracht|street|road|avenue))"
+    r"\s+\d"
+)
+
+
+def _document_names() -> set[str]:
+    """Every programme's title, name and aliases, its institution's, and the streets of its
+    addresses, for the seeds and the test bed's pages."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.documents.corpus import load_corpus
+
+    names: set[str] = set()
+    for folder in ("corpus", "eval/testbed", "eval/testbed/held-out"):
+        for document in load_corpus(PROJECT_ROOT / folder).documents:
+            meta = document.metadata
+            aliases = meta.get("aliases", "")
+            aliases = aliases.split("|") if isinstance(aliases, str) else list(aliases or [])
+            for name in (meta.get("title"), meta.get("programme"), *aliases):
+                if name and len(str(name).split()) >= 2:
+                    names.add(str(name).lower())
+            names.update(street.lower() for street in _STREET.findall(document.page_content))
+    return names
+
+
+def test_the_general_tables_name_no_programme_and_no_address_of_a_document() -> None:
+    """Knowledge in assistant/data stays general (applicant categories, intents, phrasings): a
+    programme's name or a street of a document there would fit the tables to those documents.
+    Per-document settings keyed by document id (suggestions.yaml) are the exception."""
+    names = _document_names()
+    assert len(names) > 20  # the seeds' and the test bed's names were found
+    found = {
+        path.name: sorted(n for n in names if re.search(rf"\b{re.escape(n)}\b", text))
+        for path in sorted(DATA_DIR.iterdir())
+        if path.suffix in (".csv", ".yaml") and path.name != "suggestions.yaml"
+        for text in [path.read_text(encoding="utf-8").lower()]
+    }
+    assert {name: hits for name, hits in found.items() if hits} == {}

@@ -94,6 +94,24 @@ def test_naming_an_institution_rules_out_the_other_institutions_programmes(
     )
 
 
+@pytest.mark.parametrize(
+    ("said", "programme"),
+    [
+        ("And what about the Leuven BME postgraduate?", "kul-biomedical-engineering-postgraduate"),
+        ("is the bme postgrad online?", "kul-biomedical-engineering-postgraduate"),
+        ("medical physics postgrad fee", "kul-medical-physics-certificate"),
+    ],
+)
+def test_an_alias_is_matched_as_applicants_shorten_it(
+    assistant: Assistant, said: str, programme: str
+) -> None:
+    """'BME postgrad' is an alias; the question's 'postgrad' is read as 'postgraduate', and so is
+    the alias, so the whole alias matches: clearly enough to name another programme than the
+    widget's."""
+    names = assistant.retriever.index().names
+    assert detect_programmes(said, names, minimum=2) == (programme,)
+
+
 def test_a_title_word_other_documents_also_use_names_no_programme(assistant: Assistant) -> None:
     names = assistant.retriever.index().names
     assert detect_programmes("Which research institutes does that group work with?", names) == ()

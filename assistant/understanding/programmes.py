@@ -33,6 +33,9 @@ def programme_names(
         aliases = [a for a in meta.get("aliases", "").split("|") if a]
         names = [meta.get("title", ""), meta.get("programme", ""), *aliases]
         variants = {re.sub(r"\s*\(.*?\)", "", n).strip(" :") for n in names} | set(names)
+        # a name is matched as applicants' short forms are read ("BME postgrad" is "BME
+        # postgraduate" once the question's "postgrad" is spelled out)
+        variants |= {spelled_out(n) for n in variants}
         phrases[doc_id] = tuple(sorted({n.lower() for n in variants if n}, key=len, reverse=True))
         words = content_terms(" ".join([*names, meta.get("institution", "")]))
         title_words[doc_id] = {
