@@ -389,3 +389,19 @@ def test_an_ask_with_a_topic_of_its_own_keeps_it_after_another_programme(
 
     assert "4400" in answer.text
     assert answer.gaps == 1 and "18,016" not in answer.text
+
+
+def test_an_email_whose_questions_name_different_programmes_answers_each_from_its_own(
+    assistant: Assistant,
+) -> None:
+    draft = assistant.draft_reply(
+        "Dear admissions office,\n\nI am weighing two KU Leuven programmes. Which "
+        "specializations does the medical physics certificate offer? And what is the tuition fee "
+        "of the BME postgraduate for non-EEA students?\n\nKind regards,\nSam"
+    )
+
+    assert "4400" in draft.text
+    assert {c.source for c in draft.citations} == {
+        "kul-medical-physics-certificate",
+        "kul-biomedical-engineering-postgraduate",
+    }

@@ -46,7 +46,10 @@ the reader's weakness, shown now, not a new one.
 
 Raised since, with programmes named by their aliases as applicants shorten them ("BME postgrad"
 is "BME postgraduate" once "postgrad" is spelled out, in the question and now in the name too):
-`cases-real` 165/240, `cases-real-2` 90/128.
+`cases-real` 165/240, `cases-real-2` 90/128. Then with programme names weighed by how few names
+share a word (instead of only the words no other title has), an institution alone naming its
+programmes and programmes named in full all meant: `cases.jsonl` 486/534, `cases-real-2`
+91/128, `cases-tidy-4` 43/60.
 
 The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
 the gates hold at the figures measured one at a time."""
@@ -63,7 +66,7 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 GATES = {
     "cases.jsonl": {
-        "accuracy": 0.908,
+        "accuracy": 0.91,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
@@ -81,7 +84,7 @@ GATES = {
         "hit_at_1": 0.99,
     },
     "cases-tidy-4.jsonl": {
-        "accuracy": 0.7,
+        "accuracy": 0.716,
         "refusal_recall": 1.0,
         "citation_validity": 1.0,
         "hit_at_1": 0.98,
@@ -93,7 +96,7 @@ GATES = {
         "hit_at_1": 0.971,
     },
     "cases-real-2.jsonl": {
-        "accuracy": 0.703,
+        "accuracy": 0.71,
         "refusal_recall": 0.833,
         "citation_validity": 1.0,
         "hit_at_1": 0.948,

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from assistant.conversation.assistant import Assistant
+from assistant.understanding.programmes import ProgrammeNames
 from assistant.understanding.query import (
     asked_subject,
     detect_focus,
@@ -205,3 +206,52 @@ def test_where_a_figure_comes_from_is_no_location_question() -> None:
 
 def test_money_for_research_is_no_fee_question() -> None:
     assert "fee" not in detect_intents("Will Leiden teach me how to get money for my own research?")
+
+
+# --------------------------------------------------------------------------- naming that scales
+
+
+def _names_of(*folders: str) -> ProgrammeNames:
+    """How the documents of these folders are named, as the index names them."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.documents.corpus import load_corpus
+    from assistant.understanding.programmes import programme_names
+
+    documents = [d for f in folders for d in load_corpus(PROJECT_ROOT / f).documents]
+    metas = {str(d.metadata["id"]): {k: str(v) for k, v in d.metadata.items()} for d in documents}
+    texts = {str(d.metadata["id"]): d.page_content for d in documents}
+    return programme_names(metas, texts)
+
+
+SEED_QUESTIONS = [
+    "what is the fee of the BME postgrad?",
+    "When is the deadline for the Leiden biomedical research master?",
+    "is the leiden research master in dutch?",
+    "How long does the medical physics certificate take?",
+    "Which courses are in the KU Leuven master of biomedical sciences?",
+    "Who do I contact at the Biomedical Sciences Group?",
+    "Is the Leiden application date fixed yet?",
+    "how do i apply for the BME postgrad? I studied at Ghent",
+]
+
+
+@pytest.mark.parametrize("question", SEED_QUESTIONS)
+def test_adding_documents_never_takes_a_programme_away_from_a_question(question: str) -> None:
+    seeds = _names_of("corpus")
+    grown = _names_of("corpus", "eval/testbed")
+
+    alone = set(detect_programmes(question, seeds))
+    assert alone, "the question names a seed programme"
+    assert alone <= set(detect_programmes(question, grown))
+
+
+def test_an_institution_alone_names_each_of_its_programmes() -> None:
+    grown = _names_of("corpus", "eval/testbed")
+
+    assert set(detect_programmes("Is the Leiden application date fixed yet?", grown)) == {
+        "leiden-biomedical-sciences-master",
+        "leiden-european-law-llm",
+    }
+    assert detect_programmes("is the leiden research master in dutch?", grown) == (
+        "leiden-biomedical-sciences-master",
+    )

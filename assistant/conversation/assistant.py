@@ -229,17 +229,21 @@ class Assistant:
         questions, context = split_email(message)
         if len(questions) < 2:
             return [Ask(message, history=tuple(history), programme=programme)]
+        programme = self._programme_of(message, questions) or programme
+        return [
+            Ask(f"{context} {q}".strip(), asked=q, history=tuple(history), programme=programme)
+            for q in questions
+        ]
+
+    def _programme_of(self, message: str, questions: Sequence[str]) -> str | None:
+        """The one programme a message (or any of its questions) names; None when it names none
+        or several: then each ask is about the programme it names itself."""
         names = self.retriever.index().names
         named = set(detect_programmes(message, names))
         named |= {
             found[0] for part in questions if len(found := detect_programmes(part, names)) == 1
         }
-        # one programme named is the whole message's; several are each their ask's
-        programme = named.pop() if len(named) == 1 else programme
-        return [
-            Ask(f"{context} {q}".strip(), asked=q, history=tuple(history), programme=programme)
-            for q in questions
-        ]
+        return named.pop() if len(named) == 1 else None
 
     def _checked(self, message: str) -> str:
         return checked_input(message, self.settings.max_message_chars)
@@ -255,8 +259,7 @@ class Assistant:
         distinct = distinct_questions(asked)
         questions, left_over = distinct[:MAX_EMAIL_QUESTIONS], distinct[MAX_EMAIL_QUESTIONS:]
         index = self.retriever.index()
-        named = detect_programmes(email_text, index.names)
-        programme = named[0] if len(named) == 1 else None
+        programme = self._programme_of(email_text, questions)
         # Who asks: said anywhere in the email, in one of its questions too ("How do I apply as
         # someone with a Flemish degree?" holds for "What is the deadline?" after it). The rest
         # of the email says who asks and about which programme, never what is asked.

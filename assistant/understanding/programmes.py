@@ -16,7 +16,7 @@ class ProgrammeNames:
     """How people name each document: its aliases and the title words no other title has."""
 
     phrases: Mapping[str, tuple[str, ...]]  # doc id -> lower-case alias phrases
-    words: Mapping[str, tuple[str, ...]]  # doc id -> distinctive words
+    words: Mapping[str, Mapping[str, float]]  # doc id -> its name's words, each with its weight
     # doc id -> the words only its institution's documents use
     institutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     texts: Mapping[str, str] = field(default_factory=dict)  # doc id -> its text, lower-cased
@@ -25,8 +25,9 @@ class ProgrammeNames:
 def programme_names(
     documents: Mapping[str, Mapping[str, str]], texts: Mapping[str, str] | None = None
 ) -> ProgrammeNames:
-    """How each document is named. A title word that another document's text also uses
-    ("research", "group", "certificate") does not name the document on its own."""
+    """How each document is named: its aliases, and the words of its names, weighed by how few
+    names share them. A title word that another document's text also uses ("research", "group",
+    "certificate") weighs half."""
     phrases: dict[str, tuple[str, ...]] = {}
     title_words: dict[str, set[str]] = {}
     for doc_id, meta in documents.items():
@@ -46,36 +47,34 @@ def programme_names(
         for word in words_of_doc:
             counts[word] = counts.get(word, 0) + 1
     used = {doc_id: set(content_terms(text)) for doc_id, text in (texts or {}).items()}
-    distinctive = {
-        doc_id: tuple(
-            sorted(
-                w
-                for w in words
-                if counts[w] == 1 and not any(w in used[d] for d in used if d != doc_id)
-            )
-        )
-        for doc_id, words in title_words.items()
-    }
     institutions = {
         doc_id: tuple(w for w in content_terms(meta.get("institution", "")) if len(w) > 2)
         for doc_id, meta in documents.items()
     }
-    institution_of = {doc_id: meta.get("institution", "") for doc_id, meta in documents.items()}
-    own_names = {  # words only one institution's documents use: "Leiden", "LUMC", "Leuven"
+    own_names = {  # words only the documents of institutions that bear them use: "Leiden", "LUMC"
         doc_id: tuple(
             w
             for w in words
             if w not in GENERIC_WORDS
             and not any(
-                w in title_words[other]
-                for other in documents
-                if institution_of[other] != institution_of[doc_id]
+                w in title_words[other] for other in documents if w not in institutions[other]
             )
         )
         for doc_id, words in institutions.items()
     }
+    weighted = {
+        doc_id: {
+            # a word of one name alone weighs 1; shared by k names, 1/k; used in another
+            # document's text ("research", "group"), half that. The institution's own name
+            # ("Leiden") counts through the institution rule of detect_programmes instead.
+            w: (1 / counts[w]) * (0.5 if any(w in used[d] for d in used if d != doc_id) else 1)
+            for w in sorted(words)
+            if w not in own_names[doc_id]
+        }
+        for doc_id, words in title_words.items()
+    }
     lowered = {doc_id: " ".join(text.lower().split()) for doc_id, text in (texts or {}).items()}
-    return ProgrammeNames(phrases, distinctive, own_names, lowered)
+    return ProgrammeNames(phrases, weighted, own_names, lowered)
 
 
 _ABBREVIATIONS = (
@@ -96,9 +95,11 @@ def spelled_out(text: str) -> str:
 
 
 def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> tuple[str, ...]:
-    """Documents the text names: a full alias (or all its words) counts most, a distinctive word
-    less; a named institution rules out the other's documents; failing all that, a name only one
-    document uses names it."""
+    """Documents the text names: a full alias (or all its words) counts most, then the words of
+    a name, each weighing less the more names share it (so a new document lowers a shared word's
+    weight for all alike instead of taking a programme's name away); a named institution rules
+    out the others' documents, and alone names its own (several: each of them); failing all
+    that, a name only one document uses names it."""
     text = spelled_out(text)
     lowered = " " + " ".join(tokenize(text.replace("'s ", " "))) + " "
     tokens = set(tokenize(text))
@@ -108,6 +109,7 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
         for doc_id, phrases in names.phrases.items()
         if any(f" {' '.join(tokenize(p))} " in lowered for p in phrases)
     }
+    in_full = set(named)  # each named in so many words ("the Leiden ... master and the BME ...")
     if not named:  # "the biomedical sciences master": a name in other words' order
         said = set(stems(text))
         named = {
@@ -115,24 +117,45 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
             for doc_id, phrases in names.phrases.items()
             if any(len(stems(p)) > 1 and set(stems(p)) <= said for p in phrases)
         }
+    named_institution = {d for d, words in names.institutions.items() if tokens & set(words)}
     for doc_id in names.phrases:
-        score = 3 * (doc_id in named) + len(tokens & set(names.words[doc_id]))
+        weights = names.words[doc_id]
+        score = 3 * (doc_id in named) + sum(weights[w] for w in tokens if w in weights)
+        if score and doc_id in named_institution:
+            score += 1  # "the Leiden research master": the institution and a word of the name
         if score:
             scores[doc_id] = score
-        if doc_id in scores and tokens & set(names.institutions.get(doc_id, ())):
-            scores[doc_id] += 0.5
-    named_institution = {d for d, words in names.institutions.items() if tokens & set(words)}
-    if named_institution:  # "research at KU Leuven" is not about Leiden's research specialisation
+    if named_institution and (named_institution & set(scores) or not named):
+        # "research at KU Leuven" is not about Leiden's research specialisation; but an
+        # institution none of whose programmes is named may be the asker's own ("the BME
+        # postgrad? I studied at Ghent")
         scores = {d: s for d, s in scores.items() if d in named_institution}
-    if not scores:  # a name only one document uses ("the Biomedical Library") names it
+        if not scores and _names_only_its_own(tokens, named_institution, names):
+            # "Is the Leiden deadline fixed yet?": the institution's programmes, each of them
+            scores = {d: 1.0 for d in named_institution}
+    if len(in_full & set(scores)) > 1:  # programmes named in full are all meant
+        return tuple(sorted(in_full & set(scores), key=lambda d: -scores[d]))
+    best = max(scores.values(), default=0.0)
+    top = [d for d, s in scores.items() if s == best] if best >= minimum else []
+    if len(top) != 1:
+        # a name only one document uses ("the Biomedical Library") names it, or the one of
+        # several equally named ("... the cluster Biomedical Information Technology ...")
         for name in proper_names(text):
-            holders = [d for d, body in names.texts.items() if name.lower() in body]
+            holders = [d for d in top or names.texts if name.lower() in names.texts.get(d, "")]
             if len(name.split()) > 1 and len(holders) == 1:
-                scores[holders[0]] = minimum
-    if not scores or max(scores.values()) < minimum:
-        return ()
-    best = max(scores.values())
-    return tuple(sorted((d for d, s in scores.items() if s == best), key=lambda d: -scores[d]))
+                return (holders[0],)
+    return tuple(top)
+
+
+def _names_only_its_own(tokens: set[str], named: set[str], names: ProgrammeNames) -> bool:
+    """Whether the institution words said ("Leiden") name only these documents' institution:
+    no other document uses them ("center", of "Leiden University Medical Center", is in others'
+    texts: "is there a clinical trial center?" names no institution)."""
+    said = {w for d in named for w in names.institutions.get(d, ()) if w in tokens}
+    others = [body for d, body in names.texts.items() if d not in named]
+    return len(named) < len(names.phrases) and not any(
+        re.search(rf"\b{re.escape(w)}\b", body) for w in said for body in others
+    )
 
 
 def without_names(text: str, names: ProgrammeNames) -> str:
