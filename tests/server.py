@@ -246,6 +246,21 @@ def real_app_settings(index_settings: Settings, folder: Path, **overrides: objec
 
 
 @contextlib.contextmanager
+def serve_with_its_own_assistant(
+    index_settings: Settings, folder: Path, ui: bool = False
+) -> Iterator[str]:
+    """The API (and with ``ui`` the pages) around a real assistant built from the server's own
+    settings, so that what staff save in its database (saved answers, accounts) and what it
+    keeps (unanswered questions) are the assistant's too; the indexed test corpus."""
+    from assistant.conversation.assistant import build_assistant
+    from assistant.web.api import create_app
+
+    settings = real_app_settings(index_settings, folder)
+    with serve_in_thread(create_app(settings, build_assistant(settings), ui=ui)) as base:
+        yield base
+
+
+@contextlib.contextmanager
 def serve_real_app(
     index_settings: Settings, assistant: Assistant, folder: Path, **overrides: object
 ) -> Iterator[str]:

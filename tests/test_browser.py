@@ -32,6 +32,7 @@ from server import (
     free_port,
     real_app_settings,
     serve_in_thread,
+    serve_with_its_own_assistant,
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -1214,12 +1215,13 @@ def office_site(
 ) -> Iterator[str]:
     """The whole app around an assistant whose saved answers are in the app's own database, with
     one staff account."""
-    from assistant.conversation.assistant import build_assistant
     from assistant.database.staff_accounts import StaffAccounts
 
-    settings = real_app_settings(index_settings, tmp_path_factory.mktemp("office-site"))
-    StaffAccounts(settings.database).add(STAFF_NAME, STAFF_PASSWORD)
-    with serve_in_thread(create_app(settings, build_assistant(settings))) as api:
+    folder = tmp_path_factory.mktemp("office-site")
+    StaffAccounts(real_app_settings(index_settings, folder).database).add(
+        STAFF_NAME, STAFF_PASSWORD
+    )
+    with serve_with_its_own_assistant(index_settings, folder, ui=True) as api:
         yield api
 
 

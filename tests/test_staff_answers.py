@@ -14,14 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server import STAFF_TOKEN, serve_in_thread
+from server import STAFF_TOKEN, serve_with_its_own_assistant
 
 from assistant.config import Settings
-from assistant.conversation.assistant import build_assistant
 from assistant.database.saved_answers import SavedAnswers
 from assistant.errors import InputError, SavedAnswerNotFoundError
-from assistant.web.api import create_app
-from tests.conftest import make_settings
 
 KUL_BME = "kul-biomedical-engineering-postgraduate"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
@@ -81,11 +78,7 @@ def test_a_saved_answer_that_cannot_be_stored_is_refused_with_the_reason(
 @pytest.fixture(scope="module")
 def office(index_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The API around the real assistant, whose saved answers are in this server's database."""
-    folder = tmp_path_factory.mktemp("office")
-    settings = make_settings(
-        index_settings.store_dir, database_path=folder / "db.sqlite3", staff_token=STAFF_TOKEN
-    )
-    with serve_in_thread(create_app(settings, build_assistant(settings), ui=False)) as base:
+    with serve_with_its_own_assistant(index_settings, tmp_path_factory.mktemp("office")) as base:
         yield base
 
 

@@ -10,15 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server import STAFF_TOKEN, serve_in_thread
+from server import STAFF_TOKEN, serve_with_its_own_assistant
 
 from assistant.config import Settings
-from assistant.conversation.assistant import build_assistant
 from assistant.conversation.unanswered import grouped_by_meaning
 from assistant.database.unanswered import Unanswered, UnansweredLog, scrubbed
 from assistant.documents.embeddings import get_embeddings
-from assistant.web.api import create_app
-from tests.conftest import make_settings
 
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 KUL_BME = "kul-biomedical-engineering-postgraduate"
@@ -88,11 +85,9 @@ def test_questions_are_grouped_by_meaning_most_asked_first(index_settings: Setti
 
 @pytest.fixture(scope="module")
 def served(index_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("unanswered")
-    settings = make_settings(
-        index_settings.store_dir, database_path=folder / "db.sqlite3", staff_token=STAFF_TOKEN
-    )
-    with serve_in_thread(create_app(settings, build_assistant(settings), ui=False)) as base:
+    with serve_with_its_own_assistant(
+        index_settings, tmp_path_factory.mktemp("unanswered")
+    ) as base:
         yield base
 
 
