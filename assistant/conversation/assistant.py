@@ -221,6 +221,10 @@ class Assistant:
         """Keep what nothing answered for staff to answer next (when the log is on)."""
         if self.unanswered is not None and answer.unanswered:
             self.unanswered.record(answer.unanswered, answer.programme or programme)
+            from assistant.conversation.unanswered import remember_meaning
+
+            # embedded now, while it is asked, so staff's grouped list reads it from memory
+            remember_meaning(answer.unanswered, self.retriever.embeddings.embed_documents)
 
     def _asks_in(self, message: str, history: Sequence[Turn], programme: str | None) -> list[Ask]:
         """'Is it taught in English? And is it still online?' asks two things: one ask each,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.database.unanswered import Unanswered
+from assistant.database.unanswered import Unanswered, stored_form
 
 # A question whose MiniLM vector is this similar, on average, to a group's questions asks what
 # they ask ("can I pay the tuition in instalments?", "can I split the payment of tuition?");
@@ -48,6 +48,13 @@ def _vectors_of(texts: list[str], embed: Callable[[list[str]], list[list[float]]
     if any(v is None for v in known.values()):  # cleared meanwhile by another thread
         return _vectors_of(texts, embed)
     return np.asarray([known[t] for t in texts], dtype=np.float32)
+
+
+def remember_meaning(
+    questions: Sequence[str], embed: Callable[[list[str]], list[list[float]]]
+) -> None:
+    """Embed questions as the log keeps them, ahead of grouping them."""
+    _vectors_of([stored_form(q) for q in questions if q.strip()], embed)
 
 
 def grouped_by_meaning(

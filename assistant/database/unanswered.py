@@ -42,6 +42,11 @@ def _phone_or_number(match: re.Match[str]) -> str:
     return "[phone number]"
 
 
+def stored_form(question: str) -> str:
+    """A question as the log keeps it: spaces folded, scrubbed, at most MAX_QUESTION_CHARS."""
+    return scrubbed(" ".join(question.split()))[:MAX_QUESTION_CHARS]
+
+
 @dataclass(frozen=True)
 class Unanswered:
     asked_at: str
@@ -70,7 +75,7 @@ class UnansweredLog:
         rows = [
             {
                 "asked_at": now.isoformat(timespec="seconds"),
-                "question": scrubbed(" ".join(q.split()))[:MAX_QUESTION_CHARS],
+                "question": stored_form(q),
                 "programme": programme or "",
             }
             for q in questions

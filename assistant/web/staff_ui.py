@@ -167,7 +167,7 @@ def build_staff_ui(
         log = assistant.unanswered
         if log is None:
             return groups_markdown([], 0), gr.Dropdown(choices=[], value=None)
-        groups = grouped_by_meaning(log.recent(), assistant.retriever.embeddings.embed_documents)
+        groups = grouped_by_meaning(log.recent(500), assistant.retriever.embeddings.embed_documents)
         return groups_markdown(groups, log.retention_days), gr.Dropdown(
             choices=group_choices(groups), value=None
         )

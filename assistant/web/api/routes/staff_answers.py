@@ -145,8 +145,8 @@ def retire_answer(answer_id: AnswerId, store: SavedDep, author: StaffDep) -> Res
 def unanswered_questions(
     assistant: AssistantDep,
     limit: Annotated[
-        int, Query(ge=1, le=5000, description="How many of the newest questions to group.")
-    ] = 1000,
+        int, Query(ge=1, le=2000, description="How many of the newest questions to group.")
+    ] = 500,
 ) -> UnansweredOut:
     """What to answer next: the questions applicants asked that neither the documents nor a
     saved answer answer, grouped by meaning, the most asked and the newest first. Kept without IP
