@@ -14,7 +14,11 @@ from assistant.answering.office import OfficeAnswers, or_office_answer
 from assistant.answering.reading.decision import decide
 from assistant.answering.reading.reader import Reader, load_reader
 from assistant.answering.wording.compose import compose_answer
-from assistant.answering.wording.small_talk import SmallTalk, small_talk_answer
+from assistant.answering.wording.small_talk import (
+    SMALL_TALK_WORDS,
+    SmallTalk,
+    small_talk_answer,
+)
 from assistant.config import ReaderMode, Settings, get_settings
 from assistant.conversation.emails import sender_name, split_email
 from assistant.conversation.replies import (
@@ -132,7 +136,8 @@ class Assistant:
             query = read_after(query, earlier)
         # "Hello!" in a programme's widget, or "thanks!" after an answer, is read on its own: the
         # page's programme and the conversation say nothing about whether it asks something
-        alone = query if not (ask.programme or ask.history) else self.understand(ask.text)
+        short = len(ask.text.split()) <= SMALL_TALK_WORDS
+        alone = self.understand(ask.text) if short and (ask.programme or ask.history) else query
         small_talk = self.small_talk().kind(alone)
         if small_talk:
             return query, small_talk_answer(query, small_talk)

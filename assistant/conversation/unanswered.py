@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.database.unanswered import Unanswered, stored_form
+from assistant.database.unanswered import Unanswered, UnansweredLog, stored_form
 
 # A question whose MiniLM vector is this similar, on average, to a group's questions asks what
 # they ask ("can I pay the tuition in instalments?", "can I split the payment of tuition?");
@@ -85,7 +85,8 @@ def grouped_by_meaning(
             members.append([i])
         sums[best] += vector
     groups = [_group([entries[i] for i in group]) for group in members]
-    return sorted(groups, key=lambda g: (-g.count, _descending(g.last_asked)))
+    newest_first = sorted(groups, key=lambda g: g.last_asked, reverse=True)
+    return sorted(newest_first, key=lambda g: -g.count)  # stable: the newest first per count
 
 
 def _group(entries: list[Unanswered]) -> UnansweredGroup:
@@ -99,5 +100,11 @@ def _group(entries: list[Unanswered]) -> UnansweredGroup:
     )
 
 
-def _descending(text: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in text)
+def what_to_answer_next(
+    log: UnansweredLog | None, embed: Callable[[list[str]], list[list[float]]], limit: int
+) -> tuple[int, list[UnansweredGroup]]:
+    """The newest ``limit`` questions nothing answered, grouped by meaning, with how many days
+    they are kept (0 and none when the log is off): the staff view's list and the API's."""
+    if log is None:
+        return 0, []
+    return log.retention_days, grouped_by_meaning(log.recent(limit), embed)

@@ -33,9 +33,14 @@ def _unknown_hash() -> str:
     return PasswordHasher().hash(secrets.token_urlsafe(16))
 
 
+def folded_name(name: str) -> str:
+    """A name as typed, as it is stored and looked up: NFC, spaces folded."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
 def checked_name(name: str) -> str:
-    """The name as stored (NFC, spaces folded); InputError naming what is wrong."""
-    name = " ".join(unicodedata.normalize("NFC", name).split())
+    """The name as stored; InputError naming what is wrong."""
+    name = folded_name(name)
     if not name:
         raise InputError("a staff account needs a name")
     if len(name) > MAX_NAME_CHARS:
@@ -106,7 +111,7 @@ class StaffAccounts:
         from argon2 import PasswordHasher
         from argon2.exceptions import InvalidHashError, VerificationError
 
-        name = " ".join(unicodedata.normalize("NFC", name).split())
+        name = folded_name(name)
         with self.engine.connect() as connection:
             stored = connection.execute(
                 sa.select(staff_account.c.password_hash).where(staff_account.c.name == name)
@@ -142,7 +147,7 @@ class StaffAccounts:
             connection.execute(sa.delete(staff_account).where(staff_account.c.name == name))
 
     def _existing(self, name: str) -> str:
-        name = " ".join(unicodedata.normalize("NFC", name).split())
+        name = folded_name(name)
         if name not in self.names():
             raise StaffAccountNotFoundError(f"there is no staff account named {name!r}")
         return name

@@ -72,9 +72,6 @@ def build_staff_ui(
             listed = []
         return [("All programmes", ALL_PROGRAMMES), *((p.title, p.id) for p in listed)]
 
-    def programme_title(doc_id: str) -> str:
-        return dict((v, k) for k, v in programme_choices()).get(doc_id, doc_id)
-
     def draft(email: str) -> tuple[str, str, str, gr.Group, gr.Dropdown, str, gr.Dropdown]:
         text = (email or "").strip()
         if not text:
@@ -115,7 +112,8 @@ def build_staff_ui(
 
     def search(words: str) -> tuple[list[list[str]], gr.Dropdown]:
         found = store.all(search=(words or "")[:200])
-        return answers_table(found, programme_title), gr.Dropdown(
+        titles = {doc_id: title for title, doc_id in programme_choices()}
+        return answers_table(found, lambda doc_id: titles.get(doc_id, doc_id)), gr.Dropdown(
             choices=answer_choices(found), value=None
         )
 
@@ -161,14 +159,12 @@ def build_staff_ui(
         return f"Answer #{int(answer_id)} is retired: it is no longer given (its history stays)."
 
     def next_to_answer() -> tuple[str, gr.Dropdown]:
-        from assistant.conversation.unanswered import grouped_by_meaning
+        from assistant.conversation.unanswered import what_to_answer_next
 
         assistant = assistant_factory()
-        log = assistant.unanswered
-        if log is None:
-            return groups_markdown([], 0), gr.Dropdown(choices=[], value=None)
-        groups = grouped_by_meaning(log.recent(500), assistant.retriever.embeddings.embed_documents)
-        return groups_markdown(groups, log.retention_days), gr.Dropdown(
+        embed = assistant.retriever.embeddings.embed_documents
+        retention_days, groups = what_to_answer_next(assistant.unanswered, embed, 500)
+        return groups_markdown(groups, retention_days), gr.Dropdown(
             choices=group_choices(groups), value=None
         )
 

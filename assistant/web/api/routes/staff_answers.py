@@ -152,14 +152,12 @@ def unanswered_questions(
     saved answer answer, grouped by meaning, the most asked and the newest first. Kept without IP
     addresses, with e-mail addresses and phone numbers removed, for the configured number of
     days (`ASSISTANT_UNANSWERED_RETENTION_DAYS`)."""
-    from assistant.conversation.unanswered import grouped_by_meaning
+    from assistant.conversation.unanswered import what_to_answer_next
 
-    log = assistant.unanswered
-    if log is None:
-        return UnansweredOut(retention_days=0, groups=[])
-    groups = grouped_by_meaning(log.recent(limit), assistant.retriever.embeddings.embed_documents)
+    embed = assistant.retriever.embeddings.embed_documents
+    retention_days, groups = what_to_answer_next(assistant.unanswered, embed, limit)
     return UnansweredOut(
-        retention_days=log.retention_days,
+        retention_days=retention_days,
         groups=[
             UnansweredGroupOut(
                 count=g.count,
