@@ -46,6 +46,7 @@ TARGET_COLD = 20.0
 TARGET_RSS_MIB = 1.5 * 1024
 TARGET_GROWTH = 1.1  # time ~ size**k; 1 is linear, a little above allows for noise
 TARGET_CLIENTS = 32
+TARGET_DETECTION = 0.002  # seconds per question to tell its language
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,18 @@ class Results:
     ingest: list[IngestFigure] = field(default_factory=list)
     ingest_baseline: list[IngestFigure] = field(default_factory=list)
     redis_stopped: StoppedRedis | None = None
+    detection: float = math.nan  # seconds per question to tell its language
+    growth: list[Growth] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """The cost of one corpus size: indexing it, and answering the seed questions from it."""
+
+    documents: int
+    ingest: IngestFigure
+    load: LoadResult
+    memory: dict[str, float]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ingest-timeout", type=float, default=3600.0, help="seconds per ingest")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="only the cost of growth: ingest time, 1-client p95 and RSS with the seeds, then"
+        " the test bed's development pages and then its held-out pages beside them",
+    )
     parser.add_argument(
         "--redis-stopped",
         action="store_true",
@@ -142,7 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     started = time.monotonic()
     try:
-        results = run_redis_stopped(folder) if args.redis_stopped else run(folder, plan)
+        if args.redis_stopped:
+            results = run_redis_stopped(folder)
+        elif args.growth:
+            results = run_growth(folder, plan)
+        else:
+            results = run(folder, plan)
     except ChildError as exc:
         say(f"error: {exc}")
         return 2
@@ -155,11 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     results.machine["bench took"] = f"{time.monotonic() - started:.0f} s"
     say("")
     say(" ".join(f"{k}: {v};" for k, v in results.machine.items()))
-    table = (
-        stopped_redis_rows(results.redis_stopped)
-        if args.redis_stopped
-        else rows(results, plan.seconds)
-    )
+    if args.redis_stopped:
+        table = stopped_redis_rows(results.redis_stopped)
+    elif args.growth:
+        table = growth_rows(results.growth, plan.seconds)
+    else:
+        table = rows(results, plan.seconds)
     say(render_table(table))
     if args.out:
         args.out.write_text(json.dumps(_as_json(results), indent=2, default=str), encoding="utf-8")
@@ -207,6 +232,7 @@ def run(folder: Path, plan: Plan) -> Results:
 
     say("rate-limited requests with Redis stopped ...")
     results.redis_stopped = measure_stopped_redis(serving, log)
+    results.detection = detection_seconds([p["message"] for p in payloads])
 
     for scale in [s for s in plan.scales if s != 1]:
         say(f"ingest {scale}x (ours, then baseline) ...")
@@ -237,6 +263,70 @@ def run_redis_stopped(folder: Path) -> Results:
     say("rate-limited requests with Redis stopped ...")
     results.redis_stopped = measure_stopped_redis(serving, log)
     return results
+
+
+def detection_seconds(questions: Sequence[str], rounds: int = 20) -> float:
+    """Seconds per question to tell its language, warm."""
+    from assistant.understanding.language import detect_language
+
+    for question in questions:
+        detect_language(question)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for question in questions:
+            detect_language(question)
+    return (time.perf_counter() - start) / (rounds * len(questions))
+
+
+def growing_corpora() -> list[list[Path]]:
+    """The seeds; the seeds and the test bed's development pages; and its held-out pages too."""
+    from assistant.config import PROJECT_ROOT
+
+    seeds = sorted((PROJECT_ROOT / "corpus").glob("*.md"))
+    bed = sorted((PROJECT_ROOT / "eval" / "testbed").glob("*.md"))
+    held = sorted((PROJECT_ROOT / "eval" / "testbed" / "held-out").glob("*.md"))
+    return [seeds, seeds + bed, seeds + bed + held]
+
+
+def run_growth(folder: Path, plan: Plan) -> Results:
+    """For each corpus size: a fresh index, then one client asking the seed questions over HTTP
+    for ``plan.seconds`` (the per-answer p95 as a user waits for it), and the server's RSS."""
+    from assistant.config import PROJECT_ROOT
+    from eval.cases import load_cases
+
+    results = Results(machine={**machine()})
+    payloads = chat_payloads(load_cases(PROJECT_ROOT / "eval" / "cases.jsonl"))
+    log = folder / "children.log"
+    for files in growing_corpora():
+        corpus = folder / f"corpus-{len(files)}"
+        corpus.mkdir()
+        for path in files:
+            shutil.copy2(path, corpus / path.name)
+        place = Place(corpus, folder / f"store-{len(files)}", folder)
+        say(f"{len(files)} documents: ingest, then 1 client for {plan.seconds:.0f} s ...")
+        ingest = measure_ingest("ours", 1, place, plan.ingest_timeout, log)
+        if ingest.problem:
+            raise ChildError(f"{len(files)} documents could not be indexed: {ingest.problem}")
+        with serve(place, folder / "server.log", ASSISTANT_RATE_LIMIT_PER_MINUTE="0") as server:
+            run_load(server.base_url, payloads[:1], clients=1, seconds=1.0, max_requests=3)
+            load = run_load(server.base_url, payloads, 1, plan.seconds)
+            memory = process_memory(server.pid)
+        results.growth.append(Growth(len(files), ingest, load, memory))
+        shutil.rmtree(place.store, ignore_errors=True)
+    return results
+
+
+def growth_rows(growth: list[Growth], seconds: float) -> list[Row]:
+    return [
+        Row(
+            f"{g.documents} documents: ingest / 1-client p50, p95 ({seconds:.0f} s) / peak RSS",
+            f"{_ingest_text(g.ingest)} / {secs(g.load.latencies.p50)}, "
+            f"{secs(g.load.latencies.p95)} / {g.memory.get('VmHWM', math.nan):.0f} MiB",
+            target=f"p95 < {TARGET_WARM_P95 * 1000:.0f} ms",
+            met=g.load.latencies.p95 < TARGET_WARM_P95 and g.load.error_count == 0,
+        )
+        for g in growth
+    ]
 
 
 def warm_latencies(
@@ -275,6 +365,12 @@ def rows(results: Results, seconds: float) -> list[Row]:
         *_warm_rows(results.warm, results.warm_baseline),
         *(row for load in results.http for row in _http_rows(load, seconds)),
         _memory_row(results.memory),
+        Row(
+            "Language detection per question (warm)",
+            ms(results.detection),
+            target=f"< {TARGET_DETECTION * 1000:.0f} ms",
+            met=results.detection < TARGET_DETECTION if not math.isnan(results.detection) else None,
+        ),
         *_ingest_rows(results.ingest, results.ingest_baseline),
         *stopped_redis_rows(results.redis_stopped),
     ]
@@ -411,9 +507,21 @@ def _as_json(results: Results) -> dict[str, Any]:
             for r in results.http
         ],
         "memory_mib": results.memory,
+        "detection_s": results.detection,
         "ingest": [asdict(f) for f in results.ingest],
         "ingest_baseline": [asdict(f) for f in results.ingest_baseline],
         "redis_stopped": asdict(results.redis_stopped) if results.redis_stopped else None,
+        "growth": [
+            {
+                "documents": g.documents,
+                "ingest": asdict(g.ingest),
+                "latencies": asdict(g.load.latencies),
+                "answers": g.load.answers,
+                "errors": dict(g.load.errors),
+                "memory_mib": g.memory,
+            }
+            for g in results.growth
+        ],
     }
 
 
