@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: install install-test run ingest serve test eval bench lint train
+.PHONY: install install-test run ingest serve test eval bench lint train train-saved-answers
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,11 @@ bench: ingest
 train: install
 	$(PIP) install -e '.[train]'
 	$(PY) -m training.reader --seed 13
-	$(PY) -m training.saved_answers
+
+# Retrain the saved-answer matcher (assistant/models/saved-answers/) from training/data/staff-answers: about 30 minutes.
+train-saved-answers: install
+	$(PIP) install -e '.[train]'
+	$(PY) -m training.saved_answers --seed 13
 
 lint: install-test
 	$(VENV)/bin/ruff check assistant eval tests bench ingest.py

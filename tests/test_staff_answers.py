@@ -2,9 +2,9 @@
 asking the same gets it, framed as the office's and cited as such; the documents come first;
 a retired or expired answer is never given; every change keeps its author and time.
 
-How often a differently worded question finds its saved answer is measured, not tested here:
+How often a differently worded question finds its saved answer is measured by
 ``python -m eval --staff-answers eval/staff-answers/saved.jsonl --cases
-eval/staff-answers/cases.jsonl``."""
+eval/staff-answers/cases.jsonl``; here, that it does at all."""
 
 from __future__ import annotations
 
@@ -126,8 +126,57 @@ def test_a_saved_answer_reaches_a_student_who_asks_the_same_until_it_is_retired(
     assert [c["action"] for c in history] == ["created", "retired"]
 
 
-def test_the_documents_answer_comes_first_where_they_have_one(office: str) -> None:
-    saved = {"question": "What is the tuition fee of the BME postgrad?", "answer": "Ask us."}
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "I'm coming from abroad, will the uni help me get a place to live?",
+        pytest.param(
+            "any support for foreign students looking for accommodation??",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the matcher finds fewer than half of the paraphrases of writers it never"
+                " read (training/DATASHEET.md); this one it misses",
+            ),
+        ),
+    ],
+)
+def test_a_student_asking_the_same_in_other_words_gets_the_saved_answer(
+    office: str, asked: str
+) -> None:
+    saved = httpx.post(f"{office}/api/staff-answers", json=HOUSING, headers=STAFF).json()
+
+    answer = ask(office, asked)
+
+    assert [c["id"] for c in staff_citations(answer)] == [saved["id"]]
+    httpx.delete(f"{office}/api/staff-answers/{saved['id']}", headers=STAFF)
+
+
+def test_where_the_reader_is_not_sure_the_documents_answer_the_saved_answer_does(
+    office: str,
+) -> None:
+    asked = "can I pay the fee in two parts?"
+    before = ask(office, asked, KUL_BME)
+    assert before["answered"] and not staff_citations(before)  # the fee sentences, unsure
+    two_parts = {
+        "question": "Can I pay the fee in two parts?",
+        "answer": "Yes: in five monthly payments from October, by direct debit.",
+    }
+    saved = httpx.post(f"{office}/api/staff-answers", json=two_parts, headers=STAFF).json()
+
+    answer = ask(office, asked, KUL_BME)
+
+    assert [c["id"] for c in staff_citations(answer)] == [saved["id"]]
+    assert "4400" not in answer["text"] and "“Can I pay the fee in two parts?”" in answer["text"]
+    httpx.delete(f"{office}/api/staff-answers/{saved['id']}", headers=STAFF)
+
+
+@pytest.mark.parametrize(
+    "saved_question", ["What is the tuition fee of the BME postgrad?", "What is the tuition fee?"]
+)
+def test_the_documents_answer_comes_first_where_they_have_one(
+    office: str, saved_question: str
+) -> None:
+    saved = {"question": saved_question, "answer": "Ask us."}
     created = httpx.post(f"{office}/api/staff-answers", json=saved, headers=STAFF)
     assert created.status_code == 201
 

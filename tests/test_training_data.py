@@ -172,3 +172,50 @@ def test_held_out_cases_share_no_sentence_words_meaning_or_run_with_any_training
     assert len(load_cases(PROJECT_ROOT / "eval" / "held-out" / "real-voices-3.jsonl")) >= 200
     assert found.sentences > 0
     assert counts == (0, 0, 0, 0)
+
+
+# --------------------------------------------------------------------------- the saved-answer matcher's data
+
+STAFF_ANSWER_DATA = sorted((PROJECT_ROOT / "training" / "data" / "staff-answers").glob("*.jsonl"))
+STAFF_ANSWER_EVAL = PROJECT_ROOT / "eval" / "staff-answers"
+
+
+def staff_answer_records() -> list[dict[str, object]]:
+    import json
+
+    return [
+        json.loads(line)
+        for path in STAFF_ANSWER_DATA
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def test_the_matcher_is_trained_on_whole_writers_each_with_paraphrases_and_near_misses() -> None:
+    from training.saved_answers import VALIDATION_WRITERS
+
+    writers = {path.stem for path in STAFF_ANSWER_DATA}
+    assert len(writers) >= 6 and set(VALIDATION_WRITERS) < writers
+    known = {path.stem for path in (PROJECT_ROOT / "corpus").glob("*.md")}
+    for record in staff_answer_records():
+        assert record["question"] and record["answer"], record["id"]
+        assert len(record["paraphrases"]) >= 4 and len(record["near_misses"]) >= 2, record["id"]  # type: ignore[arg-type]
+        assert record["programme"] is None or record["programme"] in known, record["id"]
+
+
+def test_no_saved_answer_evaluation_message_is_a_near_duplicate_of_a_matcher_message() -> None:
+    """Counts only: a failure shows no text."""
+    import json
+
+    training = [
+        words(text)
+        for record in staff_answer_records()
+        for text in (*record["paraphrases"], *record["near_misses"])  # type: ignore[misc]
+    ]
+    cases = (STAFF_ANSWER_EVAL / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    messages = [words(json.loads(line)["message"]) for line in cases if line.strip()]
+    clashes = sum(
+        any(len(mine & theirs) / len(mine | theirs) >= NEAR_DUPLICATE for theirs in training)
+        for mine in messages
+    )
+    assert len(messages) >= 150 and clashes == 0

@@ -95,6 +95,25 @@ def fine_tune(
     output: Path,
     threads: int = 2,
 ) -> object:
+    questions, passages, labels = training_pairs(examples, seed)
+    return fine_tune_pairs(
+        questions, passages, labels, seed, epochs, batch_size, output, threads, MAX_LENGTH
+    )
+
+
+def fine_tune_pairs(
+    questions: Sequence[str],
+    passages: Sequence[str],
+    labels: Sequence[float],
+    seed: int,
+    epochs: float,
+    batch_size: int,
+    output: Path,
+    threads: int,
+    max_length: int,
+) -> object:
+    """A cross-encoder fine-tuned from the shipped MiniLM on labelled (question, passage) pairs,
+    positives weighted as much as all negatives together."""
     import torch
     from datasets import Dataset
     from sentence_transformers.cross_encoder import (
@@ -108,12 +127,13 @@ def fine_tune(
 
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
-    questions, passages, labels = training_pairs(examples, seed)
     positive = sum(labels)
     logger.info("%d pairs, %d positive", len(labels), positive)
-    model = CrossEncoder(default_model_path(), num_labels=1, max_length=MAX_LENGTH)
+    model = CrossEncoder(default_model_path(), num_labels=1, max_length=max_length)
     model.tokenizer.truncation_side = "left"  # a long message keeps its question, at its end
-    dataset = Dataset.from_dict({"question": questions, "passage": passages, "label": labels})
+    dataset = Dataset.from_dict(
+        {"question": list(questions), "passage": list(passages), "label": list(labels)}
+    )
     lengths = [len(q) + len(p) for q, p in zip(questions, passages, strict=True)]
 
     def grouped(data: object, batch_size: int, **_: object) -> LengthGroupedBatches:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.answering.answer import Answer, Citation
 from assistant.answering.llm.backend import text_deltas
 from assistant.answering.office import OfficeAnswers, or_office_answer
-from assistant.answering.reading.decision import decide
+from assistant.answering.reading.decision import decide, documents_sure
 from assistant.answering.reading.reader import Reader, load_reader
 from assistant.answering.wording.compose import compose_answer
 from assistant.answering.wording.small_talk import (
@@ -143,16 +143,18 @@ class Assistant:
             return query, small_talk_answer(query, small_talk)
         index, result = self.retriever.search(query)
         today = self.settings.current_date()
+        mode = mode or self.settings.reader
+        candidates = self.settings.reader_candidates
         choice = decide(
-            query,
-            result,
-            index.documents,
-            mode or self.settings.reader,
-            self.reader,
-            self.settings.reader_candidates,
-            self.settings.max_quotes,
+            query, result, index.documents, mode, self.reader, candidates, self.settings.max_quotes
         )
-        choice = or_office_answer(choice, query, self.office, today)
+
+        def sure() -> bool:  # asked only where a saved answer could take the documents' place
+            if mode == "off":
+                return True
+            return documents_sure(choice, query, result, index.documents, self.reader(), candidates)
+
+        choice = or_office_answer(choice, query, self.office, today, sure)
         draft = compose_answer(query, choice, result.documents, index.documents, today, continuing)
         return query, replace(draft, standalone_question=_standalone(query))
 

@@ -57,6 +57,22 @@ def decide(
     )
 
 
+def documents_sure(
+    choice: Choice,
+    query: Query,
+    result: RetrievalResult,
+    documents: Documents,
+    reader: Reader,
+    candidates: int,
+) -> bool:
+    """Whether the reader is sure the documents answer: a unit of the shortlist reaches its
+    threshold (not merely its veto), the quotes chosen read first."""
+    first = [quote for _, quote in choice.quoted]
+    return any_answers(
+        reader, query, result.evidence[:candidates], documents, first, reader.threshold
+    )
+
+
 def vetoed(ruled: Choice, query: Query, reaches_veto: Callable[[], bool]) -> Choice:
     """The rules' choice, unless no candidate gets even the reader's lowest probability for an
     answered question (``reaches_veto`` says whether one does; it is asked only when the choice

@@ -187,15 +187,17 @@ def any_answers(
     evidence: Sequence[Evidence],
     documents: Documents,
     first: Sequence[str] = (),
+    level: float | None = None,
 ) -> bool:
-    """Whether any unit of ``evidence`` reaches the reader's veto, the units quoting ``first``
-    read first (the rules' quotes usually do, and the reading stops there)."""
+    """Whether any unit of ``evidence`` reaches ``level`` (the reader's veto unless given), the
+    units quoting ``first`` read first (the rules' quotes usually do, and the reading stops
+    there)."""
     quoted = set(first)
     ordered = sorted(evidence, key=lambda e: cited_text(e.text) not in quoted)
     return reader.any_reaches(
         query_question(query, documents),
         [evidence_passage(e, documents) for e in ordered],
-        reader.veto,
+        reader.veto if level is None else level,
     )
 
 

@@ -228,9 +228,12 @@ def _answered(base: Answer, text: str, note: str, citations: tuple[Citation, ...
 
 
 def office_answer(query: Query, saved: SavedAnswer, base: Answer) -> Answer:
-    """The admissions office's saved answer, said to be theirs and dated, cited as such."""
+    """The admissions office's saved answer, said to be theirs, dated and with the question it
+    answers (so an asker sees at once what it was written for), cited as such."""
+    from babel.dates import format_date
+
     day = dt.date.fromisoformat(saved.updated_at[:10])
-    date = f"{day.day} {day.strftime('%B')} {day.year}"
+    date = format_date(day, "d MMMM y", locale="nl" if query.language == "nl" else "en")
     citation = Citation(
         source=f"staff-answer-{saved.id}",
         title=phrases.ANSWERS(query.language, "office_title"),
@@ -242,7 +245,13 @@ def office_answer(query: Query, saved: SavedAnswer, base: Answer) -> Answer:
     )
     return replace(
         base,
-        text=phrases.ANSWERS(query.language, "office", date=date, answer=f"{saved.answer} [1]"),
+        text=phrases.ANSWERS(
+            query.language,
+            "office",
+            date=date,
+            question=saved.question,
+            answer=f"{saved.answer} [1]",
+        ),
         answered=True,
         citations=(citation,),
         programme=saved.programme,
