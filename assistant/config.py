@@ -114,6 +114,12 @@ class Settings(BaseSettings):
         "`assistant serve` closes the connection.",
     )
     rate_limit_per_minute: int = Field(default=120, ge=0, description="0 disables the limit")
+    staff_sign_in_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Failed staff sign-ins allowed per 15 minutes, for each name and for each "
+        "client IP (counted where the rate limit counts); then sign-in waits.",
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where the rate limit counts: memory:// (each worker its own count) or a "

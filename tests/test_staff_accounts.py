@@ -162,6 +162,24 @@ def test_a_wrong_name_or_password_opens_no_session(
     assert "Try again" in refused.text
 
 
+def test_failed_sign_ins_are_limited_per_name_and_address_even_for_the_right_password(
+    database: Path,
+) -> None:
+    settings = settings_for(database, staff_sign_in_failures=3)
+    with serve_in_thread(create_app(settings, ScriptedAssistant(), ui=False)) as base:
+        for guess in ("guess one", "guess two"):
+            assert sign_in(base, NAME, guess).status_code == 401
+        cookie_of(sign_in(base, NAME, PASSWORD))  # under the limit: the right password works
+        assert sign_in(base, NAME, "guess three").status_code == 401
+
+        waiting = sign_in(base, NAME, PASSWORD)
+
+        assert waiting.status_code == 429 and STAFF_COOKIE not in waiting.cookies
+        assert int(waiting.headers["Retry-After"]) > 60
+        assert "Too many failed sign-ins" in waiting.text
+        assert sign_in(base, "Somebody Else", PASSWORD).status_code == 429  # same address
+
+
 def test_what_a_member_saves_is_kept_under_their_name(two_hosts: tuple[str, str]) -> None:
     a, b = two_hosts
     cookies = {STAFF_COOKIE: cookie_of(sign_in(a, NAME, PASSWORD))}

@@ -54,6 +54,7 @@ def create_app(
     app.state.assistant_provider = AssistantProvider(assistant)
     app.state.feedback_store = FeedbackStore(settings.database)
     app.state.saved_answers = SavedAnswers(settings.database)
+    app.state.sign_in_limiter = SlidingWindowLimiter.for_sign_in(settings)
     app.state.health = HealthMonitor(app.state.assistant_provider, app.state.feedback_store)
     for routes in ROUTERS:
         app.include_router(routes.router)

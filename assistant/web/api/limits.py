@@ -44,6 +44,7 @@ from assistant.web.api.errors import send_error
 from assistant.web.api.security import STAFF_PATH
 
 RATE_WINDOW_SECONDS = 60
+SIGN_IN_WINDOW_SECONDS = 15 * 60  # failed staff sign-ins are counted over this window
 KEY_PREFIX = "assistant-rate-limit"
 STORE_TIMEOUT_SECONDS = 0.25
 BREAKER_FAILURES = 3
@@ -241,6 +242,20 @@ class SlidingWindowLimiter:
         self.limiter = MovingWindowRateLimiter(self.storage)
 
     @classmethod
+    def for_sign_in(cls, settings: Settings) -> SlidingWindowLimiter:
+        """Failed staff sign-ins: ``staff_sign_in_failures`` per ``SIGN_IN_WINDOW_SECONDS``,
+        counted where the rate limit counts."""
+        return cls(
+            settings.staff_sign_in_failures,
+            window=SIGN_IN_WINDOW_SECONDS,
+            storage=settings.rate_limit_storage,
+            timeout_s=settings.rate_limit_timeout_s,
+            breaker=CircuitBreaker(
+                settings.rate_limit_breaker_failures, settings.rate_limit_breaker_cooldown_s
+            ),
+        )
+
+    @classmethod
     def from_settings(cls, settings: Settings) -> SlidingWindowLimiter:
         return cls(
             settings.rate_limit_per_minute,
@@ -267,6 +282,21 @@ class SlidingWindowLimiter:
                 self.breaker.state,
                 exc,
             )
+            return None
+        self.breaker.succeeded()
+        return wait
+
+    def blocked(self, key: str) -> float | None:
+        """Without counting: None when a hit would be allowed, else the seconds until it is. A
+        shared store that fails, or that the breaker skips, lets it through (logged)."""
+        if not self.breaker.allow():
+            return None
+        try:
+            allowed = self.limiter.test(self.item, key)
+            wait = None if allowed else self._wait(key)
+        except StorageError as exc:
+            self.breaker.failed()
+            logger.warning("rate limit storage %s failed, let through: %s", self.storage_url, exc)
             return None
         self.breaker.succeeded()
         return wait

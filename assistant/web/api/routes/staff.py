@@ -4,6 +4,7 @@ shared token) and out of the staff view."""
 from __future__ import annotations
 
 import hmac
+import math
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -15,6 +16,7 @@ from fastapi.responses import (
 )
 
 from assistant.conversation.assistant import checked_input
+from assistant.database.staff_accounts import folded_name
 from assistant.documents.pages import staff_login_page
 from assistant.web.api.deps import (
     AssistantDep,
@@ -23,6 +25,7 @@ from assistant.web.api.deps import (
     StaffSessionsDep,
     document_url_for,
 )
+from assistant.web.api.limits import SlidingWindowLimiter
 from assistant.web.api.openapi import ERRORS, STAFF_ERRORS
 from assistant.web.api.schemas import DraftOut, DraftRequest, draft_out
 from assistant.web.api.security import (
@@ -39,6 +42,7 @@ router = APIRouter()
 
 WRONG_ACCOUNT_MESSAGE = "That name and password do not match a staff account. Try again."
 WRONG_TOKEN_MESSAGE = "That is not the staff token. Try again."
+TOO_MANY_MESSAGE = "Too many failed sign-ins. Try again in {minutes} minutes."
 
 
 @router.post(
@@ -80,15 +84,26 @@ async def staff_login(
     name = form.get("name", [""])[0].strip()
     # "token" is the field scripts written for the token-only form still send
     password = (form.get("password") or form.get("token") or [""])[0]
+    limiter: SlidingWindowLimiter = request.app.state.sign_in_limiter
+    keys = sign_in_keys(request, name)
+    waits = [await anyio.to_thread.run_sync(limiter.blocked, key) for key in keys]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait / 60))
+        page = _login_page(next_path, TOO_MANY_MESSAGE.format(minutes=minutes), 429)
+        page.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return page
     if name:
         account = await anyio.to_thread.run_sync(sessions.accounts.verify, name, password)
-        if account is None:
-            return _login_page(next_path, WRONG_ACCOUNT_MESSAGE, 401)
+        wrong = WRONG_ACCOUNT_MESSAGE if account is None else ""
     else:
         token = settings.staff_token or ""
-        if not token or not hmac.compare_digest(password.strip().encode(), token.encode()):
-            return _login_page(next_path, WRONG_TOKEN_MESSAGE, 401)
-        account = ""
+        right = bool(token) and hmac.compare_digest(password.strip().encode(), token.encode())
+        account, wrong = ("", "") if right else (None, WRONG_TOKEN_MESSAGE)
+    if account is None:
+        for key in keys:
+            await anyio.to_thread.run_sync(limiter.hit, key)
+        return _login_page(next_path, wrong, 401)
     session_id = await anyio.to_thread.run_sync(sessions.open, account)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
@@ -116,6 +131,13 @@ def staff_logout(request: Request, settings: SettingsDep, sessions: StaffSession
         secure=reached_over_https(request, settings),
     )
     return response
+
+
+def sign_in_keys(request: Request, name: str) -> list[str]:
+    """What failed sign-ins are counted against: the client's IP, and the name tried."""
+    client = request.client.host if request.client else "unknown"
+    keys = [f"sign-in-ip:{client}"]
+    return [*keys, f"sign-in-name:{folded_name(name)}"] if name else keys
 
 
 def _login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
