@@ -278,13 +278,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     card["validation_int8"] = asdict(quantised)
     (args.out / "reader.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     logger.info("validation (int8 ONNX): %s", quantised)
+    log_cost(trained, started, args.out)
+    return 0
+
+
+def log_cost(trained: float, started: float, folder: Path) -> None:
+    """How long training took, in all, and the size of the exported model."""
     logger.info(
         "trained in %.0f s, %.0f s in all; model %.1f MB",
         trained,
         time.perf_counter() - started,
-        (args.out / "model.onnx").stat().st_size / 1e6,
+        (folder / "model.onnx").stat().st_size / 1e6,
     )
-    return 0
 
 
 if __name__ == "__main__":

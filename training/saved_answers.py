@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from assistant.config import get_settings
     from assistant.documents.embeddings import get_embeddings
-    from training.reader import export, fine_tune_pairs, torch_scorer
+    from training.reader import export, fine_tune_pairs, log_cost, torch_scorer
 
     data = load(args.data, get_embeddings(get_settings()).embed_documents)
     held = [n for n, m in enumerate(data.messages) if m.writer in VALIDATION_WRITERS]
@@ -237,12 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         export(model, args.out, card)
     recalibrate(data, held, args.out)
-    logger.info(
-        "trained in %.0f s, %.0f s in all; model %.1f MB",
-        trained,
-        time.perf_counter() - started,
-        (args.out / "model.onnx").stat().st_size / 1e6,
-    )
+    log_cost(trained, started, args.out)
     return 0
 
 
