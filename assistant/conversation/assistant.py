@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Literal
 
 from assistant.answering.answer import Answer, Citation
@@ -144,18 +144,13 @@ class Assistant:
         index, result = self.retriever.search(query)
         today = self.settings.current_date()
         mode = mode or self.settings.reader
-        candidates = self.settings.reader_candidates
+        candidates, docs = self.settings.reader_candidates, index.documents
         choice = decide(
-            query, result, index.documents, mode, self.reader, candidates, self.settings.max_quotes
+            query, result, docs, mode, self.reader, candidates, self.settings.max_quotes
         )
-
-        def sure() -> bool:  # asked only where a saved answer could take the documents' place
-            if mode == "off":
-                return True
-            return documents_sure(choice, query, result, index.documents, self.reader(), candidates)
-
+        sure = partial(documents_sure, choice, query, result, docs, mode, self.reader, candidates)
         choice = or_office_answer(choice, query, self.office, today, sure)
-        draft = compose_answer(query, choice, result.documents, index.documents, today, continuing)
+        draft = compose_answer(query, choice, result.documents, docs, today, continuing)
         return query, replace(draft, standalone_question=_standalone(query))
 
     def _understood(self, ask: Ask) -> Query:

@@ -62,14 +62,19 @@ def documents_sure(
     query: Query,
     result: RetrievalResult,
     documents: Documents,
-    reader: Reader,
+    mode: ReaderMode,
+    reader: Callable[[], Reader],
     candidates: int,
 ) -> bool:
-    """Whether the reader is sure the documents answer: a unit of the shortlist reaches its
-    threshold (not merely its veto), the quotes chosen read first."""
+    """Whether the documents surely answer: a unit of the shortlist reaches the reader's
+    threshold (not merely its veto), the quotes chosen read first. Without the reader ("off"),
+    an answer from the documents is taken as sure."""
+    if mode == "off":
+        return True
     first = [quote for _, quote in choice.quoted]
+    model = reader()
     return any_answers(
-        reader, query, result.evidence[:candidates], documents, first, reader.threshold
+        model, query, result.evidence[:candidates], documents, first, model.threshold
     )
 
 
