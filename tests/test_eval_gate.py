@@ -55,8 +55,9 @@ Moved down once for the environment, not for a change: on 2026-12-07, with the p
 registry now installs (sentence-transformers 6.3.0, transformers 5.24.0, tokenizers 0.23.3,
 onnxruntime 1.32.0, chromadb 1.5.9), the code of the previous stop (2c2863b) gives `cases-real`
 161/240 (refusals 63/93) and `cases-real-2` 89/128 (refusals 38/48) instead of 165 and 91, and so
-does this code; the other files are unchanged. Which package moved the reader's veto is not yet
-found (onnxruntime 1.31.1 and snowballstemmer 3.0.1 change nothing).
+does this code; the other files are unchanged. What moved is not yet found: onnxruntime 1.31.1,
+tokenizers 0.23.1, transformers 5.23.0, sentence-transformers 6.2.0, lingua 2.1.0 and
+snowballstemmer 3.0.1 each change nothing.
 
 The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
 the gates hold at the figures measured one at a time."""
