@@ -114,11 +114,6 @@ class OfficeAnswers:
         top = int(np.argmax(probabilities))
         return candidates[int(nearest[top])], float(probabilities[top])
 
-    def match(self, query: Query, today: dt.date) -> SavedAnswer | None:
-        """The saved answer that answers the question, if the model is confident one does."""
-        found = self.best(query, self.candidates(query, today))
-        return found[0] if found is not None and found[1] >= self.model.threshold else None
-
     @property
     def model(self) -> Reader:
         """The given model, else the shipped one (loaded on first use)."""

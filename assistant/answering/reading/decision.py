@@ -37,11 +37,7 @@ def decide(
         return ruled
     shortlist = result.evidence[:candidates]
     if mode == "with_rules":
-        # the rules' quotes are read first: the reading usually stops at one of them
-        first = [quote for _, quote in ruled.quoted]
-        return vetoed(
-            ruled, query, lambda: any_answers(reader(), query, shortlist, documents, first)
-        )
+        return vetoed(ruled, query, lambda: reaches(reader(), ruled, query, shortlist, documents))
     model = reader()
     read = read_evidence(model, query, shortlist, len(shortlist), documents)
 
@@ -71,11 +67,22 @@ def documents_sure(
     an answer from the documents is taken as sure."""
     if mode == "off":
         return True
-    first = [quote for _, quote in choice.quoted]
     model = reader()
-    return any_answers(
-        model, query, result.evidence[:candidates], documents, first, model.threshold
-    )
+    return reaches(model, choice, query, result.evidence[:candidates], documents, model.threshold)
+
+
+def reaches(
+    model: Reader,
+    choice: Choice,
+    query: Query,
+    shortlist: Sequence[Evidence],
+    documents: Documents,
+    level: float | None = None,
+) -> bool:
+    """Whether a unit of the shortlist reaches ``level`` (the reader's veto unless given), the
+    choice's quotes read first: the reading usually stops at one of them."""
+    first = [quote for _, quote in choice.quoted]
+    return any_answers(model, query, shortlist, documents, first, level)
 
 
 def vetoed(ruled: Choice, query: Query, reaches_veto: Callable[[], bool]) -> Choice:

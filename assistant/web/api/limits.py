@@ -269,11 +269,18 @@ class SlidingWindowLimiter:
     def hit(self, key: str) -> float | None:
         """Count one hit; None when allowed, else the seconds until the next hit is allowed.
         A shared store that fails, or that the breaker skips, lets the hit through (logged)."""
+        return self._asked(self.limiter.hit, key)
+
+    def blocked(self, key: str) -> float | None:
+        """The same verdict without counting a hit: None when one would be allowed."""
+        return self._asked(self.limiter.test, key)
+
+    def _asked(self, allows: Callable[..., bool], key: str) -> float | None:
+        """``allows`` (the limiter's hit or test) asked behind the circuit breaker."""
         if not self.breaker.allow():
             return None
         try:
-            allowed = self.limiter.hit(self.item, key)
-            wait = None if allowed else self._wait(key)
+            wait = None if allows(self.item, key) else self._wait(key)
         except StorageError as exc:
             self.breaker.failed()
             logger.warning(
@@ -282,21 +289,6 @@ class SlidingWindowLimiter:
                 self.breaker.state,
                 exc,
             )
-            return None
-        self.breaker.succeeded()
-        return wait
-
-    def blocked(self, key: str) -> float | None:
-        """Without counting: None when a hit would be allowed, else the seconds until it is. A
-        shared store that fails, or that the breaker skips, lets it through (logged)."""
-        if not self.breaker.allow():
-            return None
-        try:
-            allowed = self.limiter.test(self.item, key)
-            wait = None if allowed else self._wait(key)
-        except StorageError as exc:
-            self.breaker.failed()
-            logger.warning("rate limit storage %s failed, let through: %s", self.storage_url, exc)
             return None
         self.breaker.succeeded()
         return wait
