@@ -180,7 +180,12 @@ def _document_names() -> set[str]:
     from assistant.documents.corpus import load_corpus
 
     names: set[str] = set()
-    for folder in ("corpus", "eval/testbed", "eval/testbed/held-out"):
+    for folder in (
+        "corpus",
+        "eval/testbed",
+        "eval/testbed/former-held-out",
+        "eval/testbed/held-out",
+    ):
         for document in load_corpus(PROJECT_ROOT / folder).documents:
             meta = document.metadata
             aliases = meta.get("aliases", "")
