@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: install install-test run ingest serve test eval bench lint train train-saved-answers
+.PHONY: install install-test run ingest serve test eval bench lint train train-saved-answers train-small-talk
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ train: install
 train-saved-answers: install
 	$(PIP) install -e '.[train]'
 	$(PY) -m training.saved_answers --seed 13
+
+# Retrain the small-talk detector (assistant/models/small-talk/) from training/data: about a minute.
+train-small-talk: install
+	$(PIP) install -e '.[train]'
+	$(PY) -m training.small_talk --seed 13
 
 lint: install-test
 	$(VENV)/bin/ruff check assistant eval tests bench ingest.py

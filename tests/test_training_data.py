@@ -219,3 +219,39 @@ def test_no_saved_answer_evaluation_message_is_a_near_duplicate_of_a_matcher_mes
         for mine in messages
     )
     assert len(messages) >= 150 and clashes == 0
+
+
+SMALL_TALK_DATA = PROJECT_ROOT / "training" / "data" / "small-talk"
+
+
+def small_talk_messages() -> list[str]:
+    """The small-talk detector's own training messages (small talk, and asks close to it)."""
+    import json
+
+    return [
+        json.loads(line)["text"]
+        for path in sorted(SMALL_TALK_DATA.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def test_the_small_talk_detector_has_hundreds_of_messages_of_each_kind() -> None:
+    import json
+
+    kinds = Counter(
+        json.loads(line)["kind"]
+        for path in SMALL_TALK_DATA.glob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    )
+    assert set(kinds) == {"greeting", "thanks", "asks"}
+    assert min(kinds.values()) >= 150
+
+
+@pytest.mark.parametrize("cases_file", EVAL_FILES, ids=lambda p: Path(p).name)
+def test_no_small_talk_training_message_is_a_near_duplicate_of_an_eval_question(
+    cases_file: Path,
+) -> None:
+    """Counts only: a failure shows no text."""
+    assert len(near_duplicates(small_talk_messages(), cases_file)) == 0

@@ -15,7 +15,6 @@ from assistant.answering.reading.decision import decide, documents_sure
 from assistant.answering.reading.reader import Reader, load_reader
 from assistant.answering.wording.compose import compose_answer
 from assistant.answering.wording.small_talk import (
-    SMALL_TALK_WORDS,
     SmallTalk,
     small_talk_answer,
 )
@@ -135,10 +134,9 @@ class Assistant:
         if earlier is not None:
             query = read_after(query, earlier)
         # "Hello!" in a programme's widget, or "thanks!" after an answer, is read on its own: the
-        # page's programme and the conversation say nothing about whether it asks something
-        short = len(ask.text.split()) <= SMALL_TALK_WORDS
-        alone = self.understand(ask.text) if short and (ask.programme or ask.history) else query
-        small_talk = self.small_talk().kind(alone)
+        # page's programme and the conversation say nothing about whether it asks something. One
+        # of several questions split out of a message is a question.
+        small_talk = None if ask.asked else self.small_talk().kind(ask.text)
         if small_talk:
             return query, small_talk_answer(query, small_talk)
         index, result = self.retriever.search(query)

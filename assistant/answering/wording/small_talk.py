@@ -1,48 +1,55 @@
-"""Greetings and thanks, recognised by meaning and answered in kind."""
+"""Greetings and thanks, recognised by a trained detector and answered in kind."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from assistant import phrases
 from assistant.answering.answer import Answer
-from assistant.tables import read_lists
 from assistant.understanding.query import Query
 
-SMALL_TALK_FILE = "small-talk.yaml"
-SMALL_TALK_WORDS = 10  # longer messages ask something
-SMALL_TALK_MIN = 0.55  # cosine to the nearest greeting or thank-you
-SMALL_TALK_MARGIN = 0.15  # ... above the nearest example that asks something
+MODEL_FILE = Path(__file__).resolve().parents[2] / "models" / "small-talk" / "detector.json"
+SMALL_TALK_WORDS = 25  # longer messages ask something
 
 
 class SmallTalk:
-    """Greetings and thanks recognised by meaning: a short message that asks for nothing the
-    intents know and names no programme, closer (MiniLM) to the greetings or thank-yous of
-    ``data/small-talk.yaml`` than to its examples that ask something."""
+    """Greetings and thanks: a short message the small-talk detector (a logistic regression over
+    its MiniLM vector, ``python -m training.small_talk``) finds asks nothing, told a greeting or
+    a thank-you by a second one."""
 
-    def __init__(self, embed: Callable[[list[str]], Sequence[Sequence[float]]]) -> None:
+    def __init__(
+        self, embed: Callable[[list[str]], Sequence[Sequence[float]]], model: Path = MODEL_FILE
+    ) -> None:
         import numpy as np
 
         self._embed = embed
-        examples = read_lists(SMALL_TALK_FILE)
-        self._examples = {
-            kind: np.asarray(embed(list(texts)), dtype=np.float32)
-            for kind, texts in examples.items()
-        }
+        card = json.loads(model.read_text(encoding="utf-8"))
+        self._weights = np.asarray(card["weights"], dtype=np.float32)
+        self._bias = float(card["bias"])
+        self._threshold = float(card["threshold"])
+        self._thanks_weights = np.asarray(card["thanks_weights"], dtype=np.float32)
+        self._thanks_bias = float(card["thanks_bias"])
 
-    def kind(self, query: Query) -> str | None:
-        """ "greeting", "thanks", or None when the message asks something."""
-        text = query.english or query.text
-        if query.intents or query.programmes or len(text.split()) > SMALL_TALK_WORDS:
+    def kind(self, message: str) -> str | None:
+        """ "greeting", "thanks", or None when the message asks something (read on its own: a
+        programme page or an earlier answer says nothing about whether it does)."""
+        if len(message.split()) > SMALL_TALK_WORDS:
             return None
         import numpy as np
 
-        vector = np.asarray(self._embed([text])[0], dtype=np.float32)
-        nearest = {kind: float((m @ vector).max()) for kind, m in self._examples.items()}
-        kind = max(("greeting", "thanks"), key=lambda k: nearest[k])
-        if nearest[kind] >= SMALL_TALK_MIN and nearest[kind] >= nearest["asks"] + SMALL_TALK_MARGIN:
-            return kind
-        return None
+        vector = np.asarray(self._embed([message])[0], dtype=np.float32)
+        if _probability(float(self._weights @ vector) + self._bias) < self._threshold:
+            return None
+        thanks = float(self._thanks_weights @ vector) + self._thanks_bias > 0.0
+        return "thanks" if thanks else "greeting"
+
+
+def _probability(logit: float) -> float:
+    import math
+
+    return 1.0 / (1.0 + math.exp(-logit))
 
 
 def small_talk_answer(query: Query, kind: str) -> Answer:
