@@ -59,6 +59,9 @@ does this code; the other files are unchanged. What moved is not yet found: onnx
 tokenizers 0.23.1, transformers 5.23.0, sentence-transformers 6.2.0, lingua 2.1.0 and
 snowballstemmer 3.0.1 each change nothing.
 
+Raised to what they reach with the small-talk detector (greetings, goodbyes and "are you a bot?"
+no longer read as questions): `cases-tidy-3` 51/60, `cases-real` 162/240 (161 before it).
+
 The cases are asked two at a time, as concurrent API requests would be (the machine's two cores);
 the gates hold at the figures measured one at a time."""
 
@@ -86,7 +89,7 @@ GATES = {
         "hit_at_1": 0.99,
     },
     "cases-tidy-3.jsonl": {
-        "accuracy": 0.833,
+        "accuracy": 0.85,
         "refusal_recall": 0.875,
         "citation_validity": 1.0,
         "hit_at_1": 0.99,
@@ -98,7 +101,7 @@ GATES = {
         "hit_at_1": 0.98,
     },
     "cases-real.jsonl": {
-        "accuracy": 0.670,
+        "accuracy": 0.675,
         "refusal_recall": 0.677,
         "citation_validity": 1.0,
         "hit_at_1": 0.971,
