@@ -282,9 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def log_cost(trained: float, started: float, folder: Path) -> None:
-    """How long training took, in all, and the size of the exported model."""
-    logger.info(
+def log_cost(trained: float, started: float, folder: Path, log: logging.Logger = logger) -> None:
+    """How long training took, in all, and the size of the exported model (on ``log``: the
+    logger of the training that calls it)."""
+    log.info(
         "trained in %.0f s, %.0f s in all; model %.1f MB",
         trained,
         time.perf_counter() - started,

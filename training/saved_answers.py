@@ -237,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         export(model, args.out, card)
     recalibrate(data, held, args.out)
-    log_cost(trained, started, args.out)
+    log_cost(trained, started, args.out, logger)
     return 0
 
 
