@@ -130,14 +130,7 @@ def test_a_saved_answer_reaches_a_student_who_asks_the_same_until_it_is_retired(
     "asked",
     [
         "I'm coming from abroad, will the uni help me get a place to live?",
-        pytest.param(
-            "any support for foreign students looking for accommodation??",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the matcher finds fewer than half of the paraphrases of writers it never"
-                " read (training/DATASHEET.md); this one it misses",
-            ),
-        ),
+        "any support for foreign students looking for accommodation??",
     ],
 )
 def test_a_student_asking_the_same_in_other_words_gets_the_saved_answer(
