@@ -224,12 +224,12 @@ def test_no_saved_answer_evaluation_message_is_a_near_duplicate_of_a_matcher_mes
 SMALL_TALK_DATA = PROJECT_ROOT / "training" / "data" / "small-talk"
 
 
-def small_talk_messages() -> list[str]:
+def small_talk_records() -> list[dict[str, str]]:
     """The small-talk detector's own training messages (small talk, and asks close to it)."""
     import json
 
     return [
-        json.loads(line)["text"]
+        json.loads(line)
         for path in sorted(SMALL_TALK_DATA.glob("*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
@@ -237,14 +237,7 @@ def small_talk_messages() -> list[str]:
 
 
 def test_the_small_talk_detector_has_hundreds_of_messages_of_each_kind() -> None:
-    import json
-
-    kinds = Counter(
-        json.loads(line)["kind"]
-        for path in SMALL_TALK_DATA.glob("*.jsonl")
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    )
+    kinds = Counter(record["kind"] for record in small_talk_records())
     assert set(kinds) == {"greeting", "thanks", "asks"}
     assert min(kinds.values()) >= 150
 
@@ -254,4 +247,5 @@ def test_no_small_talk_training_message_is_a_near_duplicate_of_an_eval_question(
     cases_file: Path,
 ) -> None:
     """Counts only: a failure shows no text."""
-    assert len(near_duplicates(small_talk_messages(), cases_file)) == 0
+    messages = [record["text"] for record in small_talk_records()]
+    assert len(near_duplicates(messages, cases_file)) == 0

@@ -51,8 +51,7 @@ def labelled_messages(seed: int) -> tuple[list[tuple[str, int]], list[tuple[str,
     train: list[tuple[str, int]] = []
     held: list[tuple[str, int]] = []
     for name, label in (("small-talk.jsonl", 1), ("asks.jsonl", 0)):
-        lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
-        texts = [json.loads(line)["text"] for line in lines if line.strip()]
+        texts = [item["text"] for item in written(name)]
         rng.shuffle(texts)
         cut = round(len(texts) * VALIDATION_SHARE)
         held += [(text, label) for text in texts[:cut]]
@@ -73,13 +72,18 @@ def labelled_messages(seed: int) -> tuple[list[tuple[str, int]], list[tuple[str,
 def kinds_of_small_talk() -> list[tuple[str, int]]:
     """(text, 1 for thanks or a goodbye, 0 for a greeting) of the small talk whose kind is
     known: the small-talk file and the lists of ``lists.yaml``."""
-    lines = (DATA_DIR / "small-talk.jsonl").read_text(encoding="utf-8").splitlines()
-    pairs = [(item["text"], int(item["kind"] == "thanks")) for item in map(json.loads, lines)]
+    pairs = [(item["text"], int(item["kind"] == "thanks")) for item in written("small-talk.jsonl")]
     lists = read_lists(LISTS_FILE, DATA_DIR)
     pairs += [
         (text, int(kind == "thanks")) for kind in ("greeting", "thanks") for text in lists[kind]
     ]
     return _unique(pairs)
+
+
+def written(name: str) -> list[dict[str, str]]:
+    """The messages of one file of the writer's (``kind`` and ``text`` each)."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def _unique(pairs: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
