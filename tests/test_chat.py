@@ -295,10 +295,25 @@ def test_an_email_of_many_questions_gets_twenty_answered_and_the_rest_listed_for
     assert all(f"“{q}”" in draft.text for q in left)
 
 
-def test_a_decimal_point_does_not_end_a_question() -> None:
-    asked = "My IELTS overall is 6.5 but my writing was 5.5 - is that enough?"
-
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "My IELTS overall is 6.5 but my writing was 5.5 - is that enough?",
+        "Is my B.Pharm from Karachi accepted for the Leiden master?",
+        "With a B.Sc. in physics can I apply to the BME postgraduate?",
+        "Do you accept other tests, e.g. the Duolingo English test?",
+        "Can I send my documents to Dr. Peeters by email?",
+        "Is the deadline for students from the U.S. the same?",
+    ],
+)
+def test_a_dot_inside_a_number_or_an_abbreviation_does_not_end_a_question(asked: str) -> None:
     assert split_email(asked)[0] == [asked]
+
+
+def test_a_dot_that_ends_a_sentence_still_ends_it() -> None:
+    asked = "I finished my B.Sc. last year. What is the fee? And is there a scholarship?"
+
+    assert split_email(asked)[0] == ["What is the fee?", "is there a scholarship?"]
 
 
 def test_a_lead_in_is_not_a_question_and_its_list_items_are() -> None:

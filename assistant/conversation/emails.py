@@ -62,9 +62,21 @@ def _sign_off(text: str) -> re.Match[str] | None:
     return None
 
 
-# A sentence runs to its "?"; a dot inside a number ("6.5") or after a list number ("1.") is
-# not the end of the sentence before it.
-_IN_SENTENCE = r"(?:[^.!?\n]|(?<=\d)\.(?=\d))"
+# A sentence runs to its "?". A dot inside a word or a number ("B.Pharm", "6.5",
+# "kuleuven.be"), the dots of initials ("U.S.", "M.Sc.") and the dot of a shortened word ("e.g.",
+# "Dr.") do not end the sentence before it.
+_NOT_AN_END = (
+    r"\.(?:(?=\w)|"
+    + "|".join(
+        [*(rf"(?<=\b[A-Za-z]\.[A-Za-z]{{{n}}}\.)" for n in range(1, 6))]
+        + [
+            rf"(?<=\b{re.escape(row['abbreviation'])})"
+            for row in read_table("abbreviations.csv", ["abbreviation"])
+        ]
+    )
+    + ")"
+)
+_IN_SENTENCE = rf"(?:[^.!?\n]|{_NOT_AN_END})"
 _QUESTION = re.compile(rf"{_IN_SENTENCE}*\?")
 _REQUEST = re.compile(
     rf"{_IN_SENTENCE}*\b{_any_of(_EMAIL_WORDS['request'])}\b{_IN_SENTENCE}*[.!:]?", re.IGNORECASE

@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from assistant.tables import read_lists
+from assistant.tables import read_lists, read_table
 
 SPLITTER_VERSION = "4"  # bump when chunking changes, so ingest re-embeds everything
 MAX_CHUNK_CHARS = 1500
@@ -25,18 +25,8 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 
 # A sentence ends at . ! ? followed by space and a capital, unless the dot ends an abbreviation.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
-_ABBREVIATIONS = (
-    "Prof.",
-    "Dr.",
-    "Ms.",
-    "Mr.",
-    "Mrs.",
-    "e.g.",
-    "i.e.",
-    "f.e.",
-    "incl.",
-    "etc.",
-    "St.",
+ABBREVIATIONS = tuple(
+    row["abbreviation"] for row in read_table("abbreviations.csv", ["abbreviation"])
 )
 
 
@@ -178,7 +168,7 @@ def split_sentences(paragraph: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
         candidate = paragraph[start : match.start()]
-        if candidate.endswith(_ABBREVIATIONS):
+        if candidate.endswith(ABBREVIATIONS):
             continue
         sentences.append(candidate)
         start = match.end()
