@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     torch_threads: int = Field(
         default=1, ge=1, le=64, description="Threads per embedding call; 1 keeps answers steady."
     )
+    model_cache_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "models",
+        description="Where the embedding model's ONNX export is kept (made offline on first use).",
+    )
 
     reader: ReaderMode = Field(
         default="with_rules",

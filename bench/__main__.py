@@ -432,7 +432,7 @@ def _http_rows(load: LoadResult, seconds: float) -> list[Row]:
         Row(
             f"{name}: p50 / p95 / p99",
             f"{secs(load.latencies.p50)} / {secs(load.latencies.p95)} / {secs(load.latencies.p99)}",
-            target=f"p95 < {TARGET_HTTP_P95:.0f} s" if targeted else "",
+            target=f"p95 < {TARGET_HTTP_P95:g} s" if targeted else "",
             met=load.latencies.p95 < TARGET_HTTP_P95 if targeted else None,
         ),
         Row(

@@ -170,7 +170,7 @@ class Assistant:
     def small_talk(self) -> SmallTalk:
         """The greeting recogniser, its examples embedded once by the retriever's model."""
         if self._small_talk is None:
-            self._small_talk = SmallTalk(self.retriever.embeddings.embed_documents)
+            self._small_talk = SmallTalk(self.retriever.embeddings.embed_query)
         return self._small_talk
 
     def reader(self) -> Reader:

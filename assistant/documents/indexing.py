@@ -262,22 +262,8 @@ def _embed_into(
         return
     from assistant.documents.embeddings import get_embeddings
 
-    embeddings = get_embeddings(settings)
-    with _all_cores():
-        _embed_rows(embeddings, items, chunks_col, units_col, progress)
-
-
-@contextmanager
-def _all_cores() -> Iterator[None]:
-    """Batch embedding uses every core; answering keeps its own (smaller) thread setting."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(before, os.cpu_count() or 1))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    embeddings = get_embeddings(settings, threads=os.cpu_count() or 1)  # batches use every core
+    _embed_rows(embeddings, items, chunks_col, units_col, progress)
 
 
 def _embed_rows(

@@ -19,9 +19,7 @@ class SmallTalk:
     its MiniLM vector, ``python -m training.small_talk``) finds asks nothing, told a greeting or
     a thank-you by a second one."""
 
-    def __init__(
-        self, embed: Callable[[list[str]], Sequence[Sequence[float]]], model: Path = MODEL_FILE
-    ) -> None:
+    def __init__(self, embed: Callable[[str], Sequence[float]], model: Path = MODEL_FILE) -> None:
         import numpy as np
 
         self._embed = embed
@@ -39,7 +37,7 @@ class SmallTalk:
             return None
         import numpy as np
 
-        vector = np.asarray(self._embed([message])[0], dtype=np.float32)
+        vector = np.asarray(self._embed(message), dtype=np.float32)
         if _probability(float(self._weights @ vector) + self._bias) < self._threshold:
             return None
         thanks = float(self._thanks_weights @ vector) + self._thanks_bias > 0.0
