@@ -80,9 +80,10 @@ class Settings(BaseSettings):
 
     reader: ReaderMode = Field(
         default="with_rules",
-        description="How answers are chosen: the rules with the trained reader's veto (the "
-        "default); the veto, and the reader's quotes where it is confident and the rules quote "
-        "none of its answering units (chooses); the reader alone; or the rules alone (off).",
+        description="How answers are chosen: the rules with the trained reader's veto, and the "
+        "reader's quotes where it is sure and the rules quote none of its sure units or nothing "
+        "(the default); the veto, and the reader's quotes where it is confident and the rules "
+        "quote none of its answering units (chooses); the reader alone; or the rules alone (off).",
     )
     draft_reader: ReaderMode = Field(
         default="with_rules",

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from assistant.answering.choice import DECLINED, Choice
-from assistant.answering.reading.decision import chosen_by_reader
+from assistant.answering.reading.decision import (
+    chosen_by_reader,
+    framed_by_the_asker,
+    rescued_by_reader,
+)
 from assistant.answering.reading.reader import (
     DEFAULT_READER_DIR,
     Reader,
@@ -21,10 +26,13 @@ from assistant.answering.reading.reader import (
 )
 from assistant.config import Settings
 from assistant.conversation.assistant import Assistant, Turn, build_assistant
+from assistant.documents.indexing import index_corpus
 from assistant.errors import ConfigurationError
 from assistant.retrieval.index import Evidence
+from tests.conftest import CORPUS, make_settings
 
 BME = "kul-biomedical-engineering-postgraduate"
+TESTBED = CORPUS.parent / "eval" / "testbed"
 LEIDEN = "leiden-biomedical-sciences-master"
 
 
@@ -312,7 +320,7 @@ def test_a_staff_draft_marks_the_question_the_documents_leave_open_by_default(
     assert "park" in draft.unanswered[0]
 
 
-# --- the reader choosing the quotes (ASSISTANT_READER=chooses) ------------------------------
+# --- the reader choosing the quotes: where it is sure (by default) or confident (chooses) ---
 
 
 def _read(*scored: tuple[str, float]) -> list[tuple[Evidence, float]]:
@@ -361,3 +369,60 @@ def test_a_decline_or_a_question_back_is_never_replaced_by_the_readers_choice() 
     asked_back = Choice(ask_back=(BME, "kul-biomedical-sciences-master"))
     assert chosen_by_reader(DECLINED, read, 0.6, lambda: chosen) is DECLINED
     assert chosen_by_reader(asked_back, read, 0.6, lambda: chosen) is asked_back
+
+
+def test_where_the_rules_find_nothing_a_sure_reader_answers() -> None:
+    chosen = _quoting("ECTS credits are transferred in line with the home university's policy.")
+    sure = _read(("ECTS credits are transferred in line with the home university's policy.", 0.92))
+    unsure = _read(("ECTS credits are transferred in line with the home university's policy.", 0.8))
+    asked_back = Choice(ask_back=(BME, "kul-biomedical-sciences-master"))
+
+    assert rescued_by_reader(DECLINED, sure, 0.9, lambda: chosen) is chosen
+    assert rescued_by_reader(DECLINED, unsure, 0.9, lambda: chosen) is DECLINED
+    assert rescued_by_reader(asked_back, sure, 0.9, lambda: chosen) is asked_back
+
+
+def test_what_the_asker_says_of_themselves_or_asked_before_keeps_the_rules_quotes(
+    assistant: Assistant,
+) -> None:
+    """The rules choose the fee row for a citizenship and the list an earlier answer gave; the
+    reader reads neither, so it does not replace their quotes there."""
+    plain = assistant.understand("What does the BME postgraduate cost?")
+    british = assistant.understand("I'm British. What does the BME postgraduate cost?")
+    after = assistant.understand(
+        "and the deadline?", [Turn("user", "What does the BME postgraduate cost?")]
+    )
+
+    assert not framed_by_the_asker(plain)
+    assert framed_by_the_asker(british) and framed_by_the_asker(after)
+
+
+def test_the_shipped_reader_is_sure_only_where_few_silent_questions_reach() -> None:
+    card = json.loads((DEFAULT_READER_DIR / "reader.json").read_text())
+    assert card["veto"] < card["threshold"] < card["sure"] < 1.0
+
+
+@pytest.fixture(scope="module")
+def beside_a_summer_school(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The five documents and a summer school's page, whose wording the rules were not written
+    for."""
+    root = tmp_path_factory.mktemp("summer-school")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for page in [*CORPUS.glob("*.md"), TESTBED / "ljubljana-seb-summer-school.md"]:
+        shutil.copy(page, corpus / page.name)
+    settings = make_settings(root / "chroma", corpus)
+    index_corpus(settings)
+    return settings
+
+
+def test_a_page_the_rules_were_not_written_for_is_answered_where_the_reader_is_sure(
+    beside_a_summer_school: Settings,
+) -> None:
+    question = "Are summer school credits in Ljubljana recognised by my university?"
+    default = build_assistant(beside_a_summer_school).ask(question)
+    rules = build_assistant(beside_a_summer_school.model_copy(update={"reader": "off"}))
+
+    assert default.answered
+    assert "transferred in line with students' home university policy" in default.text
+    assert not rules.ask(question).answered

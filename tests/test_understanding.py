@@ -16,6 +16,7 @@ from assistant.understanding.query import (
     spelled_out,
     stems,
 )
+from assistant.understanding.words import tokenize
 
 
 @pytest.mark.parametrize(
@@ -255,3 +256,42 @@ def test_an_institution_alone_names_each_of_its_programmes() -> None:
     assert detect_programmes("is the leiden research master in dutch?", grown) == (
         "leiden-biomedical-sciences-master",
     )
+
+
+def test_words_a_few_names_share_name_each_of_those_programmes() -> None:
+    """ "the LLM", "the sustainable energy master": no name of its own, but words of a few names
+    together; which one is meant is then asked, listing only those."""
+    grown = _names_of("corpus", "eval/testbed")
+
+    assert set(detect_programmes("How many credits is the LLM?", grown)) == {
+        "leiden-european-law-llm",
+        "ugent-llm-international-european-law",
+    }
+    assert set(detect_programmes("fee for the sustainable energy master?", grown)) == {
+        "kth-innovative-sustainable-energy-engineering-master",
+        "kth-sustainable-energy-engineering-master",
+        "tue-sustainable-energy-technology-master",
+    }
+    assert detect_programmes("How many credits is the Ghent LLM?", grown) == (
+        "ugent-llm-international-european-law",
+    )
+
+
+def test_words_shared_by_many_names_or_said_in_a_programmes_widget_name_no_group() -> None:
+    grown = _names_of("corpus", "eval/testbed")
+
+    assert detect_programmes("what is the fee for the biomedical master?", grown) == ()
+    # in a programme's widget (or after it was named) only a clear name names another
+    assert detect_programmes("How many credits is the LLM?", grown, minimum=2) == ()
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("European Law (LL.M.)", ["european", "law", "llm"]),
+        ("an M.Sc. or a Ph.D.", ["an", "msc", "or", "a", "phd"]),
+        ("IELTS 6.5", ["ielts", "6", "5"]),
+    ],
+)
+def test_a_short_form_written_with_dots_is_read_as_one_word(written: str, read: list[str]) -> None:
+    assert tokenize(written) == read

@@ -1,5 +1,5 @@
-"""Recalibrate a trained reader's threshold on the validation writers' messages, without
-training: ``python -m training.calibrate [--reader DIR] [--seed 13]``."""
+"""Recalibrate a trained reader's threshold, veto and sure levels on the validation writers'
+messages, without training: ``python -m training.calibrate [--reader DIR] [--seed 13]``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", type=Path, default=DEFAULT_READER_DIR)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--sure-only",
+        action="store_true",
+        help="write only the sure level; the threshold and the veto stay as they are",
+    )
     args = parser.parse_args(argv)
     apply_offline_environment()
     from training.evaluation import onnx_scorer, validate
@@ -29,9 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = validate(examples, onnx_scorer(args.reader))
     card_path = args.reader / "reader.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    card["threshold"] = result.threshold
-    card["veto"] = result.veto
-    card["validation_int8"] = asdict(result)
+    card["sure"] = result.sure
+    if args.sure_only:
+        card["validation_sure"] = asdict(result)
+    else:
+        card["threshold"] = result.threshold
+        card["veto"] = result.veto
+        card["validation_int8"] = asdict(result)
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(asdict(result), indent=2))
     return 0

@@ -11,6 +11,7 @@ from assistant.answering.reading.reader import Reader
 from training.examples import Example
 
 VETO_SHARE = 0.05  # answered validation questions the veto may decline
+SURE_SHARE = 0.05  # silent validation questions that may reach the level the reader is sure at
 
 
 def onnx_scorer(folder: Path, threads: int = 2) -> Callable[[str, list[str]], list[float]]:
@@ -26,6 +27,7 @@ class Validation:
     top1: float  # answerable asks whose best unit is an answer
     threshold: float  # where telling answered from silent is right most often (balanced)
     veto: float  # the best probability that at most VETO_SHARE of answered questions fall below
+    sure: float  # the best probability that at most SURE_SHARE of silent questions reach
     decision_accuracy: float  # answered with a right unit, or declined when silent
     refusal_recall: float
     answered_wrongly: float
@@ -82,6 +84,8 @@ def validate(
     accuracy, recall, wrong = outcome(threshold)
     answered_best = sorted(p for p, answerable, _ in best if answerable)
     veto = answered_best[int(VETO_SHARE * len(answered_best))] if answered_best else 0.0
+    silent_best = sorted(p for p, answerable, _ in best if not answerable)
+    sure = silent_best[int((1 - SURE_SHARE) * len(silent_best))] if silent_best else 1.0
     answerable = [good for _, a, good in best if a]
     return Validation(
         asks=len(best),
@@ -90,6 +94,7 @@ def validate(
         top1=sum(answerable) / max(len(answerable), 1),
         threshold=threshold,
         veto=round(veto, 4),
+        sure=round(sure, 4),
         decision_accuracy=accuracy,
         refusal_recall=recall,
         answered_wrongly=wrong,

@@ -5,7 +5,9 @@
    with the programme it is asked about, and the retriever's candidate units with theirs.
 2. Fine-tune a cross-encoder from the shipped MiniLM on (question, unit, answers?) pairs.
 3. On the validation writers' messages (whole writers never trained on; never an eval file),
-   calibrate the threshold at which the best unit's probability says the documents answer.
+   calibrate the threshold at which the best unit's probability says the documents answer, the
+   veto below which they are silent, and the level at which the reader is sure enough to answer
+   where the rules find nothing.
 4. Export to ONNX, quantise to int8, check the quantised model against the validation split, and
    write ``assistant/models/reader/`` (model.onnx, tokenizer.json, reader.json).
 """
@@ -265,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "input": "question [programmes asked about] / section: unit [its programme]",
             "threshold": calibrated.threshold,
             "veto": calibrated.veto,
+            "sure": calibrated.sure,
             "seed": args.seed,
             "trained_on": len(train),
             "validation_writers": list(VALIDATION_WRITERS),
@@ -274,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         export(model, args.out, card)
     quantised = validate(held_examples, onnx_scorer(args.out))  # what ships decides
-    card.update(threshold=quantised.threshold, veto=quantised.veto)
+    card.update(threshold=quantised.threshold, veto=quantised.veto, sure=quantised.sure)
     card["validation_int8"] = asdict(quantised)
     (args.out / "reader.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     logger.info("validation (int8 ONNX): %s", quantised)

@@ -144,7 +144,29 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
             holders = [d for d in top or names.texts if name.lower() in names.texts.get(d, "")]
             if len(name.split()) > 1 and len(holders) == 1:
                 return (holders[0],)
+    if not top and minimum <= 1:
+        return _named_together(tokens, names, named_institution)
     return tuple(top)
+
+
+GROUP_SIZE = 3  # at most this many programmes are named together by the words they share
+
+
+def _named_together(
+    tokens: set[str], names: ProgrammeNames, institutions: set[str]
+) -> tuple[str, ...]:
+    """ "the LLM", "the summer school", "the sustainable energy master": words of several
+    programmes' names, none of them a name of its own, name all the programmes whose names have
+    every one of them (a few at most; then which one is meant is asked)."""
+    said = {w for w in tokens if any(w in words for words in names.words.values())}
+    if not said:
+        return ()
+    group = sorted(
+        d
+        for d, words in names.words.items()
+        if said <= set(words) and (not institutions or d in institutions)
+    )
+    return tuple(group) if 2 <= len(group) <= GROUP_SIZE else ()
 
 
 def _names_only_its_own(tokens: set[str], named: set[str], names: ProgrammeNames) -> bool:

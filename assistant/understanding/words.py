@@ -8,6 +8,8 @@ import threading
 from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# Short forms written with dots read as one word: "LL.M." is "llm", "M.Sc." "msc", "Ph.D." "phd".
+_DOTTED = re.compile(r"(?<![\w.@-])(?:[a-z]{1,2}\.){1,3}[a-z]{1,2}\b\.?")
 
 
 STOPWORDS = frozenset(
@@ -29,7 +31,9 @@ _AMERICAN = re.compile(r"(?<=[a-z]{4})is(?=(e|es|ed|ing|ation|ations)\b)")  # sp
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens; hyphenated words are kept and also split (non-eea -> non, eea)."""
     tokens: list[str] = []
-    for word in _WORD.findall(_AMERICAN.sub("iz", text.lower().replace("e-mail", "email"))):
+    lowered = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text.lower())
+    lowered = lowered.replace("e-mail", "email")
+    for word in _WORD.findall(_AMERICAN.sub("iz", lowered)):
         tokens.append(word)
         if "-" in word:
             tokens.extend(part for part in word.split("-") if part)
@@ -79,6 +83,6 @@ GENERIC_WORDS = frozenset(
     alternative alternatives substitute replacement
     best better fine correct right wrong true false find found look see say said mean means
     give given gives make makes take takes taking happen happens happening work works apply
-    applying applied application
+    applying applied application credit credits ects
     """.split()  # noqa: SIM905 - a word list reads best as text
 )

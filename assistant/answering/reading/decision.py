@@ -14,6 +14,7 @@ from assistant.answering.choice import (
     rules_choice,
 )
 from assistant.answering.reading.reader import Reader, any_answers, read_evidence
+from assistant.answering.selection import FOR_GROUP
 from assistant.config import ReaderMode
 from assistant.documents.splitting import cited_text
 from assistant.retrieval.index import Evidence, RetrievalResult
@@ -30,14 +31,30 @@ def decide(
     max_quotes: int,
 ) -> Choice:
     """What the answer quotes: the rules' choice, read by the reader as ``mode`` says ("off":
-    not at all; "with_rules": its veto; "alone": its choice; otherwise its veto, and its choice
-    where it is confident). ``reader`` loads the model the first time it is needed."""
+    not at all; "with_rules": its veto, and its choice where it is sure; "alone": its choice;
+    otherwise its veto, and its choice where it is confident). ``reader`` loads the model the
+    first time it is needed."""
     ruled = rules_choice(query, result, documents, max_quotes)
     if mode == "off":
         return ruled
     shortlist = result.evidence[:candidates]
     if mode == "with_rules":
-        return vetoed(ruled, query, lambda: reaches(reader(), ruled, query, shortlist, documents))
+        kept = vetoed(ruled, query, lambda: reaches(reader(), ruled, query, shortlist, documents))
+        rescue = not ruled.answered and not ruled.ask_back
+        framed = framed_by_the_asker(query) or lists_each_group(kept)
+        if not shortlist or not (rescue or (kept.answered and not framed)):
+            return kept
+        model = reader()
+        read = read_evidence(model, query, shortlist, len(shortlist), documents)
+
+        def quoted_from(level: float) -> Callable[[], Choice]:
+            return lambda: choice_of(
+                query, reader_choice(query, read, result.evidence, level, max_quotes), documents
+            )
+
+        if rescue:
+            return rescued_by_reader(kept, read, model.sure, quoted_from(model.sure))
+        return chosen_by_reader(kept, read, model.sure, quoted_from(model.threshold))
     model = reader()
     read = read_evidence(model, query, shortlist, len(shortlist), documents)
 
@@ -95,6 +112,42 @@ def vetoed(ruled: Choice, query: Query, reaches_veto: Callable[[], bool]) -> Cho
     if ruled.answered and not per_programme and not reaches_veto():
         return DECLINED
     return ruled
+
+
+def framed_by_the_asker(query: Query) -> bool:
+    """Whether what the asker said about themselves (citizenship, study mode, a Flemish degree)
+    or an earlier question frames the answer: then the rules, which choose the fee row or the
+    list that fits it, keep their quotes (the reader reads neither)."""
+    return bool(
+        query.citizenship
+        or query.study_mode
+        or query.situation
+        or query.flemish_degree is not None
+        or query.previous
+    )
+
+
+def lists_each_group(choice: Choice) -> bool:
+    """Whether an answer gives a fact for each group of applicants ("1 March for applications of
+    non-EEA citizens", "1 June for applications of EEA citizens"): the rules' answer to a
+    question that says which group the asker is in none of, which the reader would cut to one."""
+    return sum(bool(FOR_GROUP.search(e.text)) for _, items in choice.quotes for e in items) > 1
+
+
+def rescued_by_reader(
+    ruled: Choice,
+    read: Sequence[tuple[Evidence, float]],
+    sure: float,
+    chosen: Callable[[], Choice],
+) -> Choice:
+    """Where the rules find nothing to quote (and ask nothing back) but the reader is sure a
+    sentence answers (its best probability reaches the level that at most 5% of silent
+    validation questions reach), its quotes answer: a page's own wording the rules were not
+    written for ("ECTS credits are transferred in line with students' home university policy.")."""
+    if ruled.answered or ruled.ask_back or not read or read[0][1] < sure:
+        return ruled
+    choice = chosen()
+    return choice if choice.answered else ruled
 
 
 def chosen_by_reader(

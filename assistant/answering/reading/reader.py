@@ -39,6 +39,7 @@ class ReaderCard:
     max_length: int
     threshold: float  # a unit at or above this probability answers the question
     veto: float = 0.0  # below this best probability, the documents are silent (few answerable are)
+    sure: float = 1.0  # from this best probability on, few silent questions: the reader's quotes
     seed: int = 0
     trained_on: int = 0  # training questions
 
@@ -50,6 +51,7 @@ class ReaderCard:
                 max_length=int(raw["max_length"]),
                 threshold=float(raw["threshold"]),
                 veto=float(raw.get("veto", raw["threshold"])),
+                sure=float(raw.get("sure", 1.0)),
                 seed=int(raw.get("seed", 0)),
                 trained_on=int(raw.get("trained_on", 0)),
             )
@@ -121,6 +123,10 @@ class Reader:
     @property
     def veto(self) -> float:
         return self.card.veto
+
+    @property
+    def sure(self) -> float:
+        return self.card.sure
 
     def score(self, question: str, passages: Sequence[str]) -> list[float]:
         """The probability that each passage answers the question. Each pair is read on its
