@@ -45,6 +45,10 @@ def decide(
         if not shortlist or not (rescue or (kept.answered and not framed)):
             return kept
         model = reader()
+        if not rescue and any_answers(
+            model, query, _quoted(kept, shortlist), documents, (), model.sure
+        ):
+            return kept  # the reader is sure of a quote of the rules: they keep theirs
         read = read_evidence(model, query, shortlist, len(shortlist), documents)
 
         def quoted_from(level: float) -> Callable[[], Choice]:
@@ -112,6 +116,12 @@ def vetoed(ruled: Choice, query: Query, reaches_veto: Callable[[], bool]) -> Cho
     if ruled.answered and not per_programme and not reaches_veto():
         return DECLINED
     return ruled
+
+
+def _quoted(choice: Choice, shortlist: Sequence[Evidence]) -> list[Evidence]:
+    """The candidates a choice quotes."""
+    quoted = set(choice.quoted)
+    return [e for e in shortlist if (e.doc_id, cited_text(e.text)) in quoted]
 
 
 def framed_by_the_asker(query: Query) -> bool:
