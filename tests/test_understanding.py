@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -295,3 +296,59 @@ def test_words_shared_by_many_names_or_said_in_a_programmes_widget_name_no_group
 )
 def test_a_short_form_written_with_dots_is_read_as_one_word(written: str, read: list[str]) -> None:
     assert tokenize(written) == read
+
+
+_NAMED_IN_A_FRESH_PROCESS = """
+import json, sys
+sys.path.insert(0, "tests")
+from test_understanding import _names_of
+from assistant.understanding.programmes import detect_programmes
+names = _names_of("corpus", "eval/testbed")
+print(json.dumps([detect_programmes(q, names) for q in json.loads(sys.argv[1])]))
+"""
+
+
+def test_the_same_words_name_the_same_programmes_in_the_same_order_in_every_process() -> None:
+    # the order matters: the reader reads the first programmes named with the question
+    import json
+    import subprocess
+    import sys
+
+    from assistant.config import PROJECT_ROOT
+
+    questions = [
+        "How long is the train ride from Brussels Airport to Leuven?",
+        "Is the Leiden application date fixed yet?",
+        "what does the master cost in leuven?",
+        "the LLM in Leiden or the one in Ghent: which starts first?",
+    ]
+
+    def named(seed: int) -> list[list[str]]:
+        run = subprocess.run(
+            [sys.executable, "-c", _NAMED_IN_A_FRESH_PROCESS, json.dumps(questions)],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(run.stdout)
+
+    first = named(0)
+    assert any(len(programmes) > 1 for programmes in first), "a question names several"
+    assert all(named(seed) == first for seed in (1, 2, 3))
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [("Gent", "Ghent"), ("Lueven", "Leuven"), ("Leidn", "Leiden")],
+)
+def test_a_city_in_its_own_language_or_misspelt_names_what_its_english_name_does(
+    written: str, name: str
+) -> None:
+    grown = _names_of("corpus", "eval/testbed")
+
+    for question in ["Is the LLM in {} taught in English?", "deadline for the {} master?"]:
+        expected = detect_programmes(question.format(name), grown)
+        assert expected
+        assert detect_programmes(question.format(written), grown) == expected

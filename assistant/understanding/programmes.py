@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from assistant.tables import read_table
 from assistant.understanding.applicant import detect_situation
 from assistant.understanding.words import GENERIC_WORDS, content_terms, stems, tokenize
 
@@ -87,9 +88,16 @@ _ABBREVIATIONS = (
 )
 
 
+_PLACES = tuple(
+    (re.compile(rf"\b{re.escape(row.required('written'))}\b", re.IGNORECASE), row.required("name"))
+    for row in read_table("place-names.csv", ["name", "written"])
+)
+
+
 def spelled_out(text: str) -> str:
-    """Short forms applicants write ("biomed", "postgrad") as the documents spell them."""
-    for pattern, full in _ABBREVIATIONS:
+    """Short forms applicants write ("biomed", "postgrad") and cities in another language or
+    misspelt ("Gent", "Lueven") as the documents spell them."""
+    for pattern, full in (*_ABBREVIATIONS, *_PLACES):
         text = pattern.sub(full, text)
     return text
 
@@ -120,7 +128,7 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
     named_institution = {d for d, words in names.institutions.items() if tokens & set(words)}
     for doc_id in names.phrases:
         weights = names.words[doc_id]
-        score = 3 * (doc_id in named) + sum(weights[w] for w in tokens if w in weights)
+        score = 3 * (doc_id in named) + sum(weights[w] for w in sorted(tokens) if w in weights)
         if score and doc_id in named_institution:
             score += 1  # "the Leiden research master": the institution and a word of the name
         if score:
@@ -132,9 +140,9 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
         scores = {d: s for d, s in scores.items() if d in named_institution}
         if not scores and _names_only_its_own(tokens, named_institution, names):
             # "Is the Leiden deadline fixed yet?": the institution's programmes, each of them
-            scores = {d: 1.0 for d in named_institution}
+            scores = {d: 1.0 for d in names.phrases if d in named_institution}
     if len(in_full & set(scores)) > 1:  # programmes named in full are all meant
-        return tuple(sorted(in_full & set(scores), key=lambda d: -scores[d]))
+        return tuple(d for d in _by_score(scores) if d in in_full)
     best = max(scores.values(), default=0.0)
     top = [d for d, s in scores.items() if s == best] if best >= minimum else []
     if len(top) != 1:
@@ -147,6 +155,12 @@ def detect_programmes(text: str, names: ProgrammeNames, minimum: float = 1) -> t
     if not top and minimum <= 1:
         return _named_together(tokens, names, named_institution)
     return tuple(top)
+
+
+def _by_score(scores: dict[str, float]) -> list[str]:
+    """The documents scored, the highest first; equal scores in the corpus's order (``scores``
+    is built in it), so the same words name the same programmes first in every process."""
+    return sorted(scores, key=lambda d: -scores[d])
 
 
 GROUP_SIZE = 3  # at most this many programmes are named together by the words they share
