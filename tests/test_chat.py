@@ -131,6 +131,36 @@ def test_a_condition_before_the_question_is_not_split_off() -> None:
     assert questions == ["If I do the BME postgrad part-time, do I pay the same fee in year two?"]
 
 
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "I hold a B.Sc. in physics, can I apply?",
+        "My GPA is 3.1 out of 4, do I qualify for the Leiden master?",
+        "I'm from Pakistan, what documents do I need?",
+    ],
+)
+def test_what_the_asker_says_of_themselves_stays_with_the_question_it_leads_to(asked: str) -> None:
+    assert split_email(asked)[0] == [asked]
+
+
+def test_a_request_before_a_question_is_an_ask_of_its_own() -> None:
+    questions, _ = split_email("I'd like to know the fee, and when is the deadline?")
+
+    assert questions == ["I'd like to know the fee?", "when is the deadline?"]
+
+
+def test_a_statement_before_a_question_does_not_join_the_asks_that_follow() -> None:
+    questions, _ = split_email(
+        "I'm new to the BME postgraduate programme. Which faculty runs it, and on which campus "
+        "are the classes?"
+    )
+
+    assert questions == [
+        "I'm new to the BME postgraduate programme. Which faculty runs it?",
+        "on which campus are the classes?",
+    ]
+
+
 def test_two_questions_in_one_sentence_are_answered_as_two(assistant: Assistant) -> None:
     answer = assistant.ask(
         "What is the non-EEA fee for the BME postgrad, and when is the non-EEA deadline?"

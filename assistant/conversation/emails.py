@@ -89,6 +89,7 @@ _BARE_QUESTION = re.compile(
     rf"{_IN_SENTENCE}*(?=[.!]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_ONE_CLAUSE = re.compile(rf"(?:(?![:;]|\s[-–—]\s){_IN_SENTENCE})*")  # no sentence ends in it
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 
 
@@ -180,11 +181,27 @@ _SUBORDINATE = re.compile(  # "If I go part-time, ..."; not "When will ..."
 )
 
 
+# "I hold a B.Sc. in physics, can I apply?": what the asker says of themselves, before the
+# question it is the premise of; not "I'd like to know the fee, and when ...", which asks.
+_ABOUT_THE_ASKER = re.compile(
+    r"^(i|i'm|im|i've|i am|i have|my|we|we're|we've|our)\b"
+    r"(?!.*\b(know|wonder|wondering|ask|asking|find out|curious|tell|learn|like|want|need)\b)",
+    re.IGNORECASE,
+)
+
+
+def _premise(part: str) -> bool:
+    """Whether the first part of a question is one clause about the asker, nothing before it
+    (not "I'm new here. Which faculty runs it", whose question is its own)."""
+    return bool(_ABOUT_THE_ASKER.match(part)) and bool(_ONE_CLAUSE.fullmatch(part))
+
+
 def _sub_questions(sentence: str) -> list[str]:
     """'What is the deadline, and how much is the fee?' asks two things; answer each.
-    'If I go part-time, do I pay less?' asks one: its first part is a condition."""
+    'If I go part-time, do I pay less?' asks one: its first part is a condition; so does 'I
+    hold a B.Sc. in physics, can I apply?': its first part is about the asker."""
     parts = [p.strip(" ,") for p in _JOINED.split(sentence) if p.strip(" ,")]
-    if len(parts) > 1 and _SUBORDINATE.match(parts[0]):
+    if len(parts) > 1 and (_SUBORDINATE.match(parts[0]) or _premise(parts[0])):
         parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]
     return [p if p.endswith("?") else p + "?" for p in parts] if len(parts) > 1 else [sentence]
 
