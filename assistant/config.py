@@ -94,7 +94,27 @@ class Settings(BaseSettings):
     reader_dir: Path | None = Field(
         default=None, description="Folder of a reader model; default: the one shipped."
     )
-    reader_candidates: int = Field(default=16, ge=1, le=64)
+    reader_candidates: int = Field(
+        default=16,
+        ge=1,
+        le=64,
+        description="The best units retrieved that the reader's veto reads.",
+    )
+    reader_workers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Candidates the reader reads at once, each on a core of its own (the same "
+        "probabilities as one at a time, sooner where cores are free).",
+    )
+    reader_choice_candidates: int = Field(
+        default=16,
+        ge=1,
+        le=64,
+        description="Of those, the best that the reader reads to choose its own quotes by default "
+        "(with the rules' quotes); each costs about 10 ms where the reader is not sure of the "
+        "rules' quotes.",
+    )
 
     top_k: int = Field(default=5, ge=1, le=50)
     max_quotes: int = Field(default=3, ge=1, le=10)

@@ -83,6 +83,48 @@ def test_a_pairs_probability_does_not_depend_on_the_passages_read_beside_it() ->
     assert alone == beside
 
 
+def test_a_reader_for_one_ask_remembers_what_it_read_and_gives_the_same_probabilities() -> None:
+    reader = load_reader()
+    fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
+    passages = [
+        unit_passage(text, fee, "", (), bme)
+        for text in (
+            "non-EEA student: 4400 euro (full-time registration)",
+            "EEA student: 1100 euro (full-time registration)",
+        )
+    ]
+    question = reader_question("How much is the BME postgraduate for non-EEA students?", None, bme)
+    once = reader.for_one_ask()
+
+    assert once.score(question, passages) == reader.score(question, passages)
+    assert once.score(question, passages[::-1]) == reader.score(question, passages)[::-1]
+    assert once.any_reaches(question, passages, reader.threshold) == reader.any_reaches(
+        question, passages, reader.threshold
+    )
+    assert load_reader() is reader  # the shared reader remembers nothing of it
+
+
+def test_candidates_read_at_once_get_the_probabilities_they_get_one_after_another() -> None:
+    serial, parallel = Reader(DEFAULT_READER_DIR, workers=1), Reader(DEFAULT_READER_DIR, workers=2)
+    fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
+    passages = [
+        unit_passage(text, fee, "", (), bme)
+        for text in (
+            "The strict deadlines applied by this postgraduate programme are:",
+            "non-EEA student: 4400 euro (full-time registration)",
+            "EEA student: 1100 euro (full-time registration)",
+            "Contact Ms. Valérie Karlshausen for practical information.",
+            "A fulltime programme takes 1 academic year.",
+        )
+    ]
+    question = reader_question("How much is the BME postgraduate for non-EEA students?", None, bme)
+
+    scores = serial.score(question, passages)
+    assert parallel.score(question, passages) == scores
+    for floor in (min(scores), sorted(scores)[2], max(scores), max(scores) + 0.01):
+        assert parallel.any_reaches(question, passages, floor) == (max(scores) >= floor)
+
+
 def test_the_veto_stops_reading_at_the_first_answer_and_decides_as_if_it_read_all() -> None:
     reader = load_reader()
     fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING, Literal
 
 from assistant.answering.answer import Answer, Citation
@@ -29,7 +29,7 @@ from assistant.conversation.replies import (
 )
 from assistant.documents.corpus import GENERAL, document_text
 from assistant.errors import InputError, MessageTooLongError
-from assistant.understanding.language import served_languages_note
+from assistant.understanding.language import load_language_models, served_languages_note
 from assistant.understanding.query import Query, detect_programmes, read_after, understand
 
 if TYPE_CHECKING:
@@ -143,10 +143,18 @@ class Assistant:
         today = self.settings.current_date()
         mode = mode or self.settings.reader
         candidates, docs = self.settings.reader_candidates, index.documents
+        reader = cache(lambda: self.reader().for_one_ask())  # each pair read once per ask
         choice = decide(
-            query, result, docs, mode, self.reader, candidates, self.settings.max_quotes
+            query,
+            result,
+            docs,
+            mode,
+            reader,
+            candidates,
+            self.settings.max_quotes,
+            self.settings.reader_choice_candidates,
         )
-        sure = partial(documents_sure, choice, query, result, docs, mode, self.reader, candidates)
+        sure = partial(documents_sure, choice, query, result, docs, mode, reader, candidates)
         choice = or_office_answer(choice, query, self.office, today, sure)
         draft = compose_answer(query, choice, result.documents, docs, today, continuing)
         return query, replace(draft, standalone_question=_standalone(query))
@@ -177,6 +185,7 @@ class Assistant:
         return load_reader(
             str(self.settings.reader_dir) if self.settings.reader_dir else None,
             self.settings.torch_threads,
+            self.settings.reader_workers,
         )
 
     def _answers(self, asks: Sequence[Ask], mode: ReaderMode | None = None) -> list[Answer]:
@@ -389,7 +398,13 @@ def build_assistant(settings: Settings) -> Assistant:
 
 
 def warm_up(assistant: Assistant) -> SearchIndex:
-    """Load the model and the index now rather than on the first question."""
+    """Load the models and the index now rather than on the first question."""
     index = assistant.retriever.index()
     index.embed("warm up")
+    load_language_models()
+    assistant.small_talk()  # embeds its examples
+    if assistant.settings.reader != "off":
+        assistant.reader()
+    if assistant.office is not None:
+        assistant.office.model  # noqa: B018 - the property loads the matcher
     return index

@@ -152,7 +152,9 @@ _detector_lock = threading.Lock()
 
 
 def _language_detector() -> LanguageDetector:
-    """lingua's detector for the served and the other languages, built once on first use."""
+    """lingua's detector for the served and the other languages, built once on first use with
+    its language models loaded (about a second; loaded lazily instead, the first long question
+    would wait for them)."""
     global _detector
     if _detector is None:
         with _detector_lock:
@@ -161,10 +163,19 @@ def _language_detector() -> LanguageDetector:
                 from lingua import LanguageDetectorBuilder
 
                 languages = ("ENGLISH", "DUTCH", *_OTHER_LANGUAGES)
-                _detector = LanguageDetectorBuilder.from_languages(
-                    *(getattr(LinguaLanguage, name) for name in languages)
-                ).build()
+                _detector = (
+                    LanguageDetectorBuilder.from_languages(
+                        *(getattr(LinguaLanguage, name) for name in languages)
+                    )
+                    .with_preloaded_language_models()
+                    .build()
+                )
     return _detector
+
+
+def load_language_models() -> None:
+    """Load what telling the languages apart needs now, rather than on the first question."""
+    _language_detector()
 
 
 @lru_cache(maxsize=1024)  # asked of one message by detection, search terms and the note

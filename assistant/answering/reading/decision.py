@@ -29,11 +29,14 @@ def decide(
     reader: Callable[[], Reader],
     candidates: int,
     max_quotes: int,
+    choosing: int | None = None,
 ) -> Choice:
     """What the answer quotes: the rules' choice, read by the reader as ``mode`` says ("off":
     not at all; "with_rules": its veto, and its choice where it is sure; "alone": its choice;
     otherwise its veto, and its choice where it is confident). ``reader`` loads the model the
-    first time it is needed."""
+    first time it is needed. The veto reads the best ``candidates`` units retrieved; where the
+    reader may choose with the rules ("with_rules"), it chooses among the best ``choosing`` of
+    them (default: all) and the rules' quotes."""
     ruled = rules_choice(query, result, documents, max_quotes)
     if mode == "off":
         return ruled
@@ -49,7 +52,8 @@ def decide(
             model, query, _quoted(kept, shortlist), documents, (), model.sure
         ):
             return kept  # the reader is sure of a quote of the rules: they keep theirs
-        read = read_evidence(model, query, shortlist, len(shortlist), documents)
+        among = to_choose_from(kept, shortlist, choosing)
+        read = read_evidence(model, query, among, len(among), documents)
 
         def quoted_from(level: float) -> Callable[[], Choice]:
             return lambda: choice_of(
@@ -122,6 +126,16 @@ def _quoted(choice: Choice, shortlist: Sequence[Evidence]) -> list[Evidence]:
     """The candidates a choice quotes."""
     quoted = set(choice.quoted)
     return [e for e in shortlist if (e.doc_id, cited_text(e.text)) in quoted]
+
+
+def to_choose_from(
+    choice: Choice, shortlist: Sequence[Evidence], choosing: int | None
+) -> list[Evidence]:
+    """The units the reader chooses its quotes among: the best ``choosing`` retrieved (all of
+    the shortlist when None), and any the rules quote beyond them (the veto has read those)."""
+    if choosing is None or choosing >= len(shortlist):
+        return list(shortlist)
+    return [*shortlist[:choosing], *_quoted(choice, shortlist[choosing:])]
 
 
 def framed_by_the_asker(query: Query) -> bool:

@@ -9,9 +9,12 @@ Loaded on first use with ONNX Runtime and the tokenizers library; no torch, no d
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +25,8 @@ from assistant.documents.splitting import cited_text, table_cells, unit_display
 from assistant.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from tokenizers import Encoding
+
     from assistant.retrieval.index import Evidence
     from assistant.understanding.query import Query
 
@@ -95,9 +100,11 @@ def programme_label(meta: Mapping[str, str]) -> str:
 
 class Reader:
     """Scores (question, passage) pairs; thread-safe (ONNX Runtime's sessions and the tokenizer's
-    encoding are), one session per process."""
+    encoding are), one session per process. ``threads``: each pair's reading; ``workers``: pairs
+    read at once, one per core, for one question at a time (while the pool reads for one, the
+    others read theirs one pair after another: no question waits behind all the others' pairs)."""
 
-    def __init__(self, folder: Path, threads: int = 1) -> None:
+    def __init__(self, folder: Path, threads: int = 1, workers: int = 1) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -115,6 +122,18 @@ class Reader:
             raise ConfigurationError(f"cannot load the reader from {folder}: {exc}") from exc
         self.tokenizer.enable_truncation(self.card.max_length, direction="left")
         self._inputs = {i.name for i in self.session.get_inputs()}
+        self._read: dict[tuple[str, str], float] | None = None
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(workers, "reader") if workers > 1 else None
+        self._pool_free = threading.Semaphore()  # copies for one ask share the pool and this
+
+    def for_one_ask(self) -> Reader:
+        """This reader, remembering what it reads while one ask is decided: its veto, its sure
+        level and its choice read some pairs more than once, and each pair is read on its own,
+        so a remembered probability is the one a second reading would give."""
+        reading = copy.copy(self)
+        reading._read = {}
+        return reading
 
     @property
     def threshold(self) -> float:
@@ -132,40 +151,57 @@ class Reader:
         """The probability that each passage answers the question. Each pair is read on its
         own, unpadded: the int8 model quantises its activations per input, so a pair read in a
         batch would get a probability that depends on the passages beside it."""
+        read = self._read
+        if read is None:
+            return self._probabilities(question, passages)
+        unread = [p for p in dict.fromkeys(passages) if (question, p) not in read]
+        probabilities = self._probabilities(question, unread)
+        read.update(zip([(question, p) for p in unread], probabilities, strict=True))
+        return [read[(question, p)] for p in passages]
+
+    def _probabilities(self, question: str, passages: Sequence[str]) -> list[float]:
         if not passages:
             return []
         import numpy as np
 
         encodings = self.tokenizer.encode_batch([(question, p) for p in passages])
-        logits = np.array(
-            [
-                self.session.run(
-                    None,
-                    {
-                        name: np.array([values], dtype=np.int64)
-                        for name, values in (
-                            ("input_ids", e.ids),
-                            ("attention_mask", e.attention_mask),
-                            ("token_type_ids", e.type_ids),
-                        )
-                        if name in self._inputs
-                    },
-                )[0].reshape(-1)[0]
-                for e in encodings
-            ]
-        )
+        if self._pool is not None and len(encodings) > 1 and self._pool_free.acquire(False):
+            try:
+                logits = np.array(list(self._pool.map(self._logit, encodings)))
+            finally:
+                self._pool_free.release()
+        else:
+            logits = np.array([self._logit(e) for e in encodings])
         return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
 
+    def _logit(self, encoding: Encoding) -> object:
+        import numpy as np
+
+        inputs = {
+            name: np.array([values], dtype=np.int64)
+            for name, values in (
+                ("input_ids", encoding.ids),
+                ("attention_mask", encoding.attention_mask),
+                ("token_type_ids", encoding.type_ids),
+            )
+            if name in self._inputs
+        }
+        return self.session.run(None, inputs)[0].reshape(-1)[0]
+
     def any_reaches(self, question: str, passages: Sequence[str], floor: float) -> bool:
-        """Whether any passage gets at least ``floor``: read one at a time, stopping at the first
-        that does (the same answer as scoring them all, since each pair is read on its own)."""
-        return any(self.score(question, [passage])[0] >= floor for passage in passages)
+        """Whether any passage gets at least ``floor``: the first read alone (usually a quote
+        that reaches it), then as many at a time as there are workers, stopping at the first
+        group where one does (the same answer as scoring them all: each pair is read on its
+        own)."""
+        step = self.workers
+        groups = [passages[:1], *(passages[i : i + step] for i in range(1, len(passages), step))]
+        return any(max(self.score(question, group)) >= floor for group in groups if group)
 
 
 @lru_cache(maxsize=2)
-def load_reader(folder: str | None = None, threads: int = 1) -> Reader:
+def load_reader(folder: str | None = None, threads: int = 1, workers: int = 1) -> Reader:
     """The reader in ``folder`` (default: the one shipped with the package), loaded once."""
-    return Reader(Path(folder) if folder else DEFAULT_READER_DIR, threads)
+    return Reader(Path(folder) if folder else DEFAULT_READER_DIR, threads, workers)
 
 
 Documents = Mapping[str, Mapping[str, str]]
