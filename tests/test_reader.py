@@ -83,17 +83,24 @@ def test_a_pairs_probability_does_not_depend_on_the_passages_read_beside_it() ->
     assert alone == beside
 
 
+BME_LABEL = "Postgraduate Programme in Biomedical Engineering, KU Leuven"
+BME_FEE_QUESTION = reader_question(
+    "How much is the BME postgraduate for non-EEA students?", None, BME_LABEL
+)
+
+
+def bme_fee_passages(*texts: str) -> list[str]:
+    """Units of the BME postgraduate's fee section as the reader reads them."""
+    return [unit_passage(text, "Tuition fee", "", (), BME_LABEL) for text in texts]
+
+
 def test_a_reader_for_one_ask_remembers_what_it_read_and_gives_the_same_probabilities() -> None:
     reader = load_reader()
-    fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
-    passages = [
-        unit_passage(text, fee, "", (), bme)
-        for text in (
-            "non-EEA student: 4400 euro (full-time registration)",
-            "EEA student: 1100 euro (full-time registration)",
-        )
-    ]
-    question = reader_question("How much is the BME postgraduate for non-EEA students?", None, bme)
+    passages = bme_fee_passages(
+        "non-EEA student: 4400 euro (full-time registration)",
+        "EEA student: 1100 euro (full-time registration)",
+    )
+    question = BME_FEE_QUESTION
     once = reader.for_one_ask()
 
     assert once.score(question, passages) == reader.score(question, passages)
@@ -106,37 +113,28 @@ def test_a_reader_for_one_ask_remembers_what_it_read_and_gives_the_same_probabil
 
 def test_candidates_read_at_once_get_the_probabilities_they_get_one_after_another() -> None:
     serial, parallel = Reader(DEFAULT_READER_DIR, workers=1), Reader(DEFAULT_READER_DIR, workers=2)
-    fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
-    passages = [
-        unit_passage(text, fee, "", (), bme)
-        for text in (
-            "The strict deadlines applied by this postgraduate programme are:",
-            "non-EEA student: 4400 euro (full-time registration)",
-            "EEA student: 1100 euro (full-time registration)",
-            "Contact Ms. Valérie Karlshausen for practical information.",
-            "A fulltime programme takes 1 academic year.",
-        )
-    ]
-    question = reader_question("How much is the BME postgraduate for non-EEA students?", None, bme)
+    passages = bme_fee_passages(
+        "The strict deadlines applied by this postgraduate programme are:",
+        "non-EEA student: 4400 euro (full-time registration)",
+        "EEA student: 1100 euro (full-time registration)",
+        "Contact Ms. Valérie Karlshausen for practical information.",
+        "A fulltime programme takes 1 academic year.",
+    )
 
-    scores = serial.score(question, passages)
-    assert parallel.score(question, passages) == scores
+    scores = serial.score(BME_FEE_QUESTION, passages)
+    assert parallel.score(BME_FEE_QUESTION, passages) == scores
     for floor in (min(scores), sorted(scores)[2], max(scores), max(scores) + 0.01):
-        assert parallel.any_reaches(question, passages, floor) == (max(scores) >= floor)
+        assert parallel.any_reaches(BME_FEE_QUESTION, passages, floor) == (max(scores) >= floor)
 
 
 def test_the_veto_stops_reading_at_the_first_answer_and_decides_as_if_it_read_all() -> None:
     reader = load_reader()
-    fee, bme = "Tuition fee", "Postgraduate Programme in Biomedical Engineering, KU Leuven"
-    passages = [
-        unit_passage(text, fee, "", (), bme)
-        for text in (
-            "The strict deadlines applied by this postgraduate programme are:",
-            "non-EEA student: 4400 euro (full-time registration)",
-            "Contact Ms. Valérie Karlshausen for practical information.",
-        )
-    ]
-    question = reader_question("How much is the BME postgraduate for non-EEA students?", None, bme)
+    passages = bme_fee_passages(
+        "The strict deadlines applied by this postgraduate programme are:",
+        "non-EEA student: 4400 euro (full-time registration)",
+        "Contact Ms. Valérie Karlshausen for practical information.",
+    )
+    question = BME_FEE_QUESTION
     scores = reader.score(question, passages)
 
     for floor in (min(scores) - 0.01, reader.veto, max(scores), max(scores) + 0.01):
