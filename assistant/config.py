@@ -100,6 +100,14 @@ class Settings(BaseSettings):
         le=64,
         description="The best units retrieved that the reader's veto reads.",
     )
+    concurrent_answers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Questions answered at once in one process (default: one per core). The "
+        "others wait their turn, so under load a long question is not slowed by every short one "
+        "beside it.",
+    )
     reader_workers: int = Field(
         default=2,
         ge=1,

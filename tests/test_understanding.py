@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.conversation.assistant import Assistant
+from assistant.config import Settings
+from assistant.conversation.assistant import Assistant, build_assistant
 from assistant.understanding.programmes import ProgrammeNames
 from assistant.understanding.query import (
     asked_subject,
@@ -144,6 +145,24 @@ def test_stemming_gives_the_same_stems_from_many_threads_at_once() -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda _: stems(text), range(400)))
     assert all(result == expected for result in results)
+
+
+def test_questions_asked_at_once_beyond_the_answers_allowed_wait_their_turn_for_theirs(
+    index_settings: Settings,
+) -> None:
+    one_at_a_time = build_assistant(index_settings.model_copy(update={"concurrent_answers": 1}))
+    questions = [
+        "What is the fee of the BME postgrad for non-EEA students?",
+        "When is the deadline for the Leiden biomedical research master?",
+        "hello!",
+        "Is there student housing in Leuven?",
+    ]
+    alone = [one_at_a_time.ask(q).text for q in questions]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda q: one_at_a_time.ask(q).text, questions * 4))
+
+    assert together == alone * 4
 
 
 def test_compulsory_courses_are_no_admission_question() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING, Literal
 
-from assistant.answering.answer import Answer, Citation
+from assistant.answering.answer import Answer
 from assistant.answering.llm.backend import text_deltas
 from assistant.answering.office import OfficeAnswers, or_office_answer
 from assistant.answering.reading.decision import decide, documents_sure
@@ -27,6 +29,7 @@ from assistant.conversation.replies import (
     render_reply,
     with_note,
 )
+from assistant.conversation.turns import Ask, ProgrammeInfo, ReplyDraft, Turn
 from assistant.documents.corpus import GENERAL, document_text
 from assistant.errors import InputError, MessageTooLongError
 from assistant.understanding.language import load_language_models, served_languages_note
@@ -39,51 +42,6 @@ if TYPE_CHECKING:
     from assistant.retrieval.retriever import HybridRetriever
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Turn:
-    role: Literal["user", "assistant"]
-    content: str
-
-
-@dataclass(frozen=True)
-class ReplyDraft:
-    """A reply to an applicant's email, for staff to check, complete and send."""
-
-    text: str
-    questions: tuple[str, ...]
-    answers: tuple[Answer, ...]
-    unanswered: tuple[str, ...]
-
-    @property
-    def citations(self) -> tuple[Citation, ...]:
-        seen: dict[tuple[str, str], Citation] = {}
-        for answer in self.answers:
-            for citation in answer.citations:
-                seen.setdefault((citation.source, citation.quote), citation)
-        return tuple(seen.values())
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One question of a message, with what the message and the conversation say around it."""
-
-    text: str  # what is read: the message, or one of its questions with the message's context
-    asked: str = ""  # the question alone, when the message asks several
-    history: tuple[Turn, ...] = ()
-    programme: str | None = None  # the widget's or picker's, or the one the message names
-    background: Query | None = None  # who asks, read from the rest of an e-mail
-
-
-@dataclass(frozen=True)
-class ProgrammeInfo:
-    id: str
-    title: str
-    institution: str
-    programme: str
-    kind: str
-    academic_year: str | None
 
 
 class Assistant:
@@ -103,6 +61,8 @@ class Assistant:
         self.office = office  # the admissions office's saved answers, where documents are silent
         self.unanswered = unanswered  # where questions nothing answers are kept for staff
         self._small_talk: SmallTalk | None = None
+        # questions answered at once: the others wait their turn rather than share the cores
+        self._turns = threading.BoundedSemaphore(settings.concurrent_answers or os.cpu_count() or 1)
 
     # -- questions --------------------------------------------------------------------------
 
@@ -129,7 +89,18 @@ class Assistant:
         ``continuing``: the programme the previous answer to the same message was about;
         ``mode``: how the reader takes part (default: the ``reader`` setting); ``earlier``: the
         ask before this one in the same message, as understood. Returns the question as
-        understood with its extractive answer."""
+        understood with its extractive answer. Where as many asks as ``concurrent_answers`` are
+        being answered, it waits its turn."""
+        with self._turns:
+            return self._answer(ask, continuing, mode, earlier)
+
+    def _answer(
+        self,
+        ask: Ask,
+        continuing: str | None,
+        mode: ReaderMode | None,
+        earlier: Query | None,
+    ) -> tuple[Query, Answer]:
         query = self._understood(ask)
         if earlier is not None:
             query = read_after(query, earlier)
