@@ -100,13 +100,13 @@ class Settings(BaseSettings):
         le=64,
         description="The best units retrieved that the reader's veto reads.",
     )
-    concurrent_answers: int | None = Field(
-        default=None,
+    reader_choice_candidates: int = Field(
+        default=16,
         ge=1,
-        le=256,
-        description="Questions answered at once in one process (default: one per core). The "
-        "others wait their turn, so under load a long question is not slowed by every short one "
-        "beside it.",
+        le=64,
+        description="Of those, the best that the reader reads to choose its own quotes by default "
+        "(with the rules' quotes); each costs about 10 ms where the reader is not sure of the "
+        "rules' quotes.",
     )
     reader_workers: int = Field(
         default=2,
@@ -115,13 +115,13 @@ class Settings(BaseSettings):
         description="Candidates the reader reads at once, each on a core of its own (the same "
         "probabilities as one at a time, sooner where cores are free).",
     )
-    reader_choice_candidates: int = Field(
-        default=16,
+    concurrent_answers: int | None = Field(
+        default=None,
         ge=1,
-        le=64,
-        description="Of those, the best that the reader reads to choose its own quotes by default "
-        "(with the rules' quotes); each costs about 10 ms where the reader is not sure of the "
-        "rules' quotes.",
+        le=256,
+        description="Questions answered at once in one process (default: one per core). The "
+        "others wait their turn, so under load a long question is not slowed by every short one "
+        "beside it.",
     )
 
     top_k: int = Field(default=5, ge=1, le=50)
