@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import cache, lru_cache, partial
@@ -30,6 +29,7 @@ from assistant.conversation.replies import (
     with_note,
 )
 from assistant.conversation.turns import Ask, ProgrammeInfo, ReplyDraft, Turn
+from assistant.conversation.waiting import FirstComeTurns
 from assistant.documents.corpus import GENERAL, document_text
 from assistant.errors import InputError, MessageTooLongError
 from assistant.understanding.language import load_language_models, served_languages_note
@@ -62,7 +62,7 @@ class Assistant:
         self.unanswered = unanswered  # where questions nothing answers are kept for staff
         self._small_talk: SmallTalk | None = None
         # questions answered at once: the others wait their turn rather than share the cores
-        self._turns = threading.BoundedSemaphore(settings.concurrent_answers or os.cpu_count() or 1)
+        self._turns = FirstComeTurns(settings.concurrent_answers or os.cpu_count() or 1)
 
     # -- questions --------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ class Assistant:
         ``mode``: how the reader takes part (default: the ``reader`` setting); ``earlier``: the
         ask before this one in the same message, as understood. Returns the question as
         understood with its extractive answer. Where as many asks as ``concurrent_answers`` are
-        being answered, it waits its turn."""
+        being answered, it waits its turn, first come first served."""
         with self._turns:
             return self._answer(ask, continuing, mode, earlier)
 
@@ -161,14 +161,17 @@ class Assistant:
 
     def _answers(self, asks: Sequence[Ask], mode: ReaderMode | None = None) -> list[Answer]:
         """The answers to the asks of one message, each going on from the one before, each
-        phrased by the backend (as it stands, without an LLM)."""
-        answers: list[Answer] = []
+        phrased by the backend (as it stands, without an LLM). A message waits its turn once,
+        however many asks it holds; the phrasing comes after its turn."""
+        drafts: list[tuple[Query, Answer]] = []
         earlier: Query | None = None
-        for ask in asks:
-            previous = answers[-1].programme if answers and answers[-1].answered else None
-            earlier, answer = self.answer(ask, previous, mode, earlier)
-            answers.append(self.backend.phrase(earlier.text, _noting_unanswered(ask, answer)))
-        return answers
+        with self._turns:
+            for ask in asks:
+                last = drafts[-1][1] if drafts else None
+                previous = last.programme if last is not None and last.answered else None
+                earlier, draft = self._answer(ask, previous, mode, earlier)
+                drafts.append((earlier, _noting_unanswered(ask, draft)))
+        return [self.backend.phrase(query.text, draft) for query, draft in drafts]
 
     def ask(
         self, message: str, history: Sequence[Turn] = (), programme: str | None = None
