@@ -127,6 +127,26 @@ def test_candidates_read_at_once_get_the_probabilities_they_get_one_after_anothe
         assert parallel.any_reaches(BME_FEE_QUESTION, passages, floor) == (max(scores) >= floor)
 
 
+def test_while_another_question_holds_the_workers_the_veto_reads_one_pair_at_a_time() -> None:
+    parallel = Reader(DEFAULT_READER_DIR, workers=2)
+    passages = bme_fee_passages(
+        "The strict deadlines applied by this postgraduate programme are:",
+        "non-EEA student: 4400 euro (full-time registration)",
+        "Contact Ms. Valérie Karlshausen for practical information.",
+    )
+    scores = parallel.score(BME_FEE_QUESTION, passages)
+    floor = scores[1]
+    assert scores[0] < floor  # the second passage is the first to reach it
+
+    free, busy = parallel.for_one_ask(), parallel.for_one_ask()
+    assert free.any_reaches(BME_FEE_QUESTION, passages, floor)
+    with parallel._pool_taken:  # another question is reading with the workers
+        assert busy.any_reaches(BME_FEE_QUESTION, passages, floor)
+
+    assert len(free._read or {}) == 3  # the first alone, then the next two together
+    assert len(busy._read or {}) == 2  # one by one: it stops where one reaches the floor
+
+
 def test_the_veto_stops_reading_at_the_first_answer_and_decides_as_if_it_read_all() -> None:
     reader = load_reader()
     passages = bme_fee_passages(

@@ -119,6 +119,10 @@ class OfficeAnswers:
         """The given model, else the shipped one (loaded on first use)."""
         return self._model or load_matcher()
 
+    def load(self) -> None:
+        """Load the model now rather than on the first question the documents leave open."""
+        self._model = self.model
+
     def _vectors_of(self, saved: Sequence[SavedAnswer]) -> list[Any]:
         """Each saved question's vector; those not embedded yet (new, or edited since) are
         embedded together, once per version."""

@@ -380,5 +380,5 @@ def warm_up(assistant: Assistant) -> SearchIndex:
     if assistant.settings.reader != "off":
         assistant.reader()
     if assistant.office is not None:
-        assistant.office.model  # noqa: B018 - the property loads the matcher
+        assistant.office.load()
     return index

@@ -125,7 +125,7 @@ class Reader:
         self._read: dict[tuple[str, str], float] | None = None
         self.workers = workers
         self._pool = ThreadPoolExecutor(workers, "reader") if workers > 1 else None
-        self._pool_free = threading.Semaphore()  # copies for one ask share the pool and this
+        self._pool_taken = threading.Lock()  # copies for one ask share the pool and this
 
     def for_one_ask(self) -> Reader:
         """This reader, remembering what it reads while one ask is decided: its veto, its sure
@@ -165,11 +165,11 @@ class Reader:
         import numpy as np
 
         encodings = self.tokenizer.encode_batch([(question, p) for p in passages])
-        if self._pool is not None and len(encodings) > 1 and self._pool_free.acquire(False):
+        if self._pool is not None and len(encodings) > 1 and self._pool_taken.acquire(False):
             try:
                 logits = np.array(list(self._pool.map(self._logit, encodings)))
             finally:
-                self._pool_free.release()
+                self._pool_taken.release()
         else:
             logits = np.array([self._logit(e) for e in encodings])
         return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
@@ -190,12 +190,17 @@ class Reader:
 
     def any_reaches(self, question: str, passages: Sequence[str], floor: float) -> bool:
         """Whether any passage gets at least ``floor``: the first read alone (usually a quote
-        that reaches it), then as many at a time as there are workers, stopping at the first
-        group where one does (the same answer as scoring them all: each pair is read on its
-        own)."""
-        step = self.workers
-        groups = [passages[:1], *(passages[i : i + step] for i in range(1, len(passages), step))]
-        return any(max(self.score(question, group)) >= floor for group in groups if group)
+        that reaches it), then as many at a time as there are free workers (one at a time while
+        another question holds them), stopping at the first that reaches it (the same answer as
+        scoring them all: each pair is read on its own)."""
+        start = 0
+        while start < len(passages):
+            free = start and self._pool is not None and not self._pool_taken.locked()
+            step = self.workers if free else 1
+            if max(self.score(question, passages[start : start + step])) >= floor:
+                return True
+            start += step
+        return False
 
 
 @lru_cache(maxsize=2)
