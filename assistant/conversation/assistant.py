@@ -107,7 +107,7 @@ class Assistant:
         # "Hello!" in a programme's widget, or "thanks!" after an answer, is read on its own: the
         # page's programme and the conversation say nothing about whether it asks something. One
         # of several questions split out of a message is a question.
-        small_talk = None if ask.asked else self.small_talk().kind(ask.text)
+        small_talk = None if ask.asked else self.small_talk().kind(_as_read(ask, query))
         if small_talk:
             return query, small_talk_answer(query, small_talk)
         index, result = self.retriever.search(query)
@@ -340,6 +340,12 @@ def _noting_unanswered(ask: Ask, answer: Answer) -> Answer:
     if answer.answered or answer.clarification or answer.small_talk:
         return answer
     return replace(answer, unanswered=(ask.asked or ask.text,))
+
+
+def _as_read(ask: Ask, query: Query) -> str:
+    """A message as the small-talk detector reads it: in English (its sentence vectors read
+    Dutch poorly), through the glossary where it is not."""
+    return ask.text if query.language == "en" else query.english
 
 
 def _standalone(query: Query) -> str:
