@@ -774,13 +774,15 @@ def test_the_ui_shows_quotes_at_the_answers_size_and_full_opacity(site: Site, pa
     def font_size(locator: Locator) -> float:
         return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
 
-    opacity = quote.evaluate(
+    opacity = (
         "e => { let o = 1; for (; e; e = e.parentElement) o *= getComputedStyle(e).opacity;"
         " return o; }"
     )
+    # a new message fades in: full opacity once that is over, not a paler quote for good
+    page.wait_for_function(f"e => ({opacity})(e) === 1", arg=quote.element_handle(), timeout=5000)
     assert font_size(quote) >= 14
     assert font_size(quote) == font_size(answer)
-    assert opacity == 1
+    assert quote.evaluate(opacity) == 1
 
 
 def test_copying_an_answer_in_the_ui_gives_its_clean_text(site: Site, page: Page) -> None:
