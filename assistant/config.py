@@ -119,9 +119,9 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         le=256,
-        description="Questions answered at once in one process (default: one per core). The "
-        "others wait their turn, so under load a long question is not slowed by every short one "
-        "beside it.",
+        description="Messages answered at once in one process (default: one per core). The "
+        "others wait their turn, first come first served, each message once for all its asks, so "
+        "under load a long question is not slowed by every short one beside it.",
     )
 
     top_k: int = Field(default=5, ge=1, le=50)
