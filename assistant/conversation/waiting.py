@@ -1,6 +1,6 @@
-"""Asks wait their turn in the order they came: a semaphore that hands a freed place to the
-longest waiter, so that under load no ask waits behind asks that came after it (Python's own
-semaphore lets a newcomer take a place a waiter was woken for)."""
+"""Messages wait their turn in the order they came: a semaphore that hands a freed place to the
+longest waiter, so that under load no message waits behind messages that came after it (Python's
+own semaphore lets a newcomer take a place a waiter was woken for)."""
 
 from __future__ import annotations
 
