@@ -89,8 +89,8 @@ class Assistant:
         ``continuing``: the programme the previous answer to the same message was about;
         ``mode``: how the reader takes part (default: the ``reader`` setting); ``earlier``: the
         ask before this one in the same message, as understood. Returns the question as
-        understood with its extractive answer. Where as many asks as ``concurrent_answers`` are
-        being answered, it waits its turn, first come first served."""
+        understood with its extractive answer. Where as many messages as ``concurrent_answers``
+        are being answered, it waits its turn, first come first served."""
         with self._turns:
             return self._answer(ask, continuing, mode, earlier)
 

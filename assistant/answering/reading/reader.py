@@ -195,7 +195,7 @@ class Reader:
         scoring them all: each pair is read on its own)."""
         start = 0
         while start < len(passages):
-            free = start and self._pool is not None and not self._pool_taken.locked()
+            free = start > 0 and self._pool is not None and not self._pool_taken.locked()
             step = self.workers if free else 1
             if max(self.score(question, passages[start : start + step])) >= floor:
                 return True
